@@ -1,0 +1,358 @@
+//===- Interpreter.cpp - Turning matches into findings --------------------===//
+#include "core/Interpreter.h"
+
+#include "core/FlagEvaluation.h"
+#include "core/Matchers.h"
+#include "core/Messages.h"
+#include "core/PolicyIndex.h"
+#include "core/Reporter.h"
+
+#include "clang/AST/ASTContext.h"
+#include "clang/AST/DeclTemplate.h"
+#include "clang/AST/ExprCXX.h"
+#include "clang/AST/ParentMapContext.h"
+#include "clang/AST/TypeLoc.h"
+#include "clang/Lex/Lexer.h"
+
+namespace vram_only::analysis {
+namespace {
+
+using clang::ast_matchers::MatchFinder;
+
+/// Interprets one match; holds what every case needs.
+class MatchInterpreter {
+public:
+  MatchInterpreter(const MatchFinder::MatchResult &Result,
+                   const PolicyIndex &Index, Reporter &Report,
+                   FindingSink &Sink)
+      : Result(Result), Ctx(*Result.Context), SM(*Result.SourceManager),
+        Index(Index), Report(Report), Locator(Report.locator(SM)), Sink(Sink) {
+  }
+
+  void run();
+
+private:
+  void reference(const clang::DeclRefExpr &Ref);
+  void overload(const clang::UnresolvedLookupExpr &Lookup);
+  void type(const clang::TypeLoc &TL);
+  void flagCall(const clang::CallExpr &Call, const clang::FunctionDecl &Callee);
+  void lookupCall(const clang::CallExpr &Call,
+                  const clang::FunctionDecl &Callee);
+
+  void functionUse(const ForbiddenFunction &F, const clang::NamedDecl &D,
+                   const clang::Expr &Use, clang::SourceLocation NameLoc);
+  void emit(Rule R, clang::SourceLocation Loc, llvm::StringRef Api,
+            std::string Message, std::vector<clang::FixItHint> FixIts = {});
+
+  llvm::StringRef spelledName(llvm::StringRef PolicyName,
+                              const clang::NamedDecl &D,
+                              clang::SourceLocation NameLoc);
+  bool isUnevaluated(const clang::Expr &E);
+  const clang::CallExpr *callOf(const clang::Expr &Callee);
+  std::vector<clang::FixItHint> fixIts(const FixItEntry &Fix,
+                                       const clang::CallExpr &Call,
+                                       clang::SourceLocation NameLoc,
+                                       llvm::StringRef Name);
+  bool spellsReportedFlag(const clang::Expr &E);
+  std::optional<llvm::StringRef> literalText(const clang::Expr &E);
+
+  const MatchFinder::MatchResult &Result;
+  clang::ASTContext &Ctx;
+  const clang::SourceManager &SM;
+  const PolicyIndex &Index;
+  Reporter &Report;
+  ReportLocator &Locator;
+  FindingSink &Sink;
+};
+
+void MatchInterpreter::run() {
+  const auto &Nodes = Result.Nodes;
+  if (const auto *Ref = Nodes.getNodeAs<clang::DeclRefExpr>(bound::Reference))
+    reference(*Ref);
+  if (const auto *Lookup =
+          Nodes.getNodeAs<clang::UnresolvedLookupExpr>(bound::Overload))
+    overload(*Lookup);
+  if (const auto *TL = Nodes.getNodeAs<clang::TypeLoc>(bound::Type))
+    type(*TL);
+  const auto *Callee = Nodes.getNodeAs<clang::FunctionDecl>(bound::Callee);
+  if (const auto *Call = Nodes.getNodeAs<clang::CallExpr>(bound::FlagCall))
+    flagCall(*Call, *Callee);
+  if (const auto *Call = Nodes.getNodeAs<clang::CallExpr>(bound::LookupCall))
+    lookupCall(*Call, *Callee);
+}
+
+void MatchInterpreter::emit(Rule R, clang::SourceLocation Loc,
+                            llvm::StringRef Api, std::string Message,
+                            std::vector<clang::FixItHint> FixIts) {
+  Report.report(Finding{R, Loc, Api.str(), std::move(Message), std::move(FixIts)},
+                Sink);
+}
+
+void MatchInterpreter::reference(const clang::DeclRefExpr &Ref) {
+  if (isUnevaluated(Ref))
+    return;
+  const clang::ValueDecl *D = Ref.getDecl();
+  if (const auto *FD = llvm::dyn_cast<clang::FunctionDecl>(D)) {
+    if (std::optional<ForbiddenFunction> F = Index.function(*FD))
+      functionUse(*F, *FD, Ref, Ref.getLocation());
+    return;
+  }
+  if (const auto *Enumerator = llvm::dyn_cast<clang::EnumConstantDecl>(D)) {
+    if (const PolicyEntry *E = Index.enumerator(*Enumerator))
+      emit(E->TheRule, Locator.userLocation(Ref.getLocation()), E->Name,
+           entryMessage(E->Name, *E));
+  }
+}
+
+void MatchInterpreter::overload(const clang::UnresolvedLookupExpr &Lookup) {
+  if (isUnevaluated(Lookup))
+    return;
+  for (const clang::NamedDecl *Candidate : Lookup.decls()) {
+    const clang::NamedDecl *D = Candidate->getUnderlyingDecl();
+    if (const auto *Template = llvm::dyn_cast<clang::FunctionTemplateDecl>(D))
+      D = Template->getTemplatedDecl();
+    const auto *FD = llvm::dyn_cast<clang::FunctionDecl>(D);
+    if (!FD)
+      continue;
+    if (std::optional<ForbiddenFunction> F = Index.function(*FD)) {
+      functionUse(*F, *FD, Lookup, Lookup.getNameLoc());
+      return;
+    }
+  }
+}
+
+void MatchInterpreter::functionUse(const ForbiddenFunction &F,
+                                   const clang::NamedDecl &D,
+                                   const clang::Expr &Use,
+                                   clang::SourceLocation NameLoc) {
+  clang::SourceLocation Loc = Locator.userLocation(NameLoc);
+  if (Loc.isInvalid())
+    return;
+  llvm::StringRef Api = F.Entry ? spelledName(F.Entry->Name, D, NameLoc)
+                                : llvm::StringRef(F.Extra->Name);
+  std::vector<clang::FixItHint> Fixes;
+  if (F.Entry)
+    if (const FixItEntry *Fix = Index.fixIt(F.Entry->Name))
+      if (const clang::CallExpr *Call = callOf(Use))
+        Fixes = fixIts(*Fix, *Call, NameLoc, F.Entry->Name);
+  emit(F.TheRule, Loc, Api, F.message(Api), std::move(Fixes));
+}
+
+void MatchInterpreter::type(const clang::TypeLoc &TL) {
+  const clang::NamedDecl *D = nullptr;
+  clang::SourceLocation NameLoc;
+  if (auto Specialization = TL.getAs<clang::TemplateSpecializationTypeLoc>()) {
+    D = Specialization.getTypePtr()->getTemplateName().getAsTemplateDecl();
+    NameLoc = Specialization.getTemplateNameLoc();
+  } else if (auto Typedef = TL.getAs<clang::TypedefTypeLoc>()) {
+    D = Typedef.getTypedefNameDecl();
+    NameLoc = Typedef.getNameLoc();
+  } else if (auto Using = TL.getAs<clang::UsingTypeLoc>()) {
+    D = Using.getTypePtr()->getFoundDecl()->getTargetDecl();
+    NameLoc = Using.getNameLoc();
+  }
+  if (!D)
+    return;
+  if (const PolicyEntry *E = Index.type(*D))
+    emit(E->TheRule, Locator.userLocation(NameLoc), E->Name,
+         entryMessage(E->Name, *E));
+}
+
+void MatchInterpreter::flagCall(const clang::CallExpr &Call,
+                                const clang::FunctionDecl &Callee) {
+  for (const FlagEntry *Flag : Index.flags(Callee)) {
+    if (Flag->Argument >= Call.getNumArgs())
+      continue;
+    const clang::Expr *Arg = Call.getArg(Flag->Argument);
+    if (llvm::isa<clang::CXXDefaultArgExpr>(Arg))
+      continue; // not spelled; no default of a flags word maps host memory
+    std::uint64_t Bits = forbiddenFlagBits(*Arg, Flag->Mask, Ctx);
+    // A flag spelled by name is reported where it is spelled (macro or
+    // enumerator); report the value only when no such name explains it.
+    if (Bits == 0 || spellsReportedFlag(*Arg))
+      continue;
+    const PolicyEntry *FlagName = findPolicyEntry(EntryKind::Macro, Flag->Flag);
+    if (!FlagName)
+      FlagName = findPolicyEntry(EntryKind::Enumerator, Flag->Flag);
+    if (!FlagName)
+      continue; // Policy.def is inconsistent; the unit tests catch it
+    clang::SourceLocation CalleeLoc = Call.getBeginLoc();
+    if (const auto *Ref = llvm::dyn_cast<clang::DeclRefExpr>(
+            Call.getCallee()->IgnoreParenImpCasts()))
+      CalleeLoc = Ref->getLocation();
+    llvm::StringRef Function = spelledName(Flag->Function, Callee, CalleeLoc);
+    emit(FlagRule, Locator.userLocation(Arg->getBeginLoc()), FlagName->Name,
+         flagMessage(Function, Bits, *FlagName));
+  }
+}
+
+void MatchInterpreter::lookupCall(const clang::CallExpr &Call,
+                                  const clang::FunctionDecl &Callee) {
+  const LookupEntry *Lookup = Index.lookup(Callee);
+  if (!Lookup || Lookup->NameArgument >= Call.getNumArgs())
+    return;
+  const clang::Expr *Arg = Call.getArg(Lookup->NameArgument);
+  std::optional<llvm::StringRef> Symbol = literalText(*Arg);
+  if (!Symbol)
+    return;
+  std::optional<ForbiddenFunction> Target = Index.lookedUp(*Symbol);
+  if (!Target)
+    return;
+  clang::SourceLocation CalleeLoc = Call.getBeginLoc();
+  if (const auto *Ref = llvm::dyn_cast<clang::DeclRefExpr>(
+          Call.getCallee()->IgnoreParenImpCasts()))
+    CalleeLoc = Ref->getLocation();
+  llvm::StringRef Function = spelledName(Lookup->Function, Callee, CalleeLoc);
+  emit(LookupRule, Locator.userLocation(Arg->getBeginLoc()), *Symbol,
+       lookupMessage(Function, *Symbol, Target->message(Target->name())));
+}
+
+/// The name the user wrote: \p D's own name when the user spelled it
+/// (cuMemAllocHost_v2 written out), else the policy name (cuda.h's macro
+/// turned cuMemAllocHost into cuMemAllocHost_v2).
+llvm::StringRef MatchInterpreter::spelledName(llvm::StringRef PolicyName,
+                                              const clang::NamedDecl &D,
+                                              clang::SourceLocation NameLoc) {
+  llvm::StringRef DeclName = D.getName();
+  if (DeclName == PolicyName)
+    return PolicyName;
+  clang::SourceLocation Spelling = SM.getSpellingLoc(NameLoc);
+  if (Spelling.isValid() && !Locator.isOutsideUserCode(Spelling))
+    return DeclName;
+  return PolicyName;
+}
+
+/// Whether \p E is only an operand of sizeof, alignof, noexcept, decltype,
+/// typeof or a non-polymorphic typeid: naming a function there calls nothing.
+bool MatchInterpreter::isUnevaluated(const clang::Expr &E) {
+  clang::DynTypedNodeList Parents = Ctx.getParents(E);
+  for (unsigned Depth = 0; Depth < 256 && !Parents.empty(); ++Depth) {
+    const clang::DynTypedNode &P = Parents[0];
+    if (P.get<clang::UnaryExprOrTypeTraitExpr>() ||
+        P.get<clang::CXXNoexceptExpr>())
+      return true;
+    if (const auto *TypeId = P.get<clang::CXXTypeidExpr>())
+      return !TypeId->isPotentiallyEvaluated();
+    if (const auto *TL = P.get<clang::TypeLoc>()) {
+      if (TL->getAs<clang::DecltypeTypeLoc>() ||
+          TL->getAs<clang::TypeOfExprTypeLoc>())
+        return true;
+    }
+    if (P.get<clang::Decl>())
+      return false;
+    Parents = Ctx.getParents(P);
+  }
+  return false;
+}
+
+/// The call whose callee is \p Callee (through casts and parentheses).
+const clang::CallExpr *MatchInterpreter::callOf(const clang::Expr &Callee) {
+  const clang::Expr *Current = &Callee;
+  for (unsigned Depth = 0; Depth < 8; ++Depth) {
+    clang::DynTypedNodeList Parents = Ctx.getParents(*Current);
+    if (Parents.empty())
+      return nullptr;
+    const auto *Parent = Parents[0].get<clang::Expr>();
+    if (!Parent)
+      return nullptr;
+    if (const auto *Call = llvm::dyn_cast<clang::CallExpr>(Parent))
+      return Call->getCallee()->IgnoreParenImpCasts() == &Callee ? Call
+                                                                 : nullptr;
+    if (!llvm::isa<clang::ImplicitCastExpr, clang::ParenExpr>(Parent))
+      return nullptr;
+    Current = Parent;
+  }
+  return nullptr;
+}
+
+/// "cudaMallocManaged(p, n[, cudaMemAttachGlobal])" -> "cudaMalloc(p, n)",
+/// when the name and the dropped argument are spelled in the user's file
+/// (directly or as a macro argument) and the dropped argument keeps the
+/// meaning (absent, defaulted, or equal to the policy's value).
+std::vector<clang::FixItHint>
+MatchInterpreter::fixIts(const FixItEntry &Fix, const clang::CallExpr &Call,
+                         clang::SourceLocation NameLoc, llvm::StringRef Name) {
+  const clang::LangOptions &LO = Ctx.getLangOpts();
+  clang::CharSourceRange NameRange = clang::Lexer::makeFileCharRange(
+      clang::CharSourceRange::getTokenRange(NameLoc), SM, LO);
+  if (NameRange.isInvalid() ||
+      clang::Lexer::getSourceText(NameRange, SM, LO) != Name)
+    return {};
+  std::vector<clang::FixItHint> Fixes{
+      clang::FixItHint::CreateReplacement(NameRange, Fix.Replacement)};
+
+  unsigned K = Fix.DroppedArgument;
+  if (K == 0 || Call.getNumArgs() <= K)
+    return Fixes;
+  if (Call.getNumArgs() > K + 1)
+    return {}; // arguments after the dropped one: not a form we rewrite
+  const clang::Expr *Dropped = Call.getArg(K);
+  if (llvm::isa<clang::CXXDefaultArgExpr>(Dropped))
+    return Fixes;
+  std::optional<std::uint64_t> Value = evaluateFlags(*Dropped, Ctx);
+  if (!Value || *Value != Fix.DroppedArgumentValue)
+    return {};
+  clang::CharSourceRange Previous = clang::Lexer::makeFileCharRange(
+      clang::CharSourceRange::getTokenRange(Call.getArg(K - 1)->getSourceRange()),
+      SM, LO);
+  clang::CharSourceRange Last = clang::Lexer::makeFileCharRange(
+      clang::CharSourceRange::getTokenRange(Dropped->getSourceRange()), SM, LO);
+  if (Previous.isInvalid() || Last.isInvalid() ||
+      SM.getFileID(Previous.getEnd()) != SM.getFileID(Last.getEnd()) ||
+      SM.getFileID(NameRange.getBegin()) != SM.getFileID(Last.getEnd()))
+    return {};
+  Fixes.push_back(clang::FixItHint::CreateRemoval(
+      clang::CharSourceRange::getCharRange(Previous.getEnd(), Last.getEnd())));
+  return Fixes;
+}
+
+/// Whether \p E spells a flag that is reported where it is spelled: an
+/// expansion of a reported macro (cudaHostAllocMapped) or a reference to a
+/// reported enumerator (CU_CTX_MAP_HOST).
+bool MatchInterpreter::spellsReportedFlag(const clang::Expr &E) {
+  const clang::LangOptions &LO = Ctx.getLangOpts();
+  for (clang::SourceLocation Loc = E.getBeginLoc(); Loc.isMacroID();
+       Loc = SM.getImmediateMacroCallerLoc(Loc)) {
+    llvm::StringRef Macro = clang::Lexer::getImmediateMacroName(Loc, SM, LO);
+    if (const PolicyEntry *M = Index.macro(Macro); M && M->TheRule == FlagRule)
+      return true;
+  }
+  if (const auto *Ref = llvm::dyn_cast<clang::DeclRefExpr>(&E))
+    if (const auto *Enumerator =
+            llvm::dyn_cast<clang::EnumConstantDecl>(Ref->getDecl()))
+      if (const PolicyEntry *En = Index.enumerator(*Enumerator);
+          En && En->TheRule == FlagRule)
+        return true;
+  for (const clang::Stmt *Child : E.children())
+    if (const auto *ChildExpr = llvm::dyn_cast_or_null<clang::Expr>(Child))
+      if (spellsReportedFlag(*ChildExpr))
+        return true;
+  return false;
+}
+
+/// The text of a string literal argument, directly or through a constant
+/// variable initialised with one (static constexpr char Name[] = "...").
+std::optional<llvm::StringRef>
+MatchInterpreter::literalText(const clang::Expr &E) {
+  const clang::Expr *Inner = E.IgnoreParenImpCasts();
+  if (const auto *Ref = llvm::dyn_cast<clang::DeclRefExpr>(Inner)) {
+    const auto *Var = llvm::dyn_cast<clang::VarDecl>(Ref->getDecl());
+    if (!Var || !Var->getType().isConstant(Ctx) || !Var->getInit())
+      return std::nullopt;
+    Inner = Var->getInit()->IgnoreParenImpCasts();
+  }
+  const auto *Literal = llvm::dyn_cast<clang::StringLiteral>(Inner);
+  if (!Literal || Literal->getCharByteWidth() != 1)
+    return std::nullopt;
+  return Literal->getString();
+}
+
+} // namespace
+
+void interpretMatch(const MatchFinder::MatchResult &Result,
+                    const PolicyIndex &Index, Reporter &Report,
+                    FindingSink &Sink) {
+  MatchInterpreter(Result, Index, Report, Sink).run();
+}
+
+} // namespace vram_only::analysis

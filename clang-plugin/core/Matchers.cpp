@@ -1,0 +1,119 @@
+//===- Matchers.cpp - The AST matchers of the enabled rules ---------------===//
+//
+// The matchers are small and declarative; what a name means is decided by
+// the PolicyIndex, so they never name a CUDA API.
+//  - references (calls, function pointers, address-of) to forbidden
+//    functions and enumerators, outside template instantiations: the
+//    template's pattern is reported once;
+//  - dependent calls by name in templates (UnresolvedLookupExpr);
+//  - spelled types (TypeLocs) naming a forbidden type;
+//  - calls of functions with flag arguments, instantiations included (a flag
+//    that depends on a template argument is known only there; the findings
+//    are de-duplicated by location);
+//  - calls of lookup functions (dlsym, cuGetProcAddress, ...).
+//
+//===----------------------------------------------------------------------===//
+#include "core/Matchers.h"
+
+#include "core/PolicyIndex.h"
+
+#include "clang/AST/DeclTemplate.h"
+#include "clang/AST/ExprCXX.h"
+#include "clang/AST/TypeLoc.h"
+#include "clang/ASTMatchers/ASTMatchers.h"
+
+namespace vram_only::analysis {
+namespace {
+
+using namespace clang::ast_matchers;
+
+const clang::FunctionDecl *asFunction(const clang::NamedDecl *D) {
+  D = D->getUnderlyingDecl();
+  if (const auto *Template = llvm::dyn_cast<clang::FunctionTemplateDecl>(D))
+    return Template->getTemplatedDecl();
+  return llvm::dyn_cast<clang::FunctionDecl>(D);
+}
+
+/// The declaration a spelled type names: the alias template of a template
+/// specialization, the alias of a typedef type, the target of a
+/// using-declaration.
+const clang::NamedDecl *declarationNamedBy(const clang::TypeLoc &TL) {
+  if (auto Specialization = TL.getAs<clang::TemplateSpecializationTypeLoc>())
+    return Specialization.getTypePtr()->getTemplateName().getAsTemplateDecl();
+  if (auto Typedef = TL.getAs<clang::TypedefTypeLoc>())
+    return Typedef.getTypedefNameDecl();
+  if (auto Using = TL.getAs<clang::UsingTypeLoc>())
+    return Using.getTypePtr()->getFoundDecl()->getTargetDecl();
+  return nullptr;
+}
+
+AST_MATCHER_P(clang::FunctionDecl, isForbiddenFunction, const PolicyIndex *,
+              Index) {
+  return Index->function(Node).has_value();
+}
+
+AST_MATCHER_P(clang::EnumConstantDecl, isForbiddenEnumerator,
+              const PolicyIndex *, Index) {
+  return Index->enumerator(Node) != nullptr;
+}
+
+AST_MATCHER_P(clang::OverloadExpr, namesForbiddenFunction, const PolicyIndex *,
+              Index) {
+  return llvm::any_of(Node.decls(), [&](const clang::NamedDecl *D) {
+    const clang::FunctionDecl *FD = asFunction(D);
+    return FD && Index->function(*FD).has_value();
+  });
+}
+
+AST_MATCHER_P(clang::TypeLoc, namesForbiddenType, const PolicyIndex *, Index) {
+  const clang::NamedDecl *D = declarationNamedBy(Node);
+  return D && Index->type(*D) != nullptr;
+}
+
+AST_MATCHER_P(clang::FunctionDecl, hasFlagArguments, const PolicyIndex *,
+              Index) {
+  return !Index->flags(Node).empty();
+}
+
+AST_MATCHER_P(clang::FunctionDecl, isLookupFunction, const PolicyIndex *,
+              Index) {
+  return Index->lookup(Node) != nullptr;
+}
+
+} // namespace
+
+void registerPolicyMatchers(MatchFinder &Finder, const PolicyIndex &Index,
+                            MatchFinder::MatchCallback *Callback) {
+  if (Index.hasFunctions()) {
+    Finder.addMatcher(declRefExpr(to(functionDecl(isForbiddenFunction(&Index))),
+                                  unless(isInTemplateInstantiation()))
+                          .bind(bound::Reference),
+                      Callback);
+    Finder.addMatcher(unresolvedLookupExpr(namesForbiddenFunction(&Index),
+                                           unless(isInTemplateInstantiation()))
+                          .bind(bound::Overload),
+                      Callback);
+  }
+  if (Index.hasEnumerators())
+    Finder.addMatcher(
+        declRefExpr(to(enumConstantDecl(isForbiddenEnumerator(&Index))),
+                    unless(isInTemplateInstantiation()))
+            .bind(bound::Reference),
+        Callback);
+  if (Index.hasTypes())
+    Finder.addMatcher(typeLoc(namesForbiddenType(&Index)).bind(bound::Type),
+                      Callback);
+  if (Index.hasFlags())
+    Finder.addMatcher(
+        callExpr(callee(functionDecl(hasFlagArguments(&Index)).bind(bound::Callee)))
+            .bind(bound::FlagCall),
+        Callback);
+  if (Index.hasLookups())
+    Finder.addMatcher(
+        callExpr(callee(functionDecl(isLookupFunction(&Index)).bind(bound::Callee)),
+                 unless(isInTemplateInstantiation()))
+            .bind(bound::LookupCall),
+        Callback);
+}
+
+} // namespace vram_only::analysis

@@ -1,0 +1,38 @@
+//===- Messages.cpp - The text of every finding ---------------------------===//
+#include "core/Messages.h"
+
+#include "core/Policy.h"
+
+#include "llvm/ADT/Twine.h"
+#include "llvm/Support/Format.h"
+#include "llvm/Support/raw_ostream.h"
+
+namespace vram_only::analysis {
+
+std::string entryMessage(llvm::StringRef Api, const PolicyEntry &E) {
+  return (Api + " " + E.Reason + "; " + E.Alternative).str();
+}
+
+std::string extraFunctionMessage(llvm::StringRef Api, llvm::StringRef Reason) {
+  return (Api + " " + Reason).str();
+}
+
+std::string flagMessage(llvm::StringRef Function, std::uint64_t Bits,
+                        const PolicyEntry &Flag) {
+  std::string Text;
+  llvm::raw_string_ostream OS(Text);
+  OS << Function << " flags include " << Flag.Name << " ("
+     << llvm::format_hex(Bits, 4) << "), which " << Flag.Reason << "; "
+     << Flag.Alternative;
+  return Text;
+}
+
+std::string lookupMessage(llvm::StringRef Lookup, llvm::StringRef Name,
+                          llvm::StringRef Explanation) {
+  return (Lookup + " looks up " + Name +
+          " by name, which hides its use from compile-time checks: " +
+          Explanation)
+      .str();
+}
+
+} // namespace vram_only::analysis

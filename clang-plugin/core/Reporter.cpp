@@ -1,0 +1,27 @@
+//===- Reporter.cpp - Report locations and de-duplication of findings -----===//
+#include "core/Reporter.h"
+
+namespace vram_only::analysis {
+
+void Reporter::beginTranslationUnit() {
+  Locator.reset();
+  Reported.clear();
+}
+
+ReportLocator &Reporter::locator(const clang::SourceManager &SM) {
+  if (!Locator || &Locator->sourceManager() != &SM) {
+    Locator = std::make_unique<ReportLocator>(SM);
+    Reported.clear(); // locations of another SourceManager mean nothing here
+  }
+  return *Locator;
+}
+
+void Reporter::report(Finding F, FindingSink &Sink) {
+  if (F.Location.isInvalid())
+    return;
+  if (!Reported.emplace(F.TheRule, F.Location.getRawEncoding(), F.Api).second)
+    return;
+  Sink.report(F);
+}
+
+} // namespace vram_only::analysis

@@ -1,0 +1,55 @@
+//===- VramRuleCheck.cpp - A clang-tidy check over one rule of the core ---===//
+#include "tidy/VramRuleCheck.h"
+
+namespace vram_only::tidy {
+
+VramRuleCheck::VramRuleCheck(llvm::StringRef Name,
+                             clang::tidy::ClangTidyContext *Context,
+                             analysis::Rule TheRule)
+    : ClangTidyCheck(Name, Context),
+      ExtraFunctions(Options.get(analysis::ExtraFunctionsOption, "")),
+      ExemptNames(Options.get(analysis::ExemptNamesOption, "")),
+      Analysis(analysis::RuleSet::only(TheRule), readOptions(TheRule)) {}
+
+analysis::AnalysisOptions VramRuleCheck::readOptions(analysis::Rule TheRule) {
+  std::vector<std::string> Errors;
+  analysis::AnalysisOptions Parsed;
+  analysis::RuleOptions &Mine = Parsed.of(TheRule);
+  std::string Prefix = analysis::checkName(TheRule).str() + ".";
+  Mine.ExtraFunctions = analysis::parseExtraFunctions(
+      Prefix + analysis::ExtraFunctionsOption.str(), ExtraFunctions, Errors);
+  Mine.ExemptNames = analysis::parseExemptNames(
+      TheRule, Prefix + analysis::ExemptNamesOption.str(), ExemptNames,
+      Mine.ExtraFunctions, Errors);
+  for (const std::string &Error : Errors)
+    configurationDiag("%0", clang::DiagnosticIDs::Error) << Error;
+  return Parsed;
+}
+
+void VramRuleCheck::registerPPCallbacks(const clang::SourceManager &,
+                                        clang::Preprocessor *PP,
+                                        clang::Preprocessor *) {
+  Analysis.registerPPCallbacks(*PP, *this);
+}
+
+void VramRuleCheck::registerMatchers(clang::ast_matchers::MatchFinder *Finder) {
+  Analysis.registerMatchers(*Finder, this);
+}
+
+void VramRuleCheck::check(
+    const clang::ast_matchers::MatchFinder::MatchResult &Result) {
+  Analysis.interpret(Result, *this);
+}
+
+void VramRuleCheck::storeOptions(clang::tidy::ClangTidyOptions::OptionMap &Opts) {
+  Options.store(Opts, analysis::ExtraFunctionsOption, ExtraFunctions);
+  Options.store(Opts, analysis::ExemptNamesOption, ExemptNames);
+}
+
+void VramRuleCheck::report(const analysis::Finding &F) {
+  clang::DiagnosticBuilder Diag = diag(F.Location, "%0") << F.Message;
+  for (const clang::FixItHint &Fix : F.FixIts)
+    Diag << Fix;
+}
+
+} // namespace vram_only::tidy

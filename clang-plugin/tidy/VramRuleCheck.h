@@ -1,0 +1,45 @@
+//===- VramRuleCheck.h - A clang-tidy check over one rule of the core -----===//
+//
+// The shared adapter of the four vram-* checks: it reads the rule's options
+// in its constructor (ExtraFunctions, ExemptNames), hands matchers and
+// preprocessor callbacks to the core's Analysis, and turns the core's
+// findings into clang-tidy diagnostics with their fix-its.
+//
+//===----------------------------------------------------------------------===//
+#ifndef VRAM_ONLY_TIDY_VRAM_RULE_CHECK_H
+#define VRAM_ONLY_TIDY_VRAM_RULE_CHECK_H
+
+#include "core/Analysis.h"
+
+#include "clang-tidy/ClangTidyCheck.h"
+
+#include <string>
+
+namespace vram_only::tidy {
+
+class VramRuleCheck : public clang::tidy::ClangTidyCheck,
+                      private analysis::FindingSink {
+public:
+  VramRuleCheck(llvm::StringRef Name, clang::tidy::ClangTidyContext *Context,
+                analysis::Rule TheRule);
+
+  void registerPPCallbacks(const clang::SourceManager &SM,
+                           clang::Preprocessor *PP,
+                           clang::Preprocessor *ModuleExpanderPP) override;
+  void registerMatchers(clang::ast_matchers::MatchFinder *Finder) override;
+  void check(const clang::ast_matchers::MatchFinder::MatchResult &Result) override;
+  void storeOptions(clang::tidy::ClangTidyOptions::OptionMap &Opts) override;
+
+private:
+  void report(const analysis::Finding &F) override;
+  analysis::AnalysisOptions readOptions(analysis::Rule TheRule);
+
+  // The options as written, stored back verbatim by storeOptions.
+  std::string ExtraFunctions;
+  std::string ExemptNames;
+  analysis::Analysis Analysis;
+};
+
+} // namespace vram_only::tidy
+
+#endif // VRAM_ONLY_TIDY_VRAM_RULE_CHECK_H
