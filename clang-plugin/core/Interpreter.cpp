@@ -207,19 +207,20 @@ void MatchInterpreter::lookupCall(const clang::CallExpr &Call,
        lookupMessage(Function, *Symbol, Target->message(Target->name())));
 }
 
-/// The name the user wrote: \p D's own name when the user spelled it
+/// The name the user wrote: \p D's own name where the user's file spells it
 /// (cuMemAllocHost_v2 written out), else the policy name (cuda.h's macro
-/// turned cuMemAllocHost into cuMemAllocHost_v2).
+/// turned cuMemAllocHost into cuMemAllocHost_v2, or a macro of the user's
+/// wraps the call).
 llvm::StringRef MatchInterpreter::spelledName(llvm::StringRef PolicyName,
                                               const clang::NamedDecl &D,
                                               clang::SourceLocation NameLoc) {
   llvm::StringRef DeclName = D.getName();
   if (DeclName == PolicyName)
     return PolicyName;
-  clang::SourceLocation Spelling = SM.getSpellingLoc(NameLoc);
-  if (Spelling.isValid() && !Locator.isOutsideUserCode(Spelling))
-    return DeclName;
-  return PolicyName;
+  clang::SourceLocation FileLoc = SM.getFileLoc(NameLoc);
+  llvm::StringRef Written = clang::Lexer::getSourceText(
+      clang::CharSourceRange::getTokenRange(FileLoc), SM, Ctx.getLangOpts());
+  return Written == DeclName ? DeclName : PolicyName;
 }
 
 /// Whether \p E is only an operand of sizeof, alignof, noexcept, decltype,

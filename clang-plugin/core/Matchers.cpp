@@ -3,14 +3,18 @@
 // The matchers are small and declarative; what a name means is decided by
 // the PolicyIndex, so they never name a CUDA API.
 //  - references (calls, function pointers, address-of) to forbidden
-//    functions and enumerators, outside template instantiations: the
-//    template's pattern is reported once;
-//  - dependent calls by name in templates (UnresolvedLookupExpr);
+//    functions and enumerators;
+//  - dependent calls by name in templates (UnresolvedLookupExpr), so that a
+//    template that is never instantiated is still checked;
 //  - spelled types (TypeLocs) naming a forbidden type;
-//  - calls of functions with flag arguments, instantiations included (a flag
-//    that depends on a template argument is known only there; the findings
-//    are de-duplicated by location);
+//  - calls of functions with flag arguments (a flag that depends on a
+//    template argument is known only in an instantiation);
 //  - calls of lookup functions (dlsym, cuGetProcAddress, ...).
+// Template instantiations are not filtered out here: clang reuses the
+// pattern's non-dependent nodes in its instantiations, so
+// isInTemplateInstantiation() would also drop the pattern's own references.
+// Instantiated nodes carry the pattern's locations, and the Reporter keeps one
+// finding per rule, location and api: the pattern is reported once.
 //
 //===----------------------------------------------------------------------===//
 #include "core/Matchers.h"
@@ -85,19 +89,17 @@ AST_MATCHER_P(clang::FunctionDecl, isLookupFunction, const PolicyIndex *,
 void registerPolicyMatchers(MatchFinder &Finder, const PolicyIndex &Index,
                             MatchFinder::MatchCallback *Callback) {
   if (Index.hasFunctions()) {
-    Finder.addMatcher(declRefExpr(to(functionDecl(isForbiddenFunction(&Index))),
-                                  unless(isInTemplateInstantiation()))
-                          .bind(bound::Reference),
-                      Callback);
-    Finder.addMatcher(unresolvedLookupExpr(namesForbiddenFunction(&Index),
-                                           unless(isInTemplateInstantiation()))
-                          .bind(bound::Overload),
-                      Callback);
+    Finder.addMatcher(
+        declRefExpr(to(functionDecl(isForbiddenFunction(&Index))))
+            .bind(bound::Reference),
+        Callback);
+    Finder.addMatcher(
+        unresolvedLookupExpr(namesForbiddenFunction(&Index)).bind(bound::Overload),
+        Callback);
   }
   if (Index.hasEnumerators())
     Finder.addMatcher(
-        declRefExpr(to(enumConstantDecl(isForbiddenEnumerator(&Index))),
-                    unless(isInTemplateInstantiation()))
+        declRefExpr(to(enumConstantDecl(isForbiddenEnumerator(&Index))))
             .bind(bound::Reference),
         Callback);
   if (Index.hasTypes())
@@ -110,8 +112,7 @@ void registerPolicyMatchers(MatchFinder &Finder, const PolicyIndex &Index,
         Callback);
   if (Index.hasLookups())
     Finder.addMatcher(
-        callExpr(callee(functionDecl(isLookupFunction(&Index)).bind(bound::Callee)),
-                 unless(isInTemplateInstantiation()))
+        callExpr(callee(functionDecl(isLookupFunction(&Index)).bind(bound::Callee)))
             .bind(bound::LookupCall),
         Callback);
 }

@@ -1,0 +1,52 @@
+# The lit suite of the analysis: clang-tidy module tests (tidy/), and next to
+# them the compiler plugin's and vram-check's tests. Run through CTest, or:
+#   /usr/lib/llvm-19/build/utils/lit/lit.py -sv build/test
+import os
+
+import lit.formats
+
+config.name = "vram-only"
+config.test_format = lit.formats.ShTest(execute_external=False)
+config.suffixes = [".cu", ".cpp", ".test"]
+config.test_source_root = os.path.dirname(__file__)
+config.test_exec_root = os.path.join(config.vram_only_obj_root, "test")
+
+# Only these directories hold lit tests; the rest of test/ (GoogleTest
+# sources, CMake consumer projects...) is not for lit. Inputs/ directories
+# hold headers and fixtures that tests include.
+lit_test_dirs = ["tidy"]
+config.excludes = [entry for entry in os.listdir(config.test_source_root)
+                   if entry not in lit_test_dirs] + ["Inputs"]
+
+# FileCheck, not, count, split-file come from llvm-19-tools.
+config.environment["PATH"] = os.pathsep.join(
+    [config.llvm_tools_dir, config.environment.get("PATH", "")])
+
+# How .cu files are parsed by clang 19 against CUDA 13 (docs/analysis.md):
+# the compatibility stub, CCCL's include directory, and the SDK version
+# clang knows. Host side and device side are separate runs.
+cuda_flags = [
+    "-x", "cuda", "-std=c++17",
+    "--cuda-path=" + config.cuda_path, "--cuda-gpu-arch=sm_90", "-nocudalib",
+    "-isystem", config.cuda13_compat_dir,
+    "-I" + os.path.join(config.cuda_path, "include", "cccl"),
+    "-Xclang", "-target-sdk-version=12.5", "-Wno-unknown-cuda-version",
+]
+# .cpp files include the toolkit with -I, as most builds do: clang then does
+# not treat CUDA's headers as system headers.
+cuda_cxx_flags = [
+    "-x", "c++", "-std=c++17",
+    "-I" + os.path.join(config.cuda_path, "include"),
+    "-I" + os.path.join(config.cuda_path, "include", "cccl"),
+]
+
+config.substitutions.append(("%clang_tidy", config.clang_tidy + " --quiet"))
+config.substitutions.append(("%tidy_module", config.tidy_module))
+config.substitutions.append(
+    ("%cuda_host_flags", " ".join(cuda_flags + ["--cuda-host-only"])))
+config.substitutions.append(
+    ("%cuda_device_flags", " ".join(cuda_flags + ["--cuda-device-only"])))
+config.substitutions.append(("%cuda_cxx_flags", " ".join(cuda_cxx_flags)))
+# Copies a test without its RUN/CHECK lines, for --fix tests.
+config.substitutions.append(
+    ("%strip_checks", "sed -e '/^ *\\/\\/ *[A-Z][A-Z-]*:/d'"))
