@@ -47,6 +47,3 @@ config.substitutions.append(
 config.substitutions.append(
     ("%cuda_device_flags", " ".join(cuda_flags + ["--cuda-device-only"])))
 config.substitutions.append(("%cuda_cxx_flags", " ".join(cuda_cxx_flags)))
-# Copies a test without its RUN/CHECK lines, for --fix tests.
-config.substitutions.append(
-    ("%strip_checks", "sed -e '/^ *\\/\\/ *[A-Z][A-Z-]*:/d'"))

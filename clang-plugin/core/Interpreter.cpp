@@ -302,8 +302,16 @@ MatchInterpreter::fixIts(const FixItEntry &Fix, const clang::CallExpr &Call,
       SM.getFileID(Previous.getEnd()) != SM.getFileID(Last.getEnd()) ||
       SM.getFileID(NameRange.getBegin()) != SM.getFileID(Last.getEnd()))
     return {};
+  // Remove from the comma after the previous argument, so that a comment
+  // between that argument and the comma stays.
+  clang::SourceLocation PreviousLastToken = clang::Lexer::GetBeginningOfToken(
+      Previous.getEnd().getLocWithOffset(-1), SM, LO);
+  std::optional<clang::Token> Comma =
+      clang::Lexer::findNextToken(PreviousLastToken, SM, LO);
+  if (!Comma || Comma->isNot(clang::tok::comma))
+    return {};
   Fixes.push_back(clang::FixItHint::CreateRemoval(
-      clang::CharSourceRange::getCharRange(Previous.getEnd(), Last.getEnd())));
+      clang::CharSourceRange::getCharRange(Comma->getLocation(), Last.getEnd())));
   return Fixes;
 }
 
