@@ -33,21 +33,22 @@ public:
 
 private:
   void reference(const clang::DeclRefExpr &Ref);
-  void overload(const clang::UnresolvedLookupExpr &Lookup);
+  void overload(const clang::UnresolvedLookupExpr &Lookup,
+                const clang::FunctionDecl &Candidate);
   void type(const clang::TypeLoc &TL);
   void flagCall(const clang::CallExpr &Call, const clang::FunctionDecl &Callee);
   void lookupCall(const clang::CallExpr &Call,
                   const clang::FunctionDecl &Callee);
 
-  void functionUse(const ForbiddenFunction &F, const clang::NamedDecl &D,
-                   const clang::Expr &Use, clang::SourceLocation NameLoc);
+  void functionUse(const ForbiddenFunction &F, const clang::Expr &Use,
+                   clang::SourceLocation NameLoc);
   void emit(Rule R, clang::SourceLocation Loc, llvm::StringRef Api,
             std::string Message, std::vector<clang::FixItHint> FixIts = {});
 
   llvm::StringRef spelledName(llvm::StringRef PolicyName,
-                              const clang::NamedDecl &D,
                               clang::SourceLocation NameLoc);
   bool isUnevaluated(const clang::Expr &E);
+  static clang::SourceLocation calleeNameLoc(const clang::CallExpr &Call);
   const clang::CallExpr *callOf(const clang::Expr &Callee);
   std::vector<clang::FixItHint> fixIts(const FixItEntry &Fix,
                                        const clang::CallExpr &Call,
@@ -67,14 +68,14 @@ private:
 
 void MatchInterpreter::run() {
   const auto &Nodes = Result.Nodes;
+  const auto *Callee = Nodes.getNodeAs<clang::FunctionDecl>(bound::Callee);
   if (const auto *Ref = Nodes.getNodeAs<clang::DeclRefExpr>(bound::Reference))
     reference(*Ref);
   if (const auto *Lookup =
           Nodes.getNodeAs<clang::UnresolvedLookupExpr>(bound::Overload))
-    overload(*Lookup);
+    overload(*Lookup, *Callee);
   if (const auto *TL = Nodes.getNodeAs<clang::TypeLoc>(bound::Type))
     type(*TL);
-  const auto *Callee = Nodes.getNodeAs<clang::FunctionDecl>(bound::Callee);
   if (const auto *Call = Nodes.getNodeAs<clang::CallExpr>(bound::FlagCall))
     flagCall(*Call, *Callee);
   if (const auto *Call = Nodes.getNodeAs<clang::CallExpr>(bound::LookupCall))
@@ -94,7 +95,7 @@ void MatchInterpreter::reference(const clang::DeclRefExpr &Ref) {
   const clang::ValueDecl *D = Ref.getDecl();
   if (const auto *FD = llvm::dyn_cast<clang::FunctionDecl>(D)) {
     if (std::optional<ForbiddenFunction> F = Index.function(*FD))
-      functionUse(*F, *FD, Ref, Ref.getLocation());
+      functionUse(*F, Ref, Ref.getLocation());
     return;
   }
   if (const auto *Enumerator = llvm::dyn_cast<clang::EnumConstantDecl>(D)) {
@@ -104,31 +105,21 @@ void MatchInterpreter::reference(const clang::DeclRefExpr &Ref) {
   }
 }
 
-void MatchInterpreter::overload(const clang::UnresolvedLookupExpr &Lookup) {
+void MatchInterpreter::overload(const clang::UnresolvedLookupExpr &Lookup,
+                                const clang::FunctionDecl &Candidate) {
   if (isUnevaluated(Lookup))
     return;
-  for (const clang::NamedDecl *Candidate : Lookup.decls()) {
-    const clang::NamedDecl *D = Candidate->getUnderlyingDecl();
-    if (const auto *Template = llvm::dyn_cast<clang::FunctionTemplateDecl>(D))
-      D = Template->getTemplatedDecl();
-    const auto *FD = llvm::dyn_cast<clang::FunctionDecl>(D);
-    if (!FD)
-      continue;
-    if (std::optional<ForbiddenFunction> F = Index.function(*FD)) {
-      functionUse(*F, *FD, Lookup, Lookup.getNameLoc());
-      return;
-    }
-  }
+  if (std::optional<ForbiddenFunction> F = Index.function(Candidate))
+    functionUse(*F, Lookup, Lookup.getNameLoc());
 }
 
 void MatchInterpreter::functionUse(const ForbiddenFunction &F,
-                                   const clang::NamedDecl &D,
                                    const clang::Expr &Use,
                                    clang::SourceLocation NameLoc) {
   clang::SourceLocation Loc = Locator.userLocation(NameLoc);
   if (Loc.isInvalid())
     return;
-  llvm::StringRef Api = F.Entry ? spelledName(F.Entry->Name, D, NameLoc)
+  llvm::StringRef Api = F.Entry ? spelledName(F.Entry->Name, NameLoc)
                                 : llvm::StringRef(F.Extra->Name);
   std::vector<clang::FixItHint> Fixes;
   if (F.Entry)
@@ -176,11 +167,8 @@ void MatchInterpreter::flagCall(const clang::CallExpr &Call,
       FlagName = findPolicyEntry(EntryKind::Enumerator, Flag->Flag);
     if (!FlagName)
       continue; // Policy.def is inconsistent; the unit tests catch it
-    clang::SourceLocation CalleeLoc = Call.getBeginLoc();
-    if (const auto *Ref = llvm::dyn_cast<clang::DeclRefExpr>(
-            Call.getCallee()->IgnoreParenImpCasts()))
-      CalleeLoc = Ref->getLocation();
-    llvm::StringRef Function = spelledName(Flag->Function, Callee, CalleeLoc);
+    llvm::StringRef Function =
+        spelledName(Flag->Function, calleeNameLoc(Call));
     emit(FlagRule, Locator.userLocation(Arg->getBeginLoc()), FlagName->Name,
          flagMessage(Function, Bits, *FlagName));
   }
@@ -198,29 +186,34 @@ void MatchInterpreter::lookupCall(const clang::CallExpr &Call,
   std::optional<ForbiddenFunction> Target = Index.lookedUp(*Symbol);
   if (!Target)
     return;
-  clang::SourceLocation CalleeLoc = Call.getBeginLoc();
-  if (const auto *Ref = llvm::dyn_cast<clang::DeclRefExpr>(
-          Call.getCallee()->IgnoreParenImpCasts()))
-    CalleeLoc = Ref->getLocation();
-  llvm::StringRef Function = spelledName(Lookup->Function, Callee, CalleeLoc);
+  llvm::StringRef Function =
+      spelledName(Lookup->Function, calleeNameLoc(Call));
   emit(LookupRule, Locator.userLocation(Arg->getBeginLoc()), *Symbol,
        lookupMessage(Function, *Symbol, Target->message(Target->name())));
 }
 
-/// The name the user wrote: \p D's own name where the user's file spells it
-/// (cuMemAllocHost_v2 written out), else the policy name (cuda.h's macro
-/// turned cuMemAllocHost into cuMemAllocHost_v2, or a macro of the user's
-/// wraps the call).
+/// The name the user wrote: the token at the name's file location when it is
+/// one of \p PolicyName's symbols (cuMemAllocHost_v2 written out), else the
+/// policy name (cuda.h's macro turned cuMemAllocHost into cuMemAllocHost_v2,
+/// or a macro of the user's wraps the call).
 llvm::StringRef MatchInterpreter::spelledName(llvm::StringRef PolicyName,
-                                              const clang::NamedDecl &D,
                                               clang::SourceLocation NameLoc) {
-  llvm::StringRef DeclName = D.getName();
-  if (DeclName == PolicyName)
-    return PolicyName;
-  clang::SourceLocation FileLoc = SM.getFileLoc(NameLoc);
   llvm::StringRef Written = clang::Lexer::getSourceText(
-      clang::CharSourceRange::getTokenRange(FileLoc), SM, Ctx.getLangOpts());
-  return Written == DeclName ? DeclName : PolicyName;
+      clang::CharSourceRange::getTokenRange(SM.getFileLoc(NameLoc)), SM,
+      Ctx.getLangOpts());
+  return llvm::is_contained(symbolsOf(PolicyName), Written) ? Written
+                                                            : PolicyName;
+}
+
+/// Where the called function's name is spelled in \p Call.
+clang::SourceLocation
+MatchInterpreter::calleeNameLoc(const clang::CallExpr &Call) {
+  const clang::Expr *Callee = Call.getCallee()->IgnoreParenImpCasts();
+  if (const auto *Ref = llvm::dyn_cast<clang::DeclRefExpr>(Callee))
+    return Ref->getLocation();
+  if (const auto *Lookup = llvm::dyn_cast<clang::OverloadExpr>(Callee))
+    return Lookup->getNameLoc();
+  return Call.getBeginLoc();
 }
 
 /// Whether \p E is only an operand of sizeof, alignof, noexcept, decltype,

@@ -61,12 +61,20 @@ AST_MATCHER_P(clang::EnumConstantDecl, isForbiddenEnumerator,
   return Index->enumerator(Node) != nullptr;
 }
 
-AST_MATCHER_P(clang::OverloadExpr, namesForbiddenFunction, const PolicyIndex *,
-              Index) {
-  return llvm::any_of(Node.decls(), [&](const clang::NamedDecl *D) {
+/// Matches an unresolved call's name (in a template) when one of its
+/// candidate functions, or function templates, matches \p Inner.
+AST_MATCHER_P(clang::OverloadExpr, hasAnyCandidateFunction,
+              clang::ast_matchers::internal::Matcher<clang::FunctionDecl>,
+              Inner) {
+  for (const clang::NamedDecl *D : Node.decls()) {
     const clang::FunctionDecl *FD = asFunction(D);
-    return FD && Index->function(*FD).has_value();
-  });
+    clang::ast_matchers::internal::BoundNodesTreeBuilder Result(*Builder);
+    if (FD && Inner.matches(*FD, Finder, &Result)) {
+      *Builder = std::move(Result);
+      return true;
+    }
+  }
+  return false;
 }
 
 AST_MATCHER_P(clang::TypeLoc, namesForbiddenType, const PolicyIndex *, Index) {
@@ -84,6 +92,16 @@ AST_MATCHER_P(clang::FunctionDecl, isLookupFunction, const PolicyIndex *,
   return Index->lookup(Node) != nullptr;
 }
 
+/// A call of a function that \p Callee matches, bound to bound::Callee:
+/// resolved, or by name in a template (dependent arguments).
+clang::ast_matchers::internal::Matcher<clang::Stmt>
+callOf(const clang::ast_matchers::internal::Matcher<clang::FunctionDecl> &Callee) {
+  return callExpr(anyOf(
+      callee(functionDecl(Callee).bind(bound::Callee)),
+      callee(unresolvedLookupExpr(
+          hasAnyCandidateFunction(functionDecl(Callee).bind(bound::Callee))))));
+}
+
 } // namespace
 
 void registerPolicyMatchers(MatchFinder &Finder, const PolicyIndex &Index,
@@ -94,7 +112,10 @@ void registerPolicyMatchers(MatchFinder &Finder, const PolicyIndex &Index,
             .bind(bound::Reference),
         Callback);
     Finder.addMatcher(
-        unresolvedLookupExpr(namesForbiddenFunction(&Index)).bind(bound::Overload),
+        unresolvedLookupExpr(
+            hasAnyCandidateFunction(
+                functionDecl(isForbiddenFunction(&Index)).bind(bound::Callee)))
+            .bind(bound::Overload),
         Callback);
   }
   if (Index.hasEnumerators())
@@ -107,13 +128,10 @@ void registerPolicyMatchers(MatchFinder &Finder, const PolicyIndex &Index,
                       Callback);
   if (Index.hasFlags())
     Finder.addMatcher(
-        callExpr(callee(functionDecl(hasFlagArguments(&Index)).bind(bound::Callee)))
-            .bind(bound::FlagCall),
-        Callback);
+        stmt(callOf(hasFlagArguments(&Index))).bind(bound::FlagCall), Callback);
   if (Index.hasLookups())
     Finder.addMatcher(
-        callExpr(callee(functionDecl(isLookupFunction(&Index)).bind(bound::Callee)))
-            .bind(bound::LookupCall),
+        stmt(callOf(isLookupFunction(&Index))).bind(bound::LookupCall),
         Callback);
 }
 
