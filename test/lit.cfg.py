@@ -47,3 +47,7 @@ config.substitutions.append(
 config.substitutions.append(
     ("%cuda_device_flags", " ".join(cuda_flags + ["--cuda-device-only"])))
 config.substitutions.append(("%cuda_cxx_flags", " ".join(cuda_cxx_flags)))
+config.substitutions.append(
+    ("%examples", os.path.join(config.vram_only_src_root, "examples")))
+config.substitutions.append(
+    ("%nvcc", os.path.join(config.cuda_path, "bin", "nvcc")))

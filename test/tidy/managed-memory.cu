@@ -27,6 +27,8 @@ __managed__ int step_counter;
 // CHECK-MESSAGES: [[FILE]]:[[@LINE-1]]:1: warning: __managed__ declares a managed (unified) variable that can migrate to host RAM; declare it __device__ or allocate it with cudaMalloc [vram-managed-memory]
 MANAGED_VAR(float, scale);
 // CHECK-MESSAGES: [[FILE]]:[[@LINE-1]]:1: warning: __managed__ declares a managed (unified) variable that can migrate to host RAM; declare it __device__ or allocate it with cudaMalloc [vram-managed-memory]
+// Kernels use __managed__ variables: the device side must parse them.
+__global__ void countStep() { atomicAdd(&step_counter, 1); scale *= 2.0f; }
 
 struct KvCache { float *pages; size_t bytes; };
 
