@@ -49,8 +49,9 @@ public:
   /// Adds the AST matchers of the enabled rules to \p Finder. Their matches
   /// go to \p Callback, which passes them to interpret(). The Analysis must
   /// outlive \p Finder's use of the matchers.
-  void registerMatchers(clang::ast_matchers::MatchFinder &Finder,
-                        clang::ast_matchers::MatchFinder::MatchCallback *Callback) const;
+  void registerMatchers(
+      clang::ast_matchers::MatchFinder &Finder,
+      clang::ast_matchers::MatchFinder::MatchCallback *Callback) const;
 
   /// Starts a translation unit: what was reported before is forgotten.
   void beginTranslationUnit();

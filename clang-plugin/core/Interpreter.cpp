@@ -26,8 +26,7 @@ public:
                    const PolicyIndex &Index, Reporter &Report,
                    FindingSink &Sink)
       : Result(Result), Ctx(*Result.Context), SM(*Result.SourceManager),
-        Index(Index), Report(Report), Locator(Report.locator(SM)), Sink(Sink) {
-  }
+        Index(Index), Report(Report), Locator(Report.locator(SM)), Sink(Sink) {}
 
   void run();
 
@@ -85,8 +84,8 @@ void MatchInterpreter::run() {
 void MatchInterpreter::emit(Rule R, clang::SourceLocation Loc,
                             llvm::StringRef Api, std::string Message,
                             std::vector<clang::FixItHint> FixIts) {
-  Report.report(Finding{R, Loc, Api.str(), std::move(Message), std::move(FixIts)},
-                Sink);
+  Report.report(
+      Finding{R, Loc, Api.str(), std::move(Message), std::move(FixIts)}, Sink);
 }
 
 void MatchInterpreter::reference(const clang::DeclRefExpr &Ref) {
@@ -167,8 +166,7 @@ void MatchInterpreter::flagCall(const clang::CallExpr &Call,
       FlagName = findPolicyEntry(EntryKind::Enumerator, Flag->Flag);
     if (!FlagName)
       continue; // Policy.def is inconsistent; the unit tests catch it
-    llvm::StringRef Function =
-        spelledName(Flag->Function, calleeNameLoc(Call));
+    llvm::StringRef Function = spelledName(Flag->Function, calleeNameLoc(Call));
     emit(FlagRule, Locator.userLocation(Arg->getBeginLoc()), FlagName->Name,
          flagMessage(Function, Bits, *FlagName));
   }
@@ -186,8 +184,7 @@ void MatchInterpreter::lookupCall(const clang::CallExpr &Call,
   std::optional<ForbiddenFunction> Target = Index.lookedUp(*Symbol);
   if (!Target)
     return;
-  llvm::StringRef Function =
-      spelledName(Lookup->Function, calleeNameLoc(Call));
+  llvm::StringRef Function = spelledName(Lookup->Function, calleeNameLoc(Call));
   emit(LookupRule, Locator.userLocation(Arg->getBeginLoc()), *Symbol,
        lookupMessage(Function, *Symbol, Target->message(Target->name())));
 }
@@ -286,9 +283,10 @@ MatchInterpreter::fixIts(const FixItEntry &Fix, const clang::CallExpr &Call,
   std::optional<std::uint64_t> Value = evaluateFlags(*Dropped, Ctx);
   if (!Value || *Value != Fix.DroppedArgumentValue)
     return {};
-  clang::CharSourceRange Previous = clang::Lexer::makeFileCharRange(
-      clang::CharSourceRange::getTokenRange(Call.getArg(K - 1)->getSourceRange()),
-      SM, LO);
+  clang::CharSourceRange Previous =
+      clang::Lexer::makeFileCharRange(clang::CharSourceRange::getTokenRange(
+                                          Call.getArg(K - 1)->getSourceRange()),
+                                      SM, LO);
   clang::CharSourceRange Last = clang::Lexer::makeFileCharRange(
       clang::CharSourceRange::getTokenRange(Dropped->getSourceRange()), SM, LO);
   if (Previous.isInvalid() || Last.isInvalid() ||
@@ -303,8 +301,9 @@ MatchInterpreter::fixIts(const FixItEntry &Fix, const clang::CallExpr &Call,
       clang::Lexer::findNextToken(PreviousLastToken, SM, LO);
   if (!Comma || Comma->isNot(clang::tok::comma))
     return {};
-  Fixes.push_back(clang::FixItHint::CreateRemoval(
-      clang::CharSourceRange::getCharRange(Comma->getLocation(), Last.getEnd())));
+  Fixes.push_back(
+      clang::FixItHint::CreateRemoval(clang::CharSourceRange::getCharRange(
+          Comma->getLocation(), Last.getEnd())));
   return Fixes;
 }
 

@@ -31,7 +31,9 @@ public:
     ReportLocator &Locator = Report.locator(PP.getSourceManager());
     Report.report(Finding{E->TheRule,
                           Locator.userLocation(MacroNameTok.getLocation()),
-                          E->Name.str(), entryMessage(E->Name, *E), {}},
+                          E->Name.str(),
+                          entryMessage(E->Name, *E),
+                          {}},
                   Sink);
   }
 

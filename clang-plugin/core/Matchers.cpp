@@ -94,12 +94,11 @@ AST_MATCHER_P(clang::FunctionDecl, isLookupFunction, const PolicyIndex *,
 
 /// A call of a function that \p Callee matches, bound to bound::Callee:
 /// resolved, or by name in a template (dependent arguments).
-clang::ast_matchers::internal::Matcher<clang::Stmt>
-callOf(const clang::ast_matchers::internal::Matcher<clang::FunctionDecl> &Callee) {
-  return callExpr(anyOf(
-      callee(functionDecl(Callee).bind(bound::Callee)),
-      callee(unresolvedLookupExpr(
-          hasAnyCandidateFunction(functionDecl(Callee).bind(bound::Callee))))));
+clang::ast_matchers::internal::Matcher<clang::Stmt> callOf(
+    const clang::ast_matchers::internal::Matcher<clang::FunctionDecl> &Callee) {
+  return callExpr(anyOf(callee(functionDecl(Callee).bind(bound::Callee)),
+                        callee(unresolvedLookupExpr(hasAnyCandidateFunction(
+                            functionDecl(Callee).bind(bound::Callee))))));
 }
 
 } // namespace
@@ -107,10 +106,9 @@ callOf(const clang::ast_matchers::internal::Matcher<clang::FunctionDecl> &Callee
 void registerPolicyMatchers(MatchFinder &Finder, const PolicyIndex &Index,
                             MatchFinder::MatchCallback *Callback) {
   if (Index.hasFunctions()) {
-    Finder.addMatcher(
-        declRefExpr(to(functionDecl(isForbiddenFunction(&Index))))
-            .bind(bound::Reference),
-        Callback);
+    Finder.addMatcher(declRefExpr(to(functionDecl(isForbiddenFunction(&Index))))
+                          .bind(bound::Reference),
+                      Callback);
     Finder.addMatcher(
         unresolvedLookupExpr(
             hasAnyCandidateFunction(

@@ -33,7 +33,8 @@ std::string prefix(llvm::StringRef OptionName) {
 
 /// The rule whose policy (functions, and their symbols) already has \p Name.
 const PolicyEntry *policyFunctionNamed(llvm::StringRef Name) {
-  llvm::StringRef Unqualified = Name.starts_with("::") ? Name.drop_front(2) : Name;
+  llvm::StringRef Unqualified =
+      Name.starts_with("::") ? Name.drop_front(2) : Name;
   return findPolicyEntry(EntryKind::Function, nameForSymbol(Unqualified));
 }
 
@@ -72,10 +73,9 @@ parseExtraFunctions(llvm::StringRef OptionName, llvm::StringRef Value,
       continue;
     }
     if (const PolicyEntry *E = policyFunctionNamed(Name)) {
-      Errors.push_back(prefix(OptionName) + "'" + Name.str() +
-                       "' is already forbidden by " +
-                       checkName(E->TheRule).str() +
-                       "; list only your own functions");
+      Errors.push_back(
+          prefix(OptionName) + "'" + Name.str() + "' is already forbidden by " +
+          checkName(E->TheRule).str() + "; list only your own functions");
       continue;
     }
     if (!Seen.insert(Name).second) {
@@ -107,10 +107,10 @@ std::vector<std::string> exemptableNames(Rule R) {
   return Names;
 }
 
-std::vector<std::string>
-parseExemptNames(Rule R, llvm::StringRef OptionName, llvm::StringRef Value,
-                 llvm::ArrayRef<ExtraFunction> Extras,
-                 std::vector<std::string> &Errors) {
+std::vector<std::string> parseExemptNames(Rule R, llvm::StringRef OptionName,
+                                          llvm::StringRef Value,
+                                          llvm::ArrayRef<ExtraFunction> Extras,
+                                          std::vector<std::string> &Errors) {
   std::vector<std::string> Known = exemptableNames(R);
   for (const ExtraFunction &X : Extras)
     Known.push_back(X.Name);

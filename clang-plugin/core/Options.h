@@ -58,10 +58,10 @@ parseExtraFunctions(llvm::StringRef OptionName, llvm::StringRef Value,
 
 /// Parses an ExemptNames value of rule \p R, whose ExtraFunctions are
 /// \p Extras. Unknown names are errors with a suggestion.
-std::vector<std::string>
-parseExemptNames(Rule R, llvm::StringRef OptionName, llvm::StringRef Value,
-                 llvm::ArrayRef<ExtraFunction> Extras,
-                 std::vector<std::string> &Errors);
+std::vector<std::string> parseExemptNames(Rule R, llvm::StringRef OptionName,
+                                          llvm::StringRef Value,
+                                          llvm::ArrayRef<ExtraFunction> Extras,
+                                          std::vector<std::string> &Errors);
 
 /// The names rule \p R can report, which ExemptNames may list (policy names
 /// and the cuda.h symbols they are renamed to).

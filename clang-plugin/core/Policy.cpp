@@ -28,7 +28,8 @@ const FixItEntry FixItTable[] = {
 };
 
 const FlagEntry FlagTable[] = {
-#define VRAM_FLAG(Function, Argument, Mask, Flag) {Function, Argument, Mask, Flag},
+#define VRAM_FLAG(Function, Argument, Mask, Flag)                              \
+  {Function, Argument, Mask, Flag},
 #include "core/Policy.def"
 };
 

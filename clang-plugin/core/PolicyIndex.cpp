@@ -13,7 +13,8 @@ namespace {
 
 /// The components of D's qualified name, outermost first, without inline and
 /// anonymous namespaces.
-llvm::SmallVector<llvm::StringRef, 6> nameComponents(const clang::NamedDecl &D) {
+llvm::SmallVector<llvm::StringRef, 6>
+nameComponents(const clang::NamedDecl &D) {
   llvm::SmallVector<llvm::StringRef, 6> Components;
   if (const clang::IdentifierInfo *Id = D.getIdentifier())
     Components.push_back(Id->getName());

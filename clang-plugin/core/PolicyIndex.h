@@ -61,7 +61,8 @@ public:
 
   /// The forbidden function \p FD is: a policy function (global namespace,
   /// any of its cuda.h symbols) or an ExtraFunction of an enabled rule.
-  std::optional<ForbiddenFunction> function(const clang::FunctionDecl &FD) const;
+  std::optional<ForbiddenFunction>
+  function(const clang::FunctionDecl &FD) const;
   const PolicyEntry *enumerator(const clang::EnumConstantDecl &D) const;
   const PolicyEntry *macro(llvm::StringRef Name) const;
   /// The type entry of an alias template, alias or class \p D declares.

@@ -33,7 +33,8 @@ bool ReportLocator::isOutsideUserCode(clang::SourceLocation FileLoc) {
     Outside = false;
   } else if (SM.isInSystemHeader(FileLoc)) {
     Outside = true;
-  } else if (clang::OptionalFileEntryRef Entry = SM.getFileEntryRefForID(File)) {
+  } else if (clang::OptionalFileEntryRef Entry =
+                 SM.getFileEntryRefForID(File)) {
     llvm::SmallString<256> Dir(Entry->getDir().getName());
     SM.getFileManager().getVirtualFileSystem().makeAbsolute(Dir);
     llvm::sys::path::remove_dots(Dir, /*remove_dot_dot=*/true);

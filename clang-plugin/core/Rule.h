@@ -38,7 +38,9 @@ std::optional<Rule> ruleForCheckName(llvm::StringRef Name);
 class RuleSet {
 public:
   constexpr RuleSet() = default;
-  static constexpr RuleSet all() { return RuleSet((1u << AllRules.size()) - 1); }
+  static constexpr RuleSet all() {
+    return RuleSet((1u << AllRules.size()) - 1);
+  }
   static constexpr RuleSet only(Rule R) { return RuleSet(bit(R)); }
 
   constexpr bool contains(Rule R) const { return (Bits & bit(R)) != 0; }

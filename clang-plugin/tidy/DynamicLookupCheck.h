@@ -1,4 +1,4 @@
-//===- DynamicLookupCheck.h - vram-dynamic-lookup ----------------------------------===//
+//===- DynamicLookupCheck.h - vram-dynamic-lookup -------------------------===//
 #ifndef VRAM_ONLY_TIDY_DYNAMIC_LOOKUP_CHECK_H
 #define VRAM_ONLY_TIDY_DYNAMIC_LOOKUP_CHECK_H
 
@@ -6,11 +6,13 @@
 
 namespace vram_only::tidy {
 
-/// Finds forbidden functions looked up by name: dlsym, dlvsym, cuGetProcAddress, cudaGetDriverEntryPoint(ByVersion).
-/// Documentation: docs/checks/vram-dynamic-lookup.md
+/// Finds forbidden functions looked up by name: dlsym, dlvsym,
+/// cuGetProcAddress, cudaGetDriverEntryPoint(ByVersion). Documentation:
+/// docs/checks/vram-dynamic-lookup.md
 class DynamicLookupCheck : public VramRuleCheck {
 public:
-  DynamicLookupCheck(llvm::StringRef Name, clang::tidy::ClangTidyContext *Context);
+  DynamicLookupCheck(llvm::StringRef Name,
+                     clang::tidy::ClangTidyContext *Context);
 };
 
 } // namespace vram_only::tidy

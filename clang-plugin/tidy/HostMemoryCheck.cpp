@@ -1,10 +1,10 @@
-//===- HostMemoryCheck.cpp - vram-host-memory --------------------------------===//
+//===- HostMemoryCheck.cpp - vram-host-memory -----------------------------===//
 #include "tidy/HostMemoryCheck.h"
 
 namespace vram_only::tidy {
 
 HostMemoryCheck::HostMemoryCheck(llvm::StringRef Name,
-                         clang::tidy::ClangTidyContext *Context)
+                                 clang::tidy::ClangTidyContext *Context)
     : VramRuleCheck(Name, Context, analysis::Rule::HostMemory) {}
 
 } // namespace vram_only::tidy

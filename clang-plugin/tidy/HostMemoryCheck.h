@@ -1,4 +1,4 @@
-//===- HostMemoryCheck.h - vram-host-memory ----------------------------------===//
+//===- HostMemoryCheck.h - vram-host-memory -------------------------------===//
 #ifndef VRAM_ONLY_TIDY_HOST_MEMORY_CHECK_H
 #define VRAM_ONLY_TIDY_HOST_MEMORY_CHECK_H
 
@@ -6,8 +6,9 @@
 
 namespace vram_only::tidy {
 
-/// Finds page-locked (pinned) host memory: cudaHostAlloc, cudaMallocHost, cuMemAllocHost, cuMemHostAlloc, cudaHostRegister, cuMemHostRegister, thrust's pinned allocators.
-/// Documentation: docs/checks/vram-host-memory.md
+/// Finds page-locked (pinned) host memory: cudaHostAlloc, cudaMallocHost,
+/// cuMemAllocHost, cuMemHostAlloc, cudaHostRegister, cuMemHostRegister,
+/// thrust's pinned allocators. Documentation: docs/checks/vram-host-memory.md
 class HostMemoryCheck : public VramRuleCheck {
 public:
   HostMemoryCheck(llvm::StringRef Name, clang::tidy::ClangTidyContext *Context);

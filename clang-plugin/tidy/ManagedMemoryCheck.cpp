@@ -1,10 +1,10 @@
-//===- ManagedMemoryCheck.cpp - vram-managed-memory --------------------------------===//
+//===- ManagedMemoryCheck.cpp - vram-managed-memory -----------------------===//
 #include "tidy/ManagedMemoryCheck.h"
 
 namespace vram_only::tidy {
 
 ManagedMemoryCheck::ManagedMemoryCheck(llvm::StringRef Name,
-                         clang::tidy::ClangTidyContext *Context)
+                                       clang::tidy::ClangTidyContext *Context)
     : VramRuleCheck(Name, Context, analysis::Rule::ManagedMemory) {}
 
 } // namespace vram_only::tidy

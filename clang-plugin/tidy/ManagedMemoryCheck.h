@@ -1,4 +1,4 @@
-//===- ManagedMemoryCheck.h - vram-managed-memory ----------------------------------===//
+//===- ManagedMemoryCheck.h - vram-managed-memory -------------------------===//
 #ifndef VRAM_ONLY_TIDY_MANAGED_MEMORY_CHECK_H
 #define VRAM_ONLY_TIDY_MANAGED_MEMORY_CHECK_H
 
@@ -6,11 +6,13 @@
 
 namespace vram_only::tidy {
 
-/// Finds managed (unified) memory: cudaMallocManaged, cuMemAllocManaged, __managed__, migration hints and prefetches, thrust's universal containers.
+/// Finds managed (unified) memory: cudaMallocManaged, cuMemAllocManaged,
+/// __managed__, migration hints and prefetches, thrust's universal containers.
 /// Documentation: docs/checks/vram-managed-memory.md
 class ManagedMemoryCheck : public VramRuleCheck {
 public:
-  ManagedMemoryCheck(llvm::StringRef Name, clang::tidy::ClangTidyContext *Context);
+  ManagedMemoryCheck(llvm::StringRef Name,
+                     clang::tidy::ClangTidyContext *Context);
 };
 
 } // namespace vram_only::tidy

@@ -1,4 +1,4 @@
-//===- MappedMemoryCheck.h - vram-mapped-memory ----------------------------------===//
+//===- MappedMemoryCheck.h - vram-mapped-memory ---------------------------===//
 #ifndef VRAM_ONLY_TIDY_MAPPED_MEMORY_CHECK_H
 #define VRAM_ONLY_TIDY_MAPPED_MEMORY_CHECK_H
 
@@ -6,11 +6,13 @@
 
 namespace vram_only::tidy {
 
-/// Finds zero-copy mapped host memory: cudaHostGetDevicePointer, mapped flags however spelled, host memory locations.
-/// Documentation: docs/checks/vram-mapped-memory.md
+/// Finds zero-copy mapped host memory: cudaHostGetDevicePointer, mapped flags
+/// however spelled, host memory locations. Documentation:
+/// docs/checks/vram-mapped-memory.md
 class MappedMemoryCheck : public VramRuleCheck {
 public:
-  MappedMemoryCheck(llvm::StringRef Name, clang::tidy::ClangTidyContext *Context);
+  MappedMemoryCheck(llvm::StringRef Name,
+                    clang::tidy::ClangTidyContext *Context);
 };
 
 } // namespace vram_only::tidy

@@ -20,7 +20,8 @@ using analysis::Rule;
 
 class VramOnlyModule : public clang::tidy::ClangTidyModule {
 public:
-  void addCheckFactories(clang::tidy::ClangTidyCheckFactories &Factories) override {
+  void
+  addCheckFactories(clang::tidy::ClangTidyCheckFactories &Factories) override {
     Factories.registerCheck<ManagedMemoryCheck>(checkName(Rule::ManagedMemory));
     Factories.registerCheck<HostMemoryCheck>(checkName(Rule::HostMemory));
     Factories.registerCheck<MappedMemoryCheck>(checkName(Rule::MappedMemory));

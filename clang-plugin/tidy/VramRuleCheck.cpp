@@ -41,7 +41,8 @@ void VramRuleCheck::check(
   Analysis.interpret(Result, *this);
 }
 
-void VramRuleCheck::storeOptions(clang::tidy::ClangTidyOptions::OptionMap &Opts) {
+void VramRuleCheck::storeOptions(
+    clang::tidy::ClangTidyOptions::OptionMap &Opts) {
   Options.store(Opts, analysis::ExtraFunctionsOption, ExtraFunctions);
   Options.store(Opts, analysis::ExemptNamesOption, ExemptNames);
 }

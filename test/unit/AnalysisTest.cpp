@@ -40,7 +40,8 @@ class Collector : public FindingSink,
 public:
   explicit Collector(Analysis &A) : A(A) {}
 
-  void run(const clang::ast_matchers::MatchFinder::MatchResult &Result) override {
+  void
+  run(const clang::ast_matchers::MatchFinder::MatchResult &Result) override {
     A.interpret(Result, *this);
   }
   void report(const Finding &F) override {
@@ -78,12 +79,14 @@ std::vector<Reported> analyse(llvm::StringRef Code, RuleSet Rules,
   Analysis A(Rules, Options);
   Collector C(A);
   EXPECT_TRUE(clang::tooling::runToolOnCodeWithArgs(
-      std::make_unique<AnalysisAction>(A, C), Code, {"-std=c++17"}, "worker.cpp"));
+      std::make_unique<AnalysisAction>(A, C), Code, {"-std=c++17"},
+      "worker.cpp"));
   // The sink's order is the order of discovery (preprocessor first); sort by
   // position for readable expectations.
   std::stable_sort(C.Findings.begin(), C.Findings.end(),
                    [](const Reported &X, const Reported &Y) {
-                     return std::tie(X.Line, X.Column) < std::tie(Y.Line, Y.Column);
+                     return std::tie(X.Line, X.Column) <
+                            std::tie(Y.Line, Y.Column);
                    });
   return C.Findings;
 }
@@ -116,41 +119,42 @@ void worker(void **p) {
 )cpp",
                                            RuleSet::all());
   const unsigned L = 13; // line of "void worker"
-  EXPECT_EQ(Findings,
-            (std::vector<Reported>{
-                {Rule::ManagedMemory, L + 1, 9, "cudaMallocManaged",
-                 "cudaMallocManaged allocates managed (unified) memory that can "
-                 "migrate to host RAM; use cudaMalloc",
-                 1},
-                {Rule::HostMemory, L + 2, 3, "cudaHostAlloc",
-                 "cudaHostAlloc allocates page-locked (pinned) host memory; "
-                 "keep the data in cudaMalloc memory",
-                 0},
-                {Rule::MappedMemory, L + 2, 48, "cudaHostAllocMapped",
-                 "cudaHostAllocMapped maps page-locked host memory into the "
-                 "device address space (zero-copy); remove the flag and keep "
-                 "the data in cudaMalloc memory",
-                 0},
-                {Rule::HostMemory, L + 3, 3, "cudaHostAlloc",
-                 "cudaHostAlloc allocates page-locked (pinned) host memory; "
-                 "keep the data in cudaMalloc memory",
-                 0},
-                {Rule::MappedMemory, L + 3, 24, "cudaHostAllocMapped",
-                 "cudaHostAlloc flags include cudaHostAllocMapped (0x02), which "
-                 "maps page-locked host memory into the device address space "
-                 "(zero-copy); remove the flag and keep the data in cudaMalloc "
-                 "memory",
-                 0},
-                {Rule::HostMemory, L + 4, 3, "cuMemAllocHost",
-                 "cuMemAllocHost allocates page-locked (pinned) host memory; "
-                 "keep the data in cuMemAlloc memory",
-                 0},
-                {Rule::DynamicLookup, L + 5, 18, "cuMemAllocHost_v2",
-                 "dlsym looks up cuMemAllocHost_v2 by name, which hides its use "
-                 "from compile-time checks: cuMemAllocHost allocates page-locked "
-                 "(pinned) host memory; keep the data in cuMemAlloc memory",
-                 0},
-            }));
+  EXPECT_EQ(
+      Findings,
+      (std::vector<Reported>{
+          {Rule::ManagedMemory, L + 1, 9, "cudaMallocManaged",
+           "cudaMallocManaged allocates managed (unified) memory that can "
+           "migrate to host RAM; use cudaMalloc",
+           1},
+          {Rule::HostMemory, L + 2, 3, "cudaHostAlloc",
+           "cudaHostAlloc allocates page-locked (pinned) host memory; "
+           "keep the data in cudaMalloc memory",
+           0},
+          {Rule::MappedMemory, L + 2, 48, "cudaHostAllocMapped",
+           "cudaHostAllocMapped maps page-locked host memory into the "
+           "device address space (zero-copy); remove the flag and keep "
+           "the data in cudaMalloc memory",
+           0},
+          {Rule::HostMemory, L + 3, 3, "cudaHostAlloc",
+           "cudaHostAlloc allocates page-locked (pinned) host memory; "
+           "keep the data in cudaMalloc memory",
+           0},
+          {Rule::MappedMemory, L + 3, 24, "cudaHostAllocMapped",
+           "cudaHostAlloc flags include cudaHostAllocMapped (0x02), which "
+           "maps page-locked host memory into the device address space "
+           "(zero-copy); remove the flag and keep the data in cudaMalloc "
+           "memory",
+           0},
+          {Rule::HostMemory, L + 4, 3, "cuMemAllocHost",
+           "cuMemAllocHost allocates page-locked (pinned) host memory; "
+           "keep the data in cuMemAlloc memory",
+           0},
+          {Rule::DynamicLookup, L + 5, 18, "cuMemAllocHost_v2",
+           "dlsym looks up cuMemAllocHost_v2 by name, which hides its use "
+           "from compile-time checks: cuMemAllocHost allocates page-locked "
+           "(pinned) host memory; keep the data in cuMemAlloc memory",
+           0},
+      }));
 }
 
 TEST(AnalysisTest, OnlyTheEnabledRulesReport) {
@@ -194,7 +198,8 @@ TEST(AnalysisTest, OptionsAddAndExemptNames) {
   Options.of(Rule::HostMemory).ExtraFunctions = {
       {"stagePinned", "pins a staging buffer; use DeviceArena"}};
   Options.of(Rule::HostMemory).ExemptNames = {"cuMemAllocHost"};
-  std::vector<Reported> Findings = analyse(MiniCuda.str() + R"cpp(
+  std::vector<Reported> Findings =
+      analyse(MiniCuda.str() + R"cpp(
 void stagePinned(void **p, unsigned long n);
 void worker(void **p) {
   stagePinned(p, 16);
@@ -202,8 +207,7 @@ void worker(void **p) {
   cudaHostAlloc(p, 16, 0);
 }
 )cpp",
-                                           RuleSet::only(Rule::HostMemory),
-                                           Options);
+              RuleSet::only(Rule::HostMemory), Options);
   ASSERT_EQ(Findings.size(), 2u) << ::testing::PrintToString(Findings);
   EXPECT_EQ(Findings[0].Api, "stagePinned");
   EXPECT_EQ(Findings[0].Message,

@@ -42,7 +42,8 @@ TEST(DocsTest, EveryCheckPageListsItsNames) {
     // The exact command lines, host side and device side.
     EXPECT_NE(Page.find("--cuda-host-only"), std::string::npos);
     EXPECT_NE(Page.find("--cuda-device-only"), std::string::npos);
-    EXPECT_NE(Page.find("-isystem clang-plugin/compat/cuda13"), std::string::npos);
+    EXPECT_NE(Page.find("-isystem clang-plugin/compat/cuda13"),
+              std::string::npos);
   }
 }
 

@@ -44,7 +44,8 @@ public:
   std::vector<std::optional<std::uint64_t>> initialiserValues() {
     std::vector<std::optional<std::uint64_t>> Values;
     for (const BoundNodes &Var :
-         match(varDecl(matchesName("::flags"), hasInitializer(expr().bind("init"))),
+         match(varDecl(matchesName("::flags"),
+                       hasInitializer(expr().bind("init"))),
                Unit->getASTContext()))
       Values.push_back(evaluateFlags(*Var.getNodeAs<clang::Expr>("init"),
                                      Unit->getASTContext()));
@@ -54,15 +55,15 @@ public:
 private:
   std::vector<const clang::Expr *> arguments() {
     std::vector<const clang::Expr *> Args;
-    auto Calls = match(
-        callExpr(callee(functionDecl(hasName("take"))),
-                 hasArgument(0, expr().bind("arg")))
-            .bind("call"),
-        Unit->getASTContext());
-    std::sort(Calls.begin(), Calls.end(), [](const BoundNodes &A, const BoundNodes &B) {
-      return A.getNodeAs<clang::CallExpr>("call")->getBeginLoc() <
-             B.getNodeAs<clang::CallExpr>("call")->getBeginLoc();
-    });
+    auto Calls = match(callExpr(callee(functionDecl(hasName("take"))),
+                                hasArgument(0, expr().bind("arg")))
+                           .bind("call"),
+                       Unit->getASTContext());
+    std::sort(Calls.begin(), Calls.end(),
+              [](const BoundNodes &A, const BoundNodes &B) {
+                return A.getNodeAs<clang::CallExpr>("call")->getBeginLoc() <
+                       B.getNodeAs<clang::CallExpr>("call")->getBeginLoc();
+              });
     for (const BoundNodes &Call : Calls)
       Args.push_back(Call.getNodeAs<clang::Expr>("arg"));
     return Args;

@@ -8,10 +8,11 @@ namespace {
 
 TEST(OptionsTest, ExtraFunctionsAreTrimmedAndKeptInOrder) {
   std::vector<std::string> Errors;
-  std::vector<ExtraFunction> Extras = parseExtraFunctions(
-      "vram-host-memory.ExtraFunctions",
-      " stagePinned = pins a staging buffer, use the arena ; io::mapFile=maps a file;; ",
-      Errors);
+  std::vector<ExtraFunction> Extras =
+      parseExtraFunctions("vram-host-memory.ExtraFunctions",
+                          " stagePinned = pins a staging buffer, use the arena "
+                          "; io::mapFile=maps a file;; ",
+                          Errors);
   EXPECT_TRUE(Errors.empty());
   ASSERT_EQ(Extras.size(), 2u);
   EXPECT_EQ(Extras[0].Name, "stagePinned");
@@ -30,18 +31,19 @@ TEST(OptionsTest, BadExtraFunctionsAreReportedAndTheRestKept) {
   ASSERT_EQ(Extras.size(), 2u);
   EXPECT_EQ(Extras[0].Name, "good");
   EXPECT_EQ(Extras[1].Name, "::also::good");
-  EXPECT_EQ(Errors, (std::vector<std::string>{
-                        "option 'X.ExtraFunctions': entry 'noreason' has no "
-                        "reason; write 'name=reason'",
-                        "option 'X.ExtraFunctions': '1bad' in entry '1bad=x' is "
-                        "not a function name",
-                        "option 'X.ExtraFunctions': entry 'empty=' has an "
-                        "empty reason; write 'name=reason'",
-                        "option 'X.ExtraFunctions': 'cudaMallocHost' is already "
-                        "forbidden by vram-host-memory; list only your own "
-                        "functions",
-                        "option 'X.ExtraFunctions': 'good' is listed twice",
-                    }));
+  EXPECT_EQ(Errors,
+            (std::vector<std::string>{
+                "option 'X.ExtraFunctions': entry 'noreason' has no "
+                "reason; write 'name=reason'",
+                "option 'X.ExtraFunctions': '1bad' in entry '1bad=x' is "
+                "not a function name",
+                "option 'X.ExtraFunctions': entry 'empty=' has an "
+                "empty reason; write 'name=reason'",
+                "option 'X.ExtraFunctions': 'cudaMallocHost' is already "
+                "forbidden by vram-host-memory; list only your own "
+                "functions",
+                "option 'X.ExtraFunctions': 'good' is listed twice",
+            }));
 }
 
 TEST(OptionsTest, ExemptNamesAreNormalisedToPolicyNames) {
@@ -52,15 +54,16 @@ TEST(OptionsTest, ExemptNamesAreNormalisedToPolicyNames) {
       "cuMemAllocHost_v2; cudaHostRegister;stagePinned;cuMemAllocHost", Extras,
       Errors);
   EXPECT_TRUE(Errors.empty());
-  EXPECT_EQ(Names, (std::vector<std::string>{"cuMemAllocHost",
-                                             "cudaHostRegister", "stagePinned"}));
+  EXPECT_EQ(Names, (std::vector<std::string>{
+                       "cuMemAllocHost", "cudaHostRegister", "stagePinned"}));
 }
 
 TEST(OptionsTest, UnknownExemptNamesGetASuggestion) {
   std::vector<std::string> Errors;
   std::vector<std::string> Names = parseExemptNames(
       Rule::HostMemory, "vram-host-memory.ExemptNames",
-      "cudaMalocHost;cudaMallocManaged;nothingLikeIt;cudaHostAlloc", {}, Errors);
+      "cudaMalocHost;cudaMallocManaged;nothingLikeIt;cudaHostAlloc", {},
+      Errors);
   EXPECT_EQ(Names, (std::vector<std::string>{"cudaHostAlloc"}));
   EXPECT_EQ(Errors,
             (std::vector<std::string>{

@@ -1,7 +1,7 @@
 //===- PolicyTest.cpp - The policy data (Policy.def) is well-formed -------===//
+#include "core/Policy.h"
 #include "core/Messages.h"
 #include "core/Options.h"
-#include "core/Policy.h"
 #include "core/Rule.h"
 
 #include "llvm/ADT/StringExtras.h"
@@ -105,31 +105,36 @@ TEST(PolicyTest, TheIssueListIsCovered) {
     return E ? std::optional<Rule>(E->TheRule) : std::nullopt;
   };
   for (llvm::StringRef F :
-       {"cudaMallocManaged", "cuMemAllocManaged", "cudaMemAdvise", "cuMemAdvise",
-        "cudaMemPrefetchAsync", "cuMemPrefetchAsync", "cudaStreamAttachMemAsync",
-        "cuStreamAttachMemAsync"})
+       {"cudaMallocManaged", "cuMemAllocManaged", "cudaMemAdvise",
+        "cuMemAdvise", "cudaMemPrefetchAsync", "cuMemPrefetchAsync",
+        "cudaStreamAttachMemAsync", "cuStreamAttachMemAsync"})
     EXPECT_EQ(RuleOf(EntryKind::Function, F), Rule::ManagedMemory) << F.str();
   EXPECT_EQ(RuleOf(EntryKind::Macro, "__managed__"), Rule::ManagedMemory);
-  for (llvm::StringRef T : {"thrust::universal_vector", "thrust::universal_allocator",
-                            "thrust::universal_ptr"})
+  for (llvm::StringRef T :
+       {"thrust::universal_vector", "thrust::universal_allocator",
+        "thrust::universal_ptr"})
     EXPECT_EQ(RuleOf(EntryKind::Type, T), Rule::ManagedMemory) << T.str();
-  for (llvm::StringRef F : {"cudaHostAlloc", "cudaMallocHost", "cuMemHostAlloc",
-                            "cuMemAllocHost", "cudaHostRegister", "cuMemHostRegister"})
+  for (llvm::StringRef F :
+       {"cudaHostAlloc", "cudaMallocHost", "cuMemHostAlloc", "cuMemAllocHost",
+        "cudaHostRegister", "cuMemHostRegister"})
     EXPECT_EQ(RuleOf(EntryKind::Function, F), Rule::HostMemory) << F.str();
-  for (llvm::StringRef F : {"cudaHostGetDevicePointer", "cuMemHostGetDevicePointer"})
+  for (llvm::StringRef F :
+       {"cudaHostGetDevicePointer", "cuMemHostGetDevicePointer"})
     EXPECT_EQ(RuleOf(EntryKind::Function, F), Rule::MappedMemory) << F.str();
-  for (llvm::StringRef M : {"cudaHostAllocMapped", "cudaHostRegisterMapped",
-                            "CU_MEMHOSTALLOC_DEVICEMAP",
-                            "CU_MEMHOSTREGISTER_DEVICEMAP", "cudaDeviceMapHost"})
+  for (llvm::StringRef M :
+       {"cudaHostAllocMapped", "cudaHostRegisterMapped",
+        "CU_MEMHOSTALLOC_DEVICEMAP", "CU_MEMHOSTREGISTER_DEVICEMAP",
+        "cudaDeviceMapHost"})
     EXPECT_EQ(RuleOf(EntryKind::Macro, M), Rule::MappedMemory) << M.str();
   for (llvm::StringRef E :
        {"cudaMemLocationTypeHost", "cudaMemLocationTypeHostNuma",
         "cudaMemLocationTypeHostNumaCurrent", "CU_MEM_LOCATION_TYPE_HOST",
-        "CU_MEM_LOCATION_TYPE_HOST_NUMA", "CU_MEM_LOCATION_TYPE_HOST_NUMA_CURRENT",
-        "CU_CTX_MAP_HOST"})
+        "CU_MEM_LOCATION_TYPE_HOST_NUMA",
+        "CU_MEM_LOCATION_TYPE_HOST_NUMA_CURRENT", "CU_CTX_MAP_HOST"})
     EXPECT_EQ(RuleOf(EntryKind::Enumerator, E), Rule::MappedMemory) << E.str();
   // VRAM that CUDA calls "pinned", and capability queries, are not forbidden.
-  for (EntryKind K : {EntryKind::Function, EntryKind::Macro, EntryKind::Enumerator})
+  for (EntryKind K :
+       {EntryKind::Function, EntryKind::Macro, EntryKind::Enumerator})
     for (llvm::StringRef N :
          {"CU_MEM_ALLOCATION_TYPE_PINNED", "cudaMemAllocationTypePinned",
           "canMapHostMemory", "CU_DEVICE_ATTRIBUTE_CAN_MAP_HOST_MEMORY",
@@ -140,7 +145,8 @@ TEST(PolicyTest, TheIssueListIsCovered) {
 TEST(PolicyTest, RenamesMapBackToTheNameTheUserWrites) {
   EXPECT_EQ(nameForSymbol("cuMemAllocHost_v2"), "cuMemAllocHost");
   EXPECT_EQ(nameForSymbol("cuMemHostRegister_v2"), "cuMemHostRegister");
-  EXPECT_EQ(nameForSymbol("cuMemHostGetDevicePointer_v2"), "cuMemHostGetDevicePointer");
+  EXPECT_EQ(nameForSymbol("cuMemHostGetDevicePointer_v2"),
+            "cuMemHostGetDevicePointer");
   EXPECT_EQ(nameForSymbol("cuGetProcAddress_v2"), "cuGetProcAddress");
   EXPECT_EQ(nameForSymbol("cuCtxCreate_v4"), "cuCtxCreate");
   EXPECT_EQ(nameForSymbol("cuMemPrefetchAsync_v2_ptsz"), "cuMemPrefetchAsync");
@@ -229,11 +235,12 @@ TEST(MessagesTest, Wording) {
   const PolicyEntry *Mapped =
       findPolicyEntry(EntryKind::Macro, "cudaHostAllocMapped");
   ASSERT_NE(Mapped, nullptr);
-  EXPECT_EQ(flagMessage("cudaHostAlloc", 0x02, *Mapped),
-            "cudaHostAlloc flags include cudaHostAllocMapped (0x02), which maps "
-            "page-locked host memory into the device address space "
-            "(zero-copy); remove the flag and keep the data in cudaMalloc "
-            "memory");
+  EXPECT_EQ(
+      flagMessage("cudaHostAlloc", 0x02, *Mapped),
+      "cudaHostAlloc flags include cudaHostAllocMapped (0x02), which maps "
+      "page-locked host memory into the device address space "
+      "(zero-copy); remove the flag and keep the data in cudaMalloc "
+      "memory");
   EXPECT_EQ(extraFunctionMessage("stage", "pins host memory; use Arena"),
             "stage pins host memory; use Arena");
   EXPECT_EQ(lookupMessage("dlsym", "x_v2", "x does y; use z"),
