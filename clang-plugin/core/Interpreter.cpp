@@ -129,22 +129,11 @@ void MatchInterpreter::functionUse(const ForbiddenFunction &F,
 }
 
 void MatchInterpreter::type(const clang::TypeLoc &TL) {
-  const clang::NamedDecl *D = nullptr;
-  clang::SourceLocation NameLoc;
-  if (auto Specialization = TL.getAs<clang::TemplateSpecializationTypeLoc>()) {
-    D = Specialization.getTypePtr()->getTemplateName().getAsTemplateDecl();
-    NameLoc = Specialization.getTemplateNameLoc();
-  } else if (auto Typedef = TL.getAs<clang::TypedefTypeLoc>()) {
-    D = Typedef.getTypedefNameDecl();
-    NameLoc = Typedef.getNameLoc();
-  } else if (auto Using = TL.getAs<clang::UsingTypeLoc>()) {
-    D = Using.getTypePtr()->getFoundDecl()->getTargetDecl();
-    NameLoc = Using.getNameLoc();
-  }
-  if (!D)
+  SpelledType Type = spelledType(TL);
+  if (!Type.Decl)
     return;
-  if (const PolicyEntry *E = Index.type(*D))
-    emit(E->TheRule, Locator.userLocation(NameLoc), E->Name,
+  if (const PolicyEntry *E = Index.type(*Type.Decl))
+    emit(E->TheRule, Locator.userLocation(Type.NameLoc), E->Name,
          entryMessage(E->Name, *E));
 }
 
@@ -161,9 +150,7 @@ void MatchInterpreter::flagCall(const clang::CallExpr &Call,
     // enumerator); report the value only when no such name explains it.
     if (Bits == 0 || spellsReportedFlag(*Arg))
       continue;
-    const PolicyEntry *FlagName = findPolicyEntry(EntryKind::Macro, Flag->Flag);
-    if (!FlagName)
-      FlagName = findPolicyEntry(EntryKind::Enumerator, Flag->Flag);
+    const PolicyEntry *FlagName = flagPolicyEntry(*Flag);
     if (!FlagName)
       continue; // Policy.def is inconsistent; the unit tests catch it
     llvm::StringRef Function = spelledName(Flag->Function, calleeNameLoc(Call));

@@ -38,19 +38,6 @@ const clang::FunctionDecl *asFunction(const clang::NamedDecl *D) {
   return llvm::dyn_cast<clang::FunctionDecl>(D);
 }
 
-/// The declaration a spelled type names: the alias template of a template
-/// specialization, the alias of a typedef type, the target of a
-/// using-declaration.
-const clang::NamedDecl *declarationNamedBy(const clang::TypeLoc &TL) {
-  if (auto Specialization = TL.getAs<clang::TemplateSpecializationTypeLoc>())
-    return Specialization.getTypePtr()->getTemplateName().getAsTemplateDecl();
-  if (auto Typedef = TL.getAs<clang::TypedefTypeLoc>())
-    return Typedef.getTypedefNameDecl();
-  if (auto Using = TL.getAs<clang::UsingTypeLoc>())
-    return Using.getTypePtr()->getFoundDecl()->getTargetDecl();
-  return nullptr;
-}
-
 AST_MATCHER_P(clang::FunctionDecl, isForbiddenFunction, const PolicyIndex *,
               Index) {
   return Index->function(Node).has_value();
@@ -78,7 +65,7 @@ AST_MATCHER_P(clang::OverloadExpr, hasAnyCandidateFunction,
 }
 
 AST_MATCHER_P(clang::TypeLoc, namesForbiddenType, const PolicyIndex *, Index) {
-  const clang::NamedDecl *D = declarationNamedBy(Node);
+  const clang::NamedDecl *D = spelledType(Node).Decl;
   return D && Index->type(*D) != nullptr;
 }
 
@@ -102,6 +89,18 @@ clang::ast_matchers::internal::Matcher<clang::Stmt> callOf(
 }
 
 } // namespace
+
+SpelledType spelledType(const clang::TypeLoc &TL) {
+  if (auto Specialization = TL.getAs<clang::TemplateSpecializationTypeLoc>())
+    return {Specialization.getTypePtr()->getTemplateName().getAsTemplateDecl(),
+            Specialization.getTemplateNameLoc()};
+  if (auto Typedef = TL.getAs<clang::TypedefTypeLoc>())
+    return {Typedef.getTypedefNameDecl(), Typedef.getNameLoc()};
+  if (auto Using = TL.getAs<clang::UsingTypeLoc>())
+    return {Using.getTypePtr()->getFoundDecl()->getTargetDecl(),
+            Using.getNameLoc()};
+  return {};
+}
 
 void registerPolicyMatchers(MatchFinder &Finder, const PolicyIndex &Index,
                             MatchFinder::MatchCallback *Callback) {

@@ -2,6 +2,7 @@
 #ifndef VRAM_ONLY_ANALYSIS_MATCHERS_H
 #define VRAM_ONLY_ANALYSIS_MATCHERS_H
 
+#include "clang/AST/TypeLoc.h"
 #include "clang/ASTMatchers/ASTMatchFinder.h"
 #include "llvm/ADT/StringRef.h"
 
@@ -21,6 +22,15 @@ inline constexpr llvm::StringLiteral LookupCall =
     "vram.lookup-call";                                      // CallExpr
 inline constexpr llvm::StringLiteral Callee = "vram.callee"; // FunctionDecl
 } // namespace bound
+
+/// The declaration a spelled type names, and where its name is spelled: the
+/// alias template of a template specialization, the alias of a typedef type,
+/// the target of a using-declaration. Decl is null for other types.
+struct SpelledType {
+  const clang::NamedDecl *Decl = nullptr;
+  clang::SourceLocation NameLoc;
+};
+SpelledType spelledType(const clang::TypeLoc &TL);
 
 /// Adds the matchers \p Index needs to \p Finder; their matches go to
 /// \p Callback. \p Index must outlive \p Finder's use of them.

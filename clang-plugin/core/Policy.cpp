@@ -67,6 +67,12 @@ const PolicyEntry *findPolicyEntry(EntryKind Kind, llvm::StringRef Name) {
   return nullptr;
 }
 
+const PolicyEntry *flagPolicyEntry(const FlagEntry &Flag) {
+  if (const PolicyEntry *Macro = findPolicyEntry(EntryKind::Macro, Flag.Flag))
+    return Macro;
+  return findPolicyEntry(EntryKind::Enumerator, Flag.Flag);
+}
+
 llvm::SmallVector<llvm::StringRef, 4> splitPolicyList(llvm::StringRef List) {
   llvm::SmallVector<llvm::StringRef, 4> Items;
   List.split(Items, ' ', /*MaxSplit=*/-1, /*KeepEmpty=*/false);

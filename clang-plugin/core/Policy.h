@@ -79,6 +79,9 @@ llvm::ArrayRef<LookupEntry> lookupEntries();
 /// The entry of kind \p Kind named \p Name, or null.
 const PolicyEntry *findPolicyEntry(EntryKind Kind, llvm::StringRef Name);
 
+/// The macro or enumerator entry that names the bits of \p Flag.
+const PolicyEntry *flagPolicyEntry(const FlagEntry &Flag);
+
 /// \p Name followed by the symbols cuda.h renames it to (if any).
 llvm::SmallVector<llvm::StringRef, 4> symbolsOf(llvm::StringRef Name);
 

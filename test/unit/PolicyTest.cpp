@@ -180,9 +180,7 @@ TEST(PolicyTest, RenamesAreUsedAndExtendTheirName) {
 TEST(PolicyTest, FlagsNameAMappedFlagEntry) {
   for (const FlagEntry &F : flagEntries()) {
     SCOPED_TRACE(F.Function.str() + " " + F.Flag.str());
-    const PolicyEntry *Flag = findPolicyEntry(EntryKind::Macro, F.Flag);
-    if (!Flag)
-      Flag = findPolicyEntry(EntryKind::Enumerator, F.Flag);
+    const PolicyEntry *Flag = flagPolicyEntry(F);
     ASSERT_NE(Flag, nullptr);
     EXPECT_EQ(Flag->TheRule, FlagRule);
     EXPECT_NE(F.Mask, 0u);
