@@ -5,7 +5,7 @@
 #include <cstddef>
 #include <new>
 
-#include "cuda_check.h"
+#include "../common/cuda_check.h"
 
 class DeviceArena {
 public:

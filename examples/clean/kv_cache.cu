@@ -2,6 +2,7 @@
 // device arena and never leave the GPU.
 #include <cuda_fp16.h>
 
+#include "../common/kernels.cuh"
 #include "device_arena.h"
 
 struct KvCache {
@@ -23,13 +24,4 @@ KvCache createKvCache(DeviceArena &arena, int num_pages, size_t page_bytes,
   cache.block_table = arena.allocate<int>(static_cast<size_t>(num_pages));
   CUDA_CHECK(cudaMemsetAsync(cache.block_table, 0xff, num_pages * sizeof(int), stream));
   return cache;
-}
-
-__global__ void appendToken(__half *keys, __half *values, const __half *k,
-                            const __half *v, size_t offset, int head_dim) {
-  int i = blockIdx.x * blockDim.x + threadIdx.x;
-  if (i < head_dim) {
-    keys[offset + i] = k[i];
-    values[offset + i] = v[i];
-  }
 }

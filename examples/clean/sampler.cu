@@ -2,16 +2,8 @@
 // vector: a small copy per step instead of a kernel writing host RAM.
 #include <vector>
 
+#include "../common/kernels.cuh"
 #include "device_arena.h"
-
-__global__ void greedySample(const float *logits, int vocab, int *tokens) {
-  const float *row = logits + static_cast<size_t>(blockIdx.x) * vocab;
-  int best = 0;
-  for (int i = 1; i < vocab; ++i)
-    if (row[i] > row[best])
-      best = i;
-  tokens[blockIdx.x] = best;
-}
 
 std::vector<int> sample(DeviceArena &arena, const float *logits, int batch,
                         int vocab, cudaStream_t stream) {

@@ -3,7 +3,7 @@
 // checks report the lookup instead.
 #include <dlfcn.h>
 
-#include "cuda_check.h"
+#include "../common/cuda_check.h"
 
 using MemAllocManagedFn = CUresult (*)(CUdeviceptr *, size_t, unsigned int);
 using MemHostAllocFn = CUresult (*)(void **, size_t, unsigned int);

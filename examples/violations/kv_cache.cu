@@ -4,7 +4,8 @@
 #include <cuda_fp16.h>
 #include <thrust/universal_vector.h>
 
-#include "cuda_check.h"
+#include "../common/cuda_check.h"
+#include "../common/kernels.cuh"
 
 // Tokens served, readable from the host without a copy.
 __managed__ unsigned long long tokens_served;
@@ -35,15 +36,8 @@ KvCache createKvCache(int num_pages, size_t page_bytes, int device,
   return cache;
 }
 
-__global__ void appendToken(__half *keys, __half *values, const __half *k,
-                            const __half *v, size_t offset, int head_dim) {
-  int i = blockIdx.x * blockDim.x + threadIdx.x;
-  if (i < head_dim) {
-    keys[offset + i] = k[i];
-    values[offset + i] = v[i];
-  }
-  if (i == 0)
-    atomicAdd(&tokens_served, 1ull);
+__global__ void countTokens(int new_tokens) {
+  atomicAdd(&tokens_served, static_cast<unsigned long long>(new_tokens));
 }
 
 void releaseKvCache(KvCache &cache) {

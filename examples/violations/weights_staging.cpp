@@ -8,7 +8,7 @@
 
 #include <cstring>
 
-#include "cuda_check.h"
+#include "../common/cuda_check.h"
 
 struct Weights {
   void *device = nullptr;

@@ -1,7 +1,8 @@
 // The sampler writes its output into mapped host memory so that the host
 // reads tokens without a copy; the kernel then writes over PCIe/NVLink. Spilled
 // activations go to a memory pool on a host NUMA node.
-#include "cuda_check.h"
+#include "../common/cuda_check.h"
+#include "../common/kernels.cuh"
 
 constexpr unsigned kSamplerFlags = cudaHostAllocMapped | cudaHostAllocPortable;
 
@@ -22,13 +23,11 @@ SamplerOutput mapSamplerOutput(int batch) {
   return out;
 }
 
-__global__ void greedySample(const float *logits, int vocab, int *tokens) {
-  const float *row = logits + static_cast<size_t>(blockIdx.x) * vocab;
-  int best = 0;
-  for (int i = 1; i < vocab; ++i)
-    if (row[i] > row[best])
-      best = i;
-  tokens[blockIdx.x] = best;
+// The kernel writes the tokens straight into host RAM.
+void sampleInto(const SamplerOutput &out, const float *logits, int batch,
+                int vocab, cudaStream_t stream) {
+  greedySample<<<batch, 1, 0, stream>>>(logits, vocab, out.device_tokens);
+  CUDA_CHECK(cudaGetLastError());
 }
 
 cudaMemPool_t createOffloadPool(int numa_node) {

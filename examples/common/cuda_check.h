@@ -1,4 +1,4 @@
-// Error checking for the example worker.
+// Error checking for the example workers (examples/violations/, examples/clean/).
 #pragma once
 
 #include <cstdio>
