@@ -40,6 +40,10 @@ cuda_cxx_flags = [
     "-I" + os.path.join(config.cuda_path, "include", "cccl"),
 ]
 
+# %clang_tidy runs clang-tidy-19 without its statistics of suppressed warnings;
+# %tidy_module is build/lib/VramOnlyTidyModule.so. The plugin's and
+# vram-check's tests add their own substitutions (%plugin, %vram_check) below
+# and their directories to lit_test_dirs above.
 config.substitutions.append(("%clang_tidy", config.clang_tidy + " --quiet"))
 config.substitutions.append(("%tidy_module", config.tidy_module))
 config.substitutions.append(
