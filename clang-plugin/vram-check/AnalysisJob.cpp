@@ -1,0 +1,127 @@
+//===- AnalysisJob.cpp - The clang runs that analyse one source -----------===//
+
+#include "AnalysisJob.h"
+
+#include "VramCheckConfig.h"
+
+#include "llvm/ADT/SmallString.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Path.h"
+
+namespace vram_only {
+
+CudaToolchain CudaToolchain::fromInstallation(const char *Argv0) {
+  CudaToolchain Toolchain;
+  Toolchain.ClangDriver = VRAM_ONLY_CLANG_DRIVER;
+  Toolchain.CudaPath = VRAM_ONLY_CUDA_PATH;
+  Toolchain.DefaultGpuArch = VRAM_ONLY_DEFAULT_GPU_ARCH;
+  // <prefix>/bin/vram-check -> <prefix>/share/vram-only/compat/cuda13, in
+  // the build tree and in an installation alike.
+  std::string Exe = llvm::sys::fs::getMainExecutable(
+      Argv0, reinterpret_cast<void *>(&CudaToolchain::fromInstallation));
+  llvm::SmallString<256> Dir(llvm::sys::path::parent_path(
+      llvm::sys::path::parent_path(Exe)));
+  llvm::sys::path::append(Dir, VRAM_ONLY_COMPAT_RELATIVE_DIR);
+  Toolchain.CompatIncludeDir = std::string(Dir);
+  return Toolchain;
+}
+
+std::vector<std::string> CudaToolchain::cudaFlags() const {
+  return {
+      "-x",
+      "cuda",
+      "--cuda-path=" + CudaPath,
+      "-nocudalib",
+      // texture_fetch_functions.h, which clang's CUDA wrapper includes and
+      // CUDA 13 removed.
+      "-isystem",
+      CompatIncludeDir,
+      // CUDA 13 moved cuda/std, thrust and cub here. A system path, so that
+      // thrust's own calls of cudaMallocManaged are never reported.
+      "-isystem",
+      CudaPath + "/include/cccl",
+      // Without it the device side rejects <<<...>>> (cudaConfigureCall).
+      "-Xclang",
+      "-target-sdk-version=" VRAM_ONLY_CUDA_SDK_VERSION_FOR_CLANG,
+      "-Wno-unknown-cuda-version",
+  };
+}
+
+std::string AnalysisJob::sideName() const {
+  switch (Side) {
+  case JobSide::Host:
+    return "host";
+  case JobSide::Device:
+    return "device " + GpuArch;
+  case JobSide::Plain:
+    break;
+  }
+  return "";
+}
+
+static bool standardFits(llvm::StringRef Standard, SourceLanguage Language) {
+  if (Standard.empty())
+    return false;
+  bool Cxx = Standard.contains("++");
+  return Language == SourceLanguage::C ? !Cxx : Cxx;
+}
+
+std::vector<AnalysisJob> planJobs(const TranslatedCommand &Command,
+                                  const SourceInput &Source,
+                                  llvm::StringRef Directory,
+                                  const CudaToolchain &Toolchain) {
+  auto MakeJob = [&](JobSide Side, llvm::StringRef Arch) {
+    AnalysisJob Job;
+    Job.Source = Source.Path;
+    Job.Directory = Directory.str();
+    Job.Side = Side;
+    Job.GpuArch = Arch.str();
+    Job.Argv.push_back(Toolchain.ClangDriver);
+    Job.Argv.push_back("-fsyntax-only");
+    switch (Source.Language) {
+    case SourceLanguage::Cuda: {
+      std::vector<std::string> Flags = Toolchain.cudaFlags();
+      Job.Argv.insert(Job.Argv.end(), Flags.begin(), Flags.end());
+      Job.Argv.push_back(Side == JobSide::Host ? "--cuda-host-only"
+                                               : "--cuda-device-only");
+      Job.Argv.push_back("--cuda-gpu-arch=" + Arch.str());
+      break;
+    }
+    case SourceLanguage::Cxx:
+      Job.Argv.insert(Job.Argv.end(), {"-x", "c++"});
+      break;
+    case SourceLanguage::C:
+      Job.Argv.insert(Job.Argv.end(), {"-x", "c"});
+      break;
+    }
+    if (standardFits(Command.Standard, Source.Language))
+      Job.Argv.push_back("-std=" + Command.Standard);
+    Job.Argv.insert(Job.Argv.end(), Command.ClangArgs.begin(),
+                    Command.ClangArgs.end());
+    if (Command.ImplicitCudaIncludePath &&
+        Source.Language != SourceLanguage::Cuda) {
+      // As nvcc.profile does (system paths: CUDA's headers are not the
+      // user's code).
+      Job.Argv.insert(Job.Argv.end(),
+                      {"-isystem", Toolchain.CudaPath + "/include", "-isystem",
+                       Toolchain.CudaPath + "/include/cccl"});
+    }
+    Job.Argv.push_back(Source.Path);
+    return Job;
+  };
+
+  std::vector<AnalysisJob> Jobs;
+  if (Source.Language != SourceLanguage::Cuda) {
+    Jobs.push_back(MakeJob(JobSide::Plain, ""));
+    return Jobs;
+  }
+  std::vector<std::string> Archs = Command.GpuArchs;
+  if (Archs.empty())
+    Archs.push_back(Toolchain.DefaultGpuArch);
+  Jobs.push_back(MakeJob(JobSide::Host, Archs.front()));
+  for (const std::string &Arch : Archs)
+    Jobs.push_back(MakeJob(JobSide::Device, Arch));
+  return Jobs;
+}
+
+} // namespace vram_only

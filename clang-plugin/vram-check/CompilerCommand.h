@@ -1,0 +1,116 @@
+//===- CompilerCommand.h - A compiler's command line, read for analysis ---===//
+//
+// vram-check analyses a translation unit with the command line its build
+// recorded: an entry of compile_commands.json, or the compiler invocation it
+// wraps in --launcher mode. Builds use nvcc, gcc or clang; the analysis runs
+// clang 19. This header turns such a command into the arguments clang needs
+// to parse the same source the same way (macros, include paths, language
+// standard, GPU architectures), dropping what only affects code generation.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef VRAM_ONLY_VRAM_CHECK_COMPILERCOMMAND_H
+#define VRAM_ONLY_VRAM_CHECK_COMPILERCOMMAND_H
+
+#include "llvm/ADT/ArrayRef.h"
+#include "llvm/ADT/StringRef.h"
+#include "llvm/Support/Error.h"
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace vram_only {
+
+/// The compiler a command invokes, from the name of its executable.
+enum class CompilerKind {
+  Nvcc,  ///< nvcc
+  Gcc,   ///< gcc, g++, cc, c++ (also versioned or target-prefixed names)
+  Clang, ///< clang, clang++ (also versioned names)
+  Unknown,
+};
+
+CompilerKind detectCompilerKind(llvm::StringRef Executable);
+llvm::StringRef compilerKindName(CompilerKind Kind);
+
+/// What nvcc's options mean for parsing (see NvccOptions.def).
+enum class NvccAction {
+  Ignore,
+  Define,
+  Undefine,
+  IncludePath,
+  SystemIncludePath,
+  PreInclude,
+  Optimize,
+  Standard,
+  Language,
+  NoExceptions,
+  TemplateDepth,
+  TemplateBacktraceLimit,
+  Machine,
+  Machine64,
+  DefaultStream,
+  GpuArchitecture,
+  GpuCode,
+  GenerateCode,
+  HostCompilerOptions,
+  ForwardUnknownToHost,
+  OptionsFile,
+};
+
+/// The language a source is parsed as.
+enum class SourceLanguage { C, Cxx, Cuda };
+
+struct SourceInput {
+  std::string Path;        ///< as written in the command
+  SourceLanguage Language; ///< from -x, or else from the extension
+};
+
+/// A compile command, translated for clang.
+struct TranslatedCommand {
+  CompilerKind Compiler = CompilerKind::Unknown;
+  /// Sources named on the command line (objects and libraries are skipped).
+  std::vector<SourceInput> Sources;
+  /// Arguments for clang that apply to every source: macros, include paths,
+  /// standard, language flags. No input, output, -c or job-selection flags.
+  std::vector<std::string> ClangArgs;
+  /// The language standard (e.g. "c++17"); empty for the compiler's default.
+  /// Kept apart from ClangArgs because it applies only to sources of its
+  /// language (a C source in the same command keeps clang's default).
+  std::string Standard;
+  /// GPU architectures for clang's --cuda-gpu-arch (e.g. "sm_90"), in the
+  /// order first named, without duplicates. Empty: use the default.
+  std::vector<std::string> GpuArchs;
+  /// True when the compiler puts the CUDA toolkit's headers on the include
+  /// path by itself (nvcc does, for every source), so the analysis must too.
+  bool ImplicitCudaIncludePath = false;
+  /// What was dropped or replaced, one line each, for --verbose output.
+  std::vector<std::string> Notes;
+};
+
+/// Translates \p Argv (Argv[0] is the compiler) run in \p Directory.
+/// Fails with a message that names the offending argument when the command
+/// cannot be read (an option missing its value, an unreadable options file).
+llvm::Expected<TranslatedCommand>
+translateCompilerCommand(llvm::ArrayRef<std::string> Argv,
+                         llvm::StringRef Directory);
+
+/// The same for a command known to be nvcc's / gcc's or clang's.
+llvm::Expected<TranslatedCommand>
+translateNvccCommand(llvm::ArrayRef<std::string> Argv,
+                     llvm::StringRef Directory);
+llvm::Expected<TranslatedCommand>
+translateGnuCommand(llvm::ArrayRef<std::string> Argv, llvm::StringRef Directory,
+                    CompilerKind Compiler);
+
+/// The language of a source file from its extension, or None if the file is
+/// not a C, C++ or CUDA source (an object, a library, a linker script).
+std::optional<SourceLanguage> languageFromExtension(llvm::StringRef Path);
+
+/// Maps an nvcc architecture name (sm_90, compute_80, sm_90a, lto_90,
+/// native, all) to a GPU architecture clang 19 accepts, or "" if none.
+std::string clangGpuArchFor(llvm::StringRef NvccArch);
+
+} // namespace vram_only
+
+#endif

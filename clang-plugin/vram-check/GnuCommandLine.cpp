@@ -1,0 +1,138 @@
+//===- GnuCommandLine.cpp - gcc's and clang's command lines, for clang ----===//
+//
+// gcc and clang share one command-line syntax, and clang's own option table
+// reads it: what clang knows is kept as clang renders it, what only affects
+// outputs, dependency files or linking is dropped, and what clang does not
+// know (gcc-only flags) is dropped with a note instead of failing the parse.
+//
+//===----------------------------------------------------------------------===//
+
+#include "CompilerCommand.h"
+
+#include "clang/Driver/Options.h"
+#include "llvm/ADT/STLExtras.h"
+#include "llvm/Option/ArgList.h"
+#include "llvm/Option/OptTable.h"
+#include "llvm/Support/CommandLine.h"
+#include "llvm/Support/StringSaver.h"
+#include "llvm/Support/VirtualFileSystem.h"
+
+namespace vram_only {
+namespace {
+
+namespace opts = clang::driver::options;
+
+/// Options that only say where outputs go, what kind of output to make, or
+/// how to link: dropped, since the analysis makes no output.
+bool isOutputOrLinkOption(const llvm::opt::Option &Option) {
+  static const llvm::opt::OptSpecifier Dropped[] = {
+      opts::OPT_o,          opts::OPT_c,       opts::OPT_S,
+      opts::OPT_E,          opts::OPT_M,       opts::OPT_MM,
+      opts::OPT_MD,         opts::OPT_MMD,     opts::OPT_MF,
+      opts::OPT_MT,         opts::OPT_MQ,      opts::OPT_MP,
+      opts::OPT_MG,         opts::OPT_MV,      opts::OPT_fsyntax_only,
+      opts::OPT_l,          opts::OPT_L,       opts::OPT_Wl_COMMA,
+      opts::OPT_Xlinker,    opts::OPT_shared,  opts::OPT_static,
+      opts::OPT_rdynamic,   opts::OPT_pipe,    opts::OPT_save_temps,
+      opts::OPT_save_temps_EQ, opts::OPT_cuda_path_EQ, opts::OPT_emit_llvm,
+  };
+  return llvm::any_of(Dropped, [&](llvm::opt::OptSpecifier Id) {
+    return Option.matches(Id);
+  });
+}
+
+std::optional<SourceLanguage> languageFromDashX(llvm::StringRef Value) {
+  if (Value == "c" || Value == "cpp-output")
+    return SourceLanguage::C;
+  if (Value == "c++" || Value == "c++-cpp-output")
+    return SourceLanguage::Cxx;
+  if (Value == "cuda" || Value == "cu")
+    return SourceLanguage::Cuda;
+  return std::nullopt;
+}
+
+} // namespace
+
+llvm::Expected<TranslatedCommand>
+translateGnuCommand(llvm::ArrayRef<std::string> Argv, llvm::StringRef Directory,
+                    CompilerKind Compiler) {
+  TranslatedCommand Result;
+  Result.Compiler = Compiler;
+
+  // Expand @response files relative to the command's directory.
+  llvm::BumpPtrAllocator Alloc;
+  llvm::StringSaver Saver(Alloc);
+  llvm::SmallVector<const char *, 64> Args;
+  for (const std::string &Arg : Argv.drop_front())
+    Args.push_back(Saver.save(Arg).data());
+  llvm::cl::ExpansionContext Expander(Alloc, llvm::cl::TokenizeGNUCommandLine);
+  Expander.setCurrentDir(Directory);
+  if (llvm::Error E = Expander.expandResponseFiles(Args))
+    return std::move(E);
+
+  const llvm::opt::OptTable &Table = clang::driver::getDriverOptTable();
+  unsigned MissingIndex = 0, MissingCount = 0;
+  llvm::opt::InputArgList Parsed =
+      Table.ParseArgs(Args, MissingIndex, MissingCount,
+                      llvm::opt::Visibility(opts::ClangOption));
+  if (MissingCount)
+    return llvm::createStringError(
+        llvm::inconvertibleErrorCode(),
+        "%s option '%s' expects a value", compilerKindName(Compiler).data(),
+        Parsed.getArgString(MissingIndex));
+
+  std::optional<SourceLanguage> DashX;
+  for (const llvm::opt::Arg *A : Parsed) {
+    const llvm::opt::Option &Option = A->getOption();
+    if (Option.matches(opts::OPT_INPUT)) {
+      llvm::StringRef Input = A->getValue();
+      // -x applies to the inputs after it, whatever their extension.
+      std::optional<SourceLanguage> Language =
+          DashX ? DashX : languageFromExtension(Input);
+      if (Language)
+        Result.Sources.push_back({Input.str(), *Language});
+      continue;
+    }
+    if (Option.matches(opts::OPT_x)) {
+      DashX = languageFromDashX(A->getValue());
+      if (!DashX && llvm::StringRef(A->getValue()) != "none")
+        Result.Notes.push_back("sources after '-x " + std::string(A->getValue()) +
+                               "' are not C, C++ or CUDA: not analysed");
+      continue;
+    }
+    if (Option.matches(opts::OPT_UNKNOWN)) {
+      Result.Notes.push_back("ignored option unknown to clang '" +
+                             A->getAsString(Parsed) + "'");
+      continue;
+    }
+    if (Option.matches(opts::OPT_offload_arch_EQ)) {
+      for (const char *Value : A->getValues()) {
+        std::string Arch = clangGpuArchFor(Value);
+        if (!Arch.empty() && !llvm::is_contained(Result.GpuArchs, Arch))
+          Result.GpuArchs.push_back(Arch);
+      }
+      continue;
+    }
+    if (Option.matches(opts::OPT_std_EQ)) {
+      Result.Standard = A->getValue();
+      continue;
+    }
+    // The job plan adds the host/device selection and the CUDA 13 flags.
+    if (Option.matches(opts::OPT_cuda_host_only) ||
+        Option.matches(opts::OPT_cuda_device_only) ||
+        Option.matches(opts::OPT_offload_host_only) ||
+        Option.matches(opts::OPT_offload_device_only))
+      continue;
+    if (isOutputOrLinkOption(Option)) {
+      Result.Notes.push_back("ignored option '" + A->getAsString(Parsed) + "'");
+      continue;
+    }
+    llvm::opt::ArgStringList Rendered;
+    A->render(Parsed, Rendered);
+    for (const char *S : Rendered)
+      Result.ClangArgs.push_back(S);
+  }
+  return Result;
+}
+
+} // namespace vram_only

@@ -1,0 +1,393 @@
+//===- NvccCommandLine.cpp - nvcc's command line, translated for clang ----===//
+//
+// Reads nvcc's options with the table in NvccOptions.def, the way nvcc does:
+// `--long-name[=| ]value`, `-short-name[=| ]value`, `-Xvalue` for one-letter
+// short names, comma-separated lists, and --options-file. What changes how
+// the source parses (macros, include paths, standard, architectures, host
+// compiler macros) becomes clang's equivalent; everything else is dropped
+// and noted.
+//
+//===----------------------------------------------------------------------===//
+
+#include "CompilerCommand.h"
+
+#include "llvm/ADT/STLExtras.h"
+#include "llvm/ADT/SmallString.h"
+#include "llvm/Support/CommandLine.h"
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/StringSaver.h"
+
+#include <optional>
+
+namespace vram_only {
+namespace {
+
+enum class Arity { Flag, Value };
+
+struct NvccOption {
+  llvm::StringLiteral LongName;
+  llvm::StringLiteral ShortName;
+  Arity ValueArity;
+  NvccAction Action;
+};
+
+constexpr NvccOption NvccOptions[] = {
+#define NVCC_OPTION(LONG, SHORT, ARITY, ACTION)                                \
+  {LONG, SHORT, Arity::ARITY, NvccAction::ACTION},
+#include "NvccOptions.def"
+};
+
+const NvccOption *findOption(llvm::StringRef Name, bool Long) {
+  for (const NvccOption &Option : NvccOptions)
+    if ((Long ? Option.LongName : Option.ShortName) == Name)
+      return &Option;
+  return nullptr;
+}
+
+/// One argument recognised as an nvcc option.
+struct MatchedOption {
+  const NvccOption *Option;
+  std::optional<std::string> InlineValue; ///< `=value` or `-Ivalue`
+};
+
+std::optional<MatchedOption> matchOption(llvm::StringRef Arg) {
+  bool Long = Arg.starts_with("--");
+  llvm::StringRef Body = Arg.drop_front(Long ? 2 : 1);
+  auto [Name, Value] = Body.split('=');
+  bool HasValue = Body.contains('=');
+  auto Match = [&](const NvccOption *Option) -> std::optional<MatchedOption> {
+    if (!Option)
+      return std::nullopt;
+    MatchedOption M{Option, std::nullopt};
+    if (HasValue)
+      M.InlineValue = Value.str();
+    return M;
+  };
+  if (Long)
+    return Match(findOption(Name, /*Long=*/true));
+  // nvcc also takes long names after a single dash.
+  if (auto M = Match(findOption(Name, /*Long=*/false)))
+    return M;
+  if (auto M = Match(findOption(Name, /*Long=*/true)))
+    return M;
+  // One-letter short names take their value attached: -I/path, -DX=1, -O3.
+  if (Body.size() > 1) {
+    const NvccOption *Option = findOption(Body.take_front(1), /*Long=*/false);
+    if (Option && Option->ValueArity == Arity::Value)
+      return MatchedOption{Option, Body.drop_front(1).str()};
+  }
+  return std::nullopt;
+}
+
+/// Splits nvcc's comma-separated list values.
+llvm::SmallVector<llvm::StringRef, 4> splitList(llvm::StringRef Value) {
+  llvm::SmallVector<llvm::StringRef, 4> Items;
+  Value.split(Items, ',', /*MaxSplit=*/-1, /*KeepEmpty=*/false);
+  return Items;
+}
+
+llvm::Error makeError(const llvm::Twine &Message) {
+  return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                 Message.str());
+}
+
+class NvccTranslator {
+public:
+  NvccTranslator(llvm::StringRef Directory) : Directory(Directory) {
+    Result.Compiler = CompilerKind::Nvcc;
+  }
+
+  llvm::Error translate(llvm::ArrayRef<std::string> Args, unsigned Depth);
+  TranslatedCommand finish();
+
+private:
+  llvm::Error apply(const NvccOption &Option, llvm::StringRef Spelling,
+                    llvm::StringRef Value, unsigned Depth);
+  void addHostOptions(llvm::ArrayRef<std::string> HostArgs);
+  void addGpuArchs(llvm::StringRef Text);
+  llvm::Error readOptionsFile(llvm::StringRef Path, unsigned Depth);
+  void note(const llvm::Twine &Text) { Result.Notes.push_back(Text.str()); }
+
+  std::string Directory;
+  TranslatedCommand Result;
+  std::vector<std::string> Inputs;
+  std::optional<SourceLanguage> LanguageOverride;
+  std::string NvccStandard;
+  std::string HostStandard;
+  bool ForwardUnknown = false;
+  std::vector<std::string> UnknownOptions;
+};
+
+llvm::Error NvccTranslator::translate(llvm::ArrayRef<std::string> Args,
+                                      unsigned Depth) {
+  for (size_t I = 0; I < Args.size(); ++I) {
+    llvm::StringRef Arg = Args[I];
+    if (Arg.empty())
+      continue;
+    if (!Arg.starts_with("-") || Arg == "-") {
+      Inputs.push_back(Arg.str());
+      continue;
+    }
+    std::optional<MatchedOption> Match = matchOption(Arg);
+    if (!Match) {
+      UnknownOptions.push_back(Arg.str());
+      continue;
+    }
+    const NvccOption &Option = *Match->Option;
+    std::string Value;
+    if (Option.ValueArity == Arity::Value) {
+      if (Match->InlineValue) {
+        Value = *Match->InlineValue;
+      } else if (I + 1 < Args.size()) {
+        Value = Args[++I];
+      } else {
+        return makeError("nvcc option '" + Arg + "' expects a value");
+      }
+    } else if (Match->InlineValue) {
+      return makeError("nvcc option '" + Arg + "' takes no value");
+    }
+    if (llvm::Error E = apply(Option, Arg, Value, Depth))
+      return E;
+  }
+  return llvm::Error::success();
+}
+
+llvm::Error NvccTranslator::apply(const NvccOption &Option,
+                                  llvm::StringRef Spelling,
+                                  llvm::StringRef Value, unsigned Depth) {
+  std::vector<std::string> &Out = Result.ClangArgs;
+  switch (Option.Action) {
+  case NvccAction::Ignore:
+    note("ignored nvcc option '" + Spelling + "'");
+    return llvm::Error::success();
+  case NvccAction::Define:
+    for (llvm::StringRef Item : splitList(Value))
+      Out.push_back(("-D" + Item).str());
+    return llvm::Error::success();
+  case NvccAction::Undefine:
+    for (llvm::StringRef Item : splitList(Value))
+      Out.push_back(("-U" + Item).str());
+    return llvm::Error::success();
+  case NvccAction::IncludePath:
+    for (llvm::StringRef Item : splitList(Value))
+      Out.push_back(("-I" + Item).str());
+    return llvm::Error::success();
+  case NvccAction::SystemIncludePath:
+    for (llvm::StringRef Item : splitList(Value)) {
+      Out.push_back("-isystem");
+      Out.push_back(Item.str());
+    }
+    return llvm::Error::success();
+  case NvccAction::PreInclude:
+    for (llvm::StringRef Item : splitList(Value)) {
+      Out.push_back("-include");
+      Out.push_back(Item.str());
+    }
+    return llvm::Error::success();
+  case NvccAction::Optimize:
+    Out.push_back(("-O" + Value).str());
+    return llvm::Error::success();
+  case NvccAction::Standard:
+    NvccStandard = Value.str();
+    return llvm::Error::success();
+  case NvccAction::Language:
+    if (Value == "cu")
+      LanguageOverride = SourceLanguage::Cuda;
+    else if (Value == "c++")
+      LanguageOverride = SourceLanguage::Cxx;
+    else if (Value == "c")
+      LanguageOverride = SourceLanguage::C;
+    else
+      return makeError("nvcc option '" + Spelling + "' has unknown language '" +
+                       Value + "' (nvcc accepts c, c++ and cu)");
+    return llvm::Error::success();
+  case NvccAction::NoExceptions:
+    Out.push_back("-fno-exceptions");
+    return llvm::Error::success();
+  case NvccAction::TemplateDepth:
+    Out.push_back(("-ftemplate-depth=" + Value).str());
+    return llvm::Error::success();
+  case NvccAction::TemplateBacktraceLimit:
+    Out.push_back(("-ftemplate-backtrace-limit=" + Value).str());
+    return llvm::Error::success();
+  case NvccAction::Machine:
+    if (Value != "64")
+      return makeError("nvcc option '" + Spelling + "' has value '" + Value +
+                       "' (nvcc 13 supports only 64)");
+    Out.push_back("-m64");
+    return llvm::Error::success();
+  case NvccAction::Machine64:
+    Out.push_back("-m64");
+    return llvm::Error::success();
+  case NvccAction::DefaultStream:
+    // Per-thread default streams rename runtime calls (cudaMemcpy ->
+    // cudaMemcpy_ptds) in cuda_runtime_api.h: the macro must match nvcc's.
+    if (Value == "per-thread")
+      Out.push_back("-fgpu-default-stream=per-thread");
+    else if (Value == "legacy" || Value == "null")
+      Out.push_back("-fgpu-default-stream=legacy");
+    else
+      return makeError("nvcc option '" + Spelling + "' has unknown value '" +
+                       Value + "' (legacy, null or per-thread)");
+    return llvm::Error::success();
+  case NvccAction::GpuArchitecture:
+  case NvccAction::GpuCode:
+  case NvccAction::GenerateCode:
+    addGpuArchs(Value);
+    return llvm::Error::success();
+  case NvccAction::HostCompilerOptions: {
+    std::vector<std::string> HostArgs;
+    for (llvm::StringRef Item : splitList(Value)) {
+      llvm::SmallVector<llvm::StringRef, 4> Words;
+      Item.split(Words, ' ', -1, /*KeepEmpty=*/false);
+      for (llvm::StringRef Word : Words)
+        HostArgs.push_back(Word.str());
+    }
+    addHostOptions(HostArgs);
+    return llvm::Error::success();
+  }
+  case NvccAction::ForwardUnknownToHost:
+    ForwardUnknown = true;
+    return llvm::Error::success();
+  case NvccAction::OptionsFile:
+    for (llvm::StringRef Item : splitList(Value))
+      if (llvm::Error E = readOptionsFile(Item, Depth))
+        return E;
+    return llvm::Error::success();
+  }
+  llvm_unreachable("unhandled nvcc action");
+}
+
+void NvccTranslator::addGpuArchs(llvm::StringRef Text) {
+  // Accepts sm_90, "compute_90,sm_90" and -gencode specifications such as
+  // arch=compute_90,code=[compute_90,sm_90] or code=\"sm_90,compute_90\".
+  llvm::SmallVector<llvm::StringRef, 8> Words;
+  Text.split(Words, ',', -1, /*KeepEmpty=*/false);
+  for (llvm::StringRef Word : Words) {
+    Word = Word.trim(" \"'[]");
+    if (Word.consume_front("arch="))
+      Word = Word.trim(" \"'[]");
+    else if (Word.consume_front("code="))
+      Word = Word.trim(" \"'[]");
+    if (Word.empty())
+      continue;
+    std::string Arch = clangGpuArchFor(Word);
+    if (Arch.empty()) {
+      note("GPU architecture '" + Word + "' parsed with clang's default");
+      continue;
+    }
+    if (Arch != "sm_" + Word.drop_front(Word.find('_') + 1).str())
+      note("GPU architecture '" + Word + "' parsed as " + Arch);
+    if (!llvm::is_contained(Result.GpuArchs, Arch))
+      Result.GpuArchs.push_back(Arch);
+  }
+}
+
+/// Host compiler options (-Xcompiler, or unknown options forwarded with
+/// -forward-unknown-to-host-compiler) that change what the source means.
+void NvccTranslator::addHostOptions(llvm::ArrayRef<std::string> HostArgs) {
+  std::vector<std::string> &Out = Result.ClangArgs;
+  for (size_t I = 0; I < HostArgs.size(); ++I) {
+    llvm::StringRef Arg = HostArgs[I];
+    auto TakeValue = [&](llvm::StringRef Flag) -> std::optional<std::string> {
+      if (Arg == Flag)
+        return I + 1 < HostArgs.size() ? std::optional<std::string>(HostArgs[++I])
+                                       : std::nullopt;
+      return Arg.drop_front(Flag.size()).str();
+    };
+    bool Handled = false;
+    for (llvm::StringRef Flag : {"-D", "-U", "-I"}) {
+      if (Arg.starts_with(Flag)) {
+        if (std::optional<std::string> V = TakeValue(Flag))
+          Out.push_back((Flag + *V).str());
+        Handled = true;
+        break;
+      }
+    }
+    if (Handled)
+      continue;
+    for (llvm::StringRef Flag : {"-isystem", "-iquote", "-idirafter", "-include"}) {
+      if (Arg == Flag) {
+        if (std::optional<std::string> V = TakeValue(Flag)) {
+          Out.push_back(Flag.str());
+          Out.push_back(*V);
+        }
+        Handled = true;
+        break;
+      }
+    }
+    if (Handled)
+      continue;
+    if (Arg.consume_front("-std=")) {
+      HostStandard = Arg.str();
+      continue;
+    }
+    if (Arg.starts_with("-O") || Arg == "-pthread" || Arg == "-m64" ||
+        Arg == "-fexceptions" || Arg == "-fno-exceptions" || Arg == "-frtti" ||
+        Arg == "-fno-rtti" || Arg.starts_with("-march=") ||
+        Arg.starts_with("-mtune=") || Arg.starts_with("-mavx") ||
+        Arg.starts_with("-msse") || Arg.starts_with("-mfma") ||
+        Arg.starts_with("-mf16c") || Arg.starts_with("-mbmi")) {
+      Out.push_back(Arg.str());
+      continue;
+    }
+    note("ignored host compiler option '" + Arg + "'");
+  }
+}
+
+llvm::Error NvccTranslator::readOptionsFile(llvm::StringRef Path,
+                                            unsigned Depth) {
+  if (Depth > 8)
+    return makeError("nvcc options file '" + Path +
+                     "' nests more than 8 levels deep");
+  llvm::SmallString<256> FullPath(Path);
+  if (!llvm::sys::path::is_absolute(FullPath)) {
+    FullPath = Directory;
+    llvm::sys::path::append(FullPath, Path);
+  }
+  auto Buffer = llvm::MemoryBuffer::getFile(FullPath);
+  if (!Buffer)
+    return makeError("cannot read nvcc options file '" + FullPath +
+                     "': " + Buffer.getError().message());
+  llvm::BumpPtrAllocator Alloc;
+  llvm::StringSaver Saver(Alloc);
+  llvm::SmallVector<const char *, 32> Tokens;
+  llvm::cl::TokenizeGNUCommandLine((*Buffer)->getBuffer(), Saver, Tokens);
+  std::vector<std::string> Args(Tokens.begin(), Tokens.end());
+  return translate(Args, Depth + 1);
+}
+
+TranslatedCommand NvccTranslator::finish() {
+  if (ForwardUnknown)
+    addHostOptions(UnknownOptions);
+  else
+    for (const std::string &Option : UnknownOptions)
+      note("ignored unknown nvcc option '" + Option + "'");
+  Result.Standard = !NvccStandard.empty() ? NvccStandard : HostStandard;
+  for (const std::string &Input : Inputs) {
+    std::optional<SourceLanguage> Language = languageFromExtension(Input);
+    if (!Language)
+      continue; // objects, libraries, PTX: nothing to parse
+    // nvcc's -x applies to every input; it compiles .c/.cpp with the host
+    // compiler unless told otherwise.
+    if (LanguageOverride)
+      Language = LanguageOverride;
+    Result.Sources.push_back({Input, *Language});
+  }
+  Result.ImplicitCudaIncludePath = true;
+  return std::move(Result);
+}
+
+} // namespace
+
+llvm::Expected<TranslatedCommand>
+translateNvccCommand(llvm::ArrayRef<std::string> Argv,
+                     llvm::StringRef Directory) {
+  NvccTranslator Translator(Directory);
+  if (llvm::Error E = Translator.translate(Argv.drop_front(), /*Depth=*/0))
+    return std::move(E);
+  return Translator.finish();
+}
+
+} // namespace vram_only
