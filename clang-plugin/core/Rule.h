@@ -31,6 +31,13 @@ inline constexpr std::array<Rule, 4> AllRules = {
 /// "vram-dynamic-lookup".
 llvm::StringRef checkName(Rule R);
 
+/// One sentence: what the rule forbids and why (SARIF rule descriptions,
+/// --help output).
+llvm::StringRef ruleSummary(Rule R);
+
+/// What to use instead, and where the rule's documentation page is.
+llvm::StringRef ruleHelp(Rule R);
+
 /// The rule whose check name is \p Name, if any.
 std::optional<Rule> ruleForCheckName(llvm::StringRef Name);
 

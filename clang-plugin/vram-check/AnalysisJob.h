@@ -55,6 +55,13 @@ struct AnalysisJob {
   std::string sideName() const;
 };
 
+/// One source of one compile command, to be analysed.
+struct SourceTask {
+  TranslatedCommand Command;
+  SourceInput Source;
+  std::string Directory; ///< the command's working directory
+};
+
 /// The runs that analyse \p Source of \p Command.
 std::vector<AnalysisJob> planJobs(const TranslatedCommand &Command,
                                   const SourceInput &Source,

@@ -1,0 +1,154 @@
+//===- JobRunner.cpp - One clang run of the analysis ----------------------===//
+
+#include "JobRunner.h"
+
+#include "core/Analysis.h"
+#include "core/NolintFilter.h"
+
+#include "clang/Basic/Diagnostic.h"
+#include "clang/Basic/FileManager.h"
+#include "clang/Basic/SourceManager.h"
+#include "clang/Frontend/CompilerInstance.h"
+#include "clang/Frontend/FrontendAction.h"
+#include "clang/Tooling/Tooling.h"
+#include "llvm/ADT/SmallString.h"
+#include "llvm/Support/VirtualFileSystem.h"
+
+namespace vram_only {
+namespace {
+
+using analysis::Finding;
+
+/// Copies findings out of the run while its SourceManager lives.
+class CollectingSink : public analysis::FindingSink {
+public:
+  explicit CollectingSink(std::vector<ReportedFinding> &Out) : Out(Out) {}
+
+  void startFile(const clang::SourceManager &NewSM) {
+    SM = &NewSM;
+    Nolint = std::make_unique<analysis::NolintFilter>(NewSM);
+  }
+
+  void report(const Finding &F) override {
+    llvm::StringRef Check = analysis::checkName(F.TheRule);
+    if (!SM || Nolint->silences(F.Location, Check))
+      return;
+    clang::FileID File = SM->getFileID(F.Location);
+    unsigned Offset = SM->getFileOffset(F.Location);
+    ReportedFinding R;
+    R.File = SM->getFilename(F.Location).str();
+    R.Line = SM->getLineNumber(File, Offset);
+    R.Column = SM->getColumnNumber(File, Offset);
+    R.Check = Check.str();
+    R.Api = F.Api;
+    R.Message = F.Message;
+    bool Invalid = false;
+    llvm::StringRef Buffer = SM->getBufferData(File, &Invalid);
+    if (!Invalid) {
+      size_t Start = Offset - (R.Column - 1);
+      R.SourceLine = Buffer.substr(Start).split('\n').first.rtrim("\r").str();
+    }
+    Out.push_back(std::move(R));
+  }
+
+private:
+  std::vector<ReportedFinding> &Out;
+  const clang::SourceManager *SM = nullptr;
+  std::unique_ptr<analysis::NolintFilter> Nolint;
+};
+
+class MatchForwarder : public clang::ast_matchers::MatchFinder::MatchCallback {
+public:
+  MatchForwarder(analysis::Analysis &A, analysis::FindingSink &Sink)
+      : A(A), Sink(Sink) {}
+  void run(const clang::ast_matchers::MatchFinder::MatchResult &R) override {
+    A.interpret(R, Sink);
+  }
+
+private:
+  analysis::Analysis &A;
+  analysis::FindingSink &Sink;
+};
+
+/// Parses the source with the core's preprocessor callbacks and matchers.
+class AnalysisAction : public clang::ASTFrontendAction {
+public:
+  AnalysisAction(analysis::RuleSet Rules, std::vector<ReportedFinding> &Out)
+      : Core(Rules), Sink(Out), Forwarder(Core, Sink) {
+    Core.registerMatchers(Finder, &Forwarder);
+  }
+
+  std::unique_ptr<clang::ASTConsumer>
+  CreateASTConsumer(clang::CompilerInstance &CI, llvm::StringRef) override {
+    Sink.startFile(CI.getSourceManager());
+    Core.registerPPCallbacks(CI.getPreprocessor(), Sink);
+    return Finder.newASTConsumer();
+  }
+
+private:
+  analysis::Analysis Core;
+  CollectingSink Sink;
+  MatchForwarder Forwarder;
+  clang::ast_matchers::MatchFinder Finder;
+};
+
+/// Keeps clang's errors (warnings are not ours to report), clang-style.
+class ErrorCollector : public clang::DiagnosticConsumer {
+public:
+  void HandleDiagnostic(clang::DiagnosticsEngine::Level Level,
+                        const clang::Diagnostic &Info) override {
+    DiagnosticConsumer::HandleDiagnostic(Level, Info);
+    if (Level < clang::DiagnosticsEngine::Error)
+      return;
+    llvm::SmallString<128> Text;
+    Info.FormatDiagnostic(Text);
+    std::string Where;
+    if (Info.getLocation().isValid() && Info.hasSourceManager()) {
+      clang::PresumedLoc P =
+          Info.getSourceManager().getPresumedLoc(Info.getLocation());
+      if (P.isValid())
+        Where = std::string(P.getFilename()) + ":" + std::to_string(P.getLine()) +
+                ":" + std::to_string(P.getColumn()) + ": ";
+    }
+    Errors.push_back(Where + (Level == clang::DiagnosticsEngine::Fatal
+                                  ? "fatal error: "
+                                  : "error: ") +
+                     Text.str().str());
+  }
+
+  std::vector<std::string> Errors;
+};
+
+} // namespace
+
+JobOutcome runAnalysisJob(const AnalysisJob &Job, analysis::RuleSet Rules) {
+  JobOutcome Outcome;
+  llvm::IntrusiveRefCntPtr<llvm::vfs::FileSystem> FS =
+      llvm::vfs::createPhysicalFileSystem();
+  if (std::error_code EC = FS->setCurrentWorkingDirectory(Job.Directory)) {
+    Outcome.Failure = AnalysisFailure{
+        Job.Source, Job.sideName(),
+        "cannot enter its directory '" + Job.Directory + "': " + EC.message()};
+    return Outcome;
+  }
+  llvm::IntrusiveRefCntPtr<clang::FileManager> Files(
+      new clang::FileManager(clang::FileSystemOptions(), FS));
+  ErrorCollector Errors;
+  clang::tooling::ToolInvocation Invocation(
+      Job.Argv, std::make_unique<AnalysisAction>(Rules, Outcome.Findings),
+      Files.get());
+  Invocation.setDiagnosticConsumer(&Errors);
+  bool Ran = Invocation.run();
+  Outcome.Errors = Errors.Errors;
+  if (!Ran || Errors.getNumErrors() > 0) {
+    std::string Reason =
+        Errors.Errors.empty() ? "clang could not run" : Errors.Errors.front();
+    if (Errors.Errors.size() > 1)
+      Reason += " (and " + std::to_string(Errors.Errors.size() - 1) +
+                " more error" + (Errors.Errors.size() > 2 ? "s" : "") + ")";
+    Outcome.Failure = AnalysisFailure{Job.Source, Job.sideName(), Reason};
+  }
+  return Outcome;
+}
+
+} // namespace vram_only

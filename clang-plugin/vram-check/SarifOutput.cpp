@@ -1,0 +1,188 @@
+//===- SarifOutput.cpp - SARIF 2.1.0 for code scanning --------------------===//
+//
+// What GitHub code scanning reads: runs[].tool.driver (name, version, rules
+// with ids, descriptions, help text and default level), results with ruleId,
+// ruleIndex, level, message.text, a physical location (artifact URI relative
+// to %SRCROOT% when the file lies under the source root, region start line
+// and column) and partialFingerprints, plus invocations[] telling whether
+// every source was analysed.
+//
+//===----------------------------------------------------------------------===//
+
+#include "AnalysisReport.h"
+
+#include "llvm/ADT/SmallString.h"
+#include "llvm/ADT/StringExtras.h"
+#include "llvm/Support/JSON.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/SHA256.h"
+
+namespace vram_only {
+namespace {
+
+/// Percent-encodes what a URI path may not hold as is.
+std::string uriEscape(llvm::StringRef Path) {
+  std::string Out;
+  for (char C : Path) {
+    if (llvm::isAlnum(C) || llvm::StringRef("/-._~").contains(C))
+      Out += C;
+    else
+      Out += "%" + llvm::utohexstr(static_cast<unsigned char>(C), false, 2);
+  }
+  return Out;
+}
+
+struct ArtifactUri {
+  std::string Uri;
+  bool UnderRoot;
+};
+
+ArtifactUri artifactUri(llvm::StringRef File, llvm::StringRef Root) {
+  llvm::SmallString<256> Path(File);
+  llvm::sys::path::remove_dots(Path, /*remove_dot_dot=*/true);
+  llvm::StringRef Rel(Path);
+  if (!Root.empty() && Rel.consume_front(Root) &&
+      (Rel.consume_front("/") || Root.ends_with("/")))
+    return {uriEscape(Rel), true};
+  if (llvm::sys::path::is_absolute(Path))
+    return {"file://" + uriEscape(Path), false};
+  return {uriEscape(Path), true}; // relative paths are relative to the root
+}
+
+std::string fingerprint(const ReportedFinding &F) {
+  // Stable across line shifts: the check, the API and the line's text.
+  llvm::SHA256 Hash;
+  Hash.update(F.Check);
+  Hash.update("\n");
+  Hash.update(F.Api);
+  Hash.update("\n");
+  Hash.update(llvm::StringRef(F.SourceLine).trim());
+  auto Digest = Hash.final();
+  return llvm::toHex(llvm::ArrayRef<uint8_t>(Digest.data(), 16), true);
+}
+
+} // namespace
+
+void writeSarif(const AnalysisReport &Report,
+                const std::vector<CheckDescription> &Checks, Severity Level,
+                llvm::StringRef SourceRoot, llvm::StringRef ToolVersion,
+                llvm::raw_ostream &OS) {
+  llvm::SmallString<256> Root(SourceRoot);
+  llvm::sys::path::remove_dots(Root, /*remove_dot_dot=*/true);
+  const char *LevelName = Level == Severity::Error ? "error" : "warning";
+  auto RuleIndex = [&](llvm::StringRef Check) -> int64_t {
+    for (size_t I = 0; I < Checks.size(); ++I)
+      if (Checks[I].Name == Check)
+        return static_cast<int64_t>(I);
+    return -1;
+  };
+
+  llvm::json::OStream J(OS, /*IndentSize=*/2);
+  J.object([&] {
+    J.attribute("$schema", "https://json.schemastore.org/sarif-2.1.0.json");
+    J.attribute("version", "2.1.0");
+    J.attributeArray("runs", [&] {
+      J.object([&] {
+        J.attributeObject("tool", [&] {
+          J.attributeObject("driver", [&] {
+            J.attribute("name", "vram-check");
+            J.attribute("semanticVersion", ToolVersion);
+            J.attributeArray("rules", [&] {
+              for (const CheckDescription &Check : Checks)
+                J.object([&] {
+                  J.attribute("id", Check.Name);
+                  J.attributeObject("shortDescription", [&] {
+                    J.attribute("text", Check.Summary);
+                  });
+                  J.attributeObject("help", [&] {
+                    J.attribute("text", Check.Help);
+                  });
+                  J.attributeObject("defaultConfiguration", [&] {
+                    J.attribute("level", LevelName);
+                  });
+                  J.attributeObject("properties", [&] {
+                    J.attributeArray("tags", [&] {
+                      J.value("cuda");
+                      J.value("vram-only");
+                    });
+                  });
+                });
+            });
+          });
+        });
+        J.attributeObject("originalUriBaseIds", [&] {
+          J.attributeObject("%SRCROOT%", [&] {
+            J.attribute("uri", "file://" + uriEscape(Root) + "/");
+          });
+        });
+        J.attributeArray("results", [&] {
+          for (const ReportedFinding &F : Report.Findings)
+            J.object([&] {
+              J.attribute("ruleId", F.Check);
+              if (int64_t Index = RuleIndex(F.Check); Index >= 0)
+                J.attribute("ruleIndex", Index);
+              J.attribute("level", LevelName);
+              J.attributeObject("message", [&] {
+                J.attribute("text", F.Message);
+              });
+              J.attributeArray("locations", [&] {
+                J.object([&] {
+                  J.attributeObject("physicalLocation", [&] {
+                    ArtifactUri Uri = artifactUri(F.File, Root);
+                    J.attributeObject("artifactLocation", [&] {
+                      J.attribute("uri", Uri.Uri);
+                      if (Uri.UnderRoot)
+                        J.attribute("uriBaseId", "%SRCROOT%");
+                    });
+                    J.attributeObject("region", [&] {
+                      J.attribute("startLine", F.Line);
+                      J.attribute("startColumn", F.Column);
+                    });
+                  });
+                });
+              });
+              J.attributeObject("partialFingerprints", [&] {
+                J.attribute("vramCheckFingerprint/v1", fingerprint(F));
+              });
+              J.attributeObject("properties", [&] {
+                J.attribute("api", F.Api);
+              });
+            });
+        });
+        J.attributeArray("invocations", [&] {
+          J.object([&] {
+            J.attribute("executionSuccessful", Report.Failures.empty());
+            J.attributeArray("toolExecutionNotifications", [&] {
+              for (const AnalysisFailure &Failure : Report.Failures)
+                J.object([&] {
+                  J.attribute("level", "error");
+                  J.attributeObject("message", [&] {
+                    std::string Text = Failure.File;
+                    if (!Failure.Side.empty())
+                      Text += " (" + Failure.Side + ")";
+                    Text += " was not analysed: " + Failure.Reason;
+                    J.attribute("text", Text);
+                  });
+                  J.attributeArray("locations", [&] {
+                    J.object([&] {
+                      J.attributeObject("physicalLocation", [&] {
+                        ArtifactUri Uri = artifactUri(Failure.File, Root);
+                        J.attributeObject("artifactLocation", [&] {
+                          J.attribute("uri", Uri.Uri);
+                          if (Uri.UnderRoot)
+                            J.attribute("uriBaseId", "%SRCROOT%");
+                        });
+                      });
+                    });
+                  });
+                });
+            });
+          });
+        });
+      });
+    });
+  });
+  OS << '\n';
+}
+
+} // namespace vram_only

@@ -1,0 +1,49 @@
+//===- TextOutput.cpp - clang-style diagnostics ---------------------------===//
+
+#include "AnalysisReport.h"
+
+#include "llvm/Support/WithColor.h"
+
+namespace vram_only {
+
+static void writeSnippet(const ReportedFinding &F, llvm::raw_ostream &OS,
+                         bool Colors) {
+  if (F.SourceLine.empty())
+    return;
+  std::string Number = std::to_string(F.Line);
+  OS.indent(5 - std::min<size_t>(Number.size(), 5)) << Number << " | "
+                                                    << F.SourceLine << '\n';
+  OS.indent(5) << " | ";
+  // Keep tabs so that the caret lines up under the token.
+  for (unsigned I = 1; I < F.Column && I - 1 < F.SourceLine.size(); ++I)
+    OS << (F.SourceLine[I - 1] == '\t' ? '\t' : ' ');
+  if (Colors)
+    OS.changeColor(llvm::raw_ostream::GREEN, /*Bold=*/true);
+  OS << '^';
+  if (Colors)
+    OS.resetColor();
+  OS << '\n';
+}
+
+void writeText(const AnalysisReport &Report, Severity Level,
+               llvm::raw_ostream &OS, bool Colors) {
+  for (const ReportedFinding &F : Report.Findings) {
+    if (Colors)
+      OS.changeColor(llvm::raw_ostream::SAVEDCOLOR, /*Bold=*/true);
+    OS << F.File << ':' << F.Line << ':' << F.Column << ": ";
+    if (Colors)
+      OS.changeColor(Level == Severity::Error ? llvm::raw_ostream::RED
+                                              : llvm::raw_ostream::MAGENTA,
+                     /*Bold=*/true);
+    OS << (Level == Severity::Error ? "error: " : "warning: ");
+    if (Colors)
+      OS.changeColor(llvm::raw_ostream::SAVEDCOLOR, /*Bold=*/true);
+    OS << F.Message << " [" << F.Check << ']';
+    if (Colors)
+      OS.resetColor();
+    OS << '\n';
+    writeSnippet(F, OS, Colors);
+  }
+}
+
+} // namespace vram_only

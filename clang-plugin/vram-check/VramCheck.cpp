@@ -1,0 +1,404 @@
+//===- VramCheck.cpp - vram-check, the analysis for any build -------------===//
+//
+//   vram-check -p <build dir> [options] [files...]
+//   vram-check [options] files... -- <clang arguments>
+//   vram-check --launcher [--warn] -- <compiler> <arguments...>
+//   vram-check --export-compile-commands=<dir> -p <build dir> [files...]
+//
+// Analyses translation units with the command lines their build recorded
+// (nvcc, gcc or clang), host and device sides of CUDA sources, in parallel,
+// and reports violations of the VRAM-only policy as clang-style
+// diagnostics, JSON or SARIF. Exit codes: 0 clean, 1 findings, 2 a source
+// could not be analysed or the invocation is wrong.
+//
+//===----------------------------------------------------------------------===//
+
+#include "AnalysisDriver.h"
+#include "CompilerCommand.h"
+#include "Launcher.h"
+#include "VramCheckConfig.h"
+
+#include "core/CheckSelection.h"
+#include "core/Rule.h"
+
+#include "clang/Basic/Version.h"
+
+#include "clang/Tooling/CompilationDatabase.h"
+#include "clang/Tooling/JSONCompilationDatabase.h"
+#include "llvm/ADT/STLExtras.h"
+#include "llvm/ADT/StringExtras.h"
+#include "llvm/Support/CommandLine.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/JSON.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/Process.h"
+#include "llvm/Support/ToolOutputFile.h"
+#include "llvm/Support/WithColor.h"
+
+using namespace vram_only;
+namespace cl = llvm::cl;
+namespace tooling = clang::tooling;
+
+namespace {
+
+enum class OutputFormat { Text, Json, Sarif };
+
+cl::OptionCategory Category("vram-check options");
+
+cl::opt<std::string> BuildPath(
+    "p", cl::desc("Build directory holding compile_commands.json"),
+    cl::value_desc("build dir"), cl::cat(Category));
+cl::list<std::string> Files(
+    cl::Positional,
+    cl::desc("[<file> ...] (default: every file of the compile database)"),
+    cl::cat(Category));
+cl::opt<unsigned> JobCount(
+    "j", cl::desc("Sources analysed in parallel (default: all cores)"),
+    cl::value_desc("N"), cl::init(0), cl::cat(Category));
+cl::opt<OutputFormat> Format(
+    "format", cl::desc("Report format"),
+    cl::values(clEnumValN(OutputFormat::Text, "text",
+                          "clang-style diagnostics (default)"),
+               clEnumValN(OutputFormat::Json, "json",
+                          "a JSON array, one object per finding"),
+               clEnumValN(OutputFormat::Sarif, "sarif",
+                          "SARIF 2.1.0 (GitHub code scanning)")),
+    cl::init(OutputFormat::Text), cl::cat(Category));
+cl::opt<std::string> ChecksOption(
+    "checks",
+    cl::desc("Checks to run, as a clang-tidy glob list (default: vram-*)"),
+    cl::value_desc("globs"), cl::init("vram-*"), cl::cat(Category));
+cl::opt<bool> Warn("warn",
+                   cl::desc("Report findings as warnings; they do not fail "
+                            "the run (or, with --launcher, the compile)"),
+                   cl::cat(Category));
+cl::opt<bool> LauncherMode(
+    "launcher",
+    cl::desc("Compiler launcher mode: analyse the compile command after "
+             "'--', then run it (for CMAKE_<LANG>_COMPILER_LAUNCHER)"),
+    cl::cat(Category));
+cl::opt<std::string> OutputPath(
+    "o", cl::desc("Write the report to <file> instead of standard output"),
+    cl::value_desc("file"), cl::cat(Category));
+cl::opt<std::string> SourceRoot(
+    "source-root",
+    cl::desc("Directory SARIF locations are relative to (default: the "
+             "current directory)"),
+    cl::value_desc("dir"), cl::cat(Category));
+cl::opt<std::string> ExportDir(
+    "export-compile-commands",
+    cl::desc("Write the clang command lines the analysis uses (host and "
+             "device side) to <dir>/compile_commands.json and exit; "
+             "clang-tidy-19 can then run over it (see vram-tidy)"),
+    cl::value_desc("dir"), cl::cat(Category));
+cl::opt<std::string> CudaPathOption(
+    "cuda-path", cl::desc("CUDA toolkit to parse with (default: the one "
+                          "vram-check was built with)"),
+    cl::value_desc("dir"), cl::cat(Category));
+cl::opt<bool> Verbose("verbose",
+                      cl::desc("Show every clang run and what the command "
+                               "line translation dropped"),
+                      cl::cat(Category));
+
+[[noreturn]] void fail(const llvm::Twine &Message) {
+  llvm::WithColor::error(llvm::errs(), "vram-check") << Message << '\n';
+  std::exit(2);
+}
+
+std::string absolutePath(llvm::StringRef Path, llvm::StringRef Base) {
+  llvm::SmallString<256> Result;
+  if (llvm::sys::path::is_absolute(Path)) {
+    Result = Path;
+  } else {
+    Result = Base;
+    llvm::sys::path::append(Result, Path);
+  }
+  llvm::sys::path::remove_dots(Result, /*remove_dot_dot=*/true);
+  return std::string(Result);
+}
+
+std::string currentDirectory() {
+  llvm::SmallString<256> Cwd;
+  if (llvm::sys::fs::current_path(Cwd))
+    fail("cannot read the current directory");
+  return std::string(Cwd);
+}
+
+/// The tasks of one compile command that analyse \p File (or every source
+/// of the command when \p File is empty).
+void addTasks(const tooling::CompileCommand &Entry, llvm::StringRef File,
+              std::vector<SourceTask> &Tasks, AnalysisReport &Report) {
+  llvm::Expected<TranslatedCommand> Command =
+      translateCompilerCommand(Entry.CommandLine, Entry.Directory);
+  std::string Target = absolutePath(File.empty() ? Entry.Filename : File,
+                                    Entry.Directory);
+  if (!Command) {
+    Report.Failures.push_back(
+        {Target, "", "its compile command cannot be read: " +
+                         llvm::toString(Command.takeError())});
+    return;
+  }
+  if (Verbose) {
+    llvm::errs() << "vram-check: " << Target << ": "
+                 << compilerKindName(Command->Compiler) << " command";
+    if (!Entry.Heuristic.empty())
+      llvm::errs() << " (" << Entry.Heuristic << ")";
+    llvm::errs() << '\n';
+    for (const std::string &Note : Command->Notes)
+      llvm::errs() << "  " << Note << '\n';
+  }
+  for (const SourceInput &Source : Command->Sources) {
+    if (absolutePath(Source.Path, Entry.Directory) != Target)
+      continue;
+    Tasks.push_back({*Command, Source, Entry.Directory});
+    return;
+  }
+  // The database names the file, the command does not (an interpolated
+  // command, or a compiler reading a response file): analyse the named file
+  // with the command's flags.
+  std::optional<SourceLanguage> Language = languageFromExtension(Target);
+  if (!Command->Sources.empty())
+    Language = Command->Sources.front().Language;
+  if (!Language) {
+    if (Verbose)
+      llvm::errs() << "vram-check: " << Target
+                   << ": not a C, C++ or CUDA source, skipped\n";
+    return;
+  }
+  Tasks.push_back({*Command, {Target, *Language}, Entry.Directory});
+}
+
+std::vector<SourceTask> tasksFromDatabase(AnalysisReport &Report) {
+  std::string Error;
+  std::unique_ptr<tooling::CompilationDatabase> Database;
+  std::string Cwd = currentDirectory();
+  if (!BuildPath.empty()) {
+    if (!llvm::sys::fs::is_directory(BuildPath))
+      fail("build directory '" + BuildPath + "' does not exist");
+    Database = tooling::CompilationDatabase::loadFromDirectory(BuildPath, Error);
+    if (!Database)
+      fail("no compile database in '" + BuildPath + "' (" +
+           llvm::StringRef(Error).trim() +
+           "); configure with -DCMAKE_EXPORT_COMPILE_COMMANDS=ON");
+  } else if (!Files.empty()) {
+    Database = tooling::CompilationDatabase::autoDetectFromSource(
+        absolutePath(Files.front(), Cwd), Error);
+    if (!Database)
+      fail("no compile database found above '" + Files.front() +
+           "'; pass -p <build dir>, or the compile flags after '--'");
+  } else {
+    fail("nothing to analyse: pass -p <build dir> and/or source files");
+  }
+
+  std::vector<SourceTask> Tasks;
+  if (Files.empty()) {
+    std::vector<tooling::CompileCommand> All = Database->getAllCompileCommands();
+    if (All.empty())
+      fail("the compile database in '" + BuildPath + "' has no entries");
+    for (const tooling::CompileCommand &Entry : All)
+      addTasks(Entry, "", Tasks, Report);
+    return Tasks;
+  }
+  // Files the database does not list (headers, new files) get the command
+  // of the most similar file that it does.
+  std::unique_ptr<tooling::CompilationDatabase> Inferred =
+      tooling::inferMissingCompileCommands(std::move(Database));
+  for (const std::string &File : Files) {
+    std::string Path = absolutePath(File, Cwd);
+    if (!llvm::sys::fs::exists(Path)) {
+      Report.Failures.push_back({Path, "", "no such file"});
+      continue;
+    }
+    std::vector<tooling::CompileCommand> Commands =
+        Inferred->getCompileCommands(Path);
+    if (Commands.empty()) {
+      Report.Failures.push_back(
+          {Path, "", "the compile database has no command for it"});
+      continue;
+    }
+    for (const tooling::CompileCommand &Entry : Commands)
+      addTasks(Entry, Path, Tasks, Report);
+  }
+  return Tasks;
+}
+
+/// `vram-check files... -- <clang arguments>`: the flags after '--' apply to
+/// every file, as with clang-tidy.
+std::vector<SourceTask> tasksFromFixedFlags(llvm::ArrayRef<std::string> Flags,
+                                            AnalysisReport &Report) {
+  if (Files.empty())
+    fail("no source files given before '--'");
+  std::vector<SourceTask> Tasks;
+  std::string Cwd = currentDirectory();
+  for (const std::string &File : Files) {
+    std::vector<std::string> Argv{VRAM_ONLY_CLANG_DRIVER};
+    Argv.insert(Argv.end(), Flags.begin(), Flags.end());
+    Argv.push_back(File);
+    tooling::CompileCommand Entry(Cwd, File, Argv, "");
+    addTasks(Entry, File, Tasks, Report);
+  }
+  return Tasks;
+}
+
+CudaToolchain toolchain(const char *Argv0) {
+  CudaToolchain Toolchain = CudaToolchain::fromInstallation(Argv0);
+  if (!CudaPathOption.empty())
+    Toolchain.CudaPath = CudaPathOption;
+  return Toolchain;
+}
+
+std::vector<CheckDescription> describe(analysis::RuleSet Checks) {
+  std::vector<CheckDescription> Descriptions;
+  for (analysis::Rule R : analysis::AllRules)
+    if (Checks.contains(R))
+      Descriptions.push_back({analysis::checkName(R).str(),
+                              analysis::ruleSummary(R).str(),
+                              analysis::ruleHelp(R).str()});
+  return Descriptions;
+}
+
+void writeReport(const AnalysisReport &Report, analysis::RuleSet Checks) {
+  Severity Level = Warn ? Severity::Warning : Severity::Error;
+  std::error_code EC;
+  std::unique_ptr<llvm::ToolOutputFile> File;
+  llvm::raw_ostream *OS = &llvm::outs();
+  if (!OutputPath.empty()) {
+    File = std::make_unique<llvm::ToolOutputFile>(OutputPath, EC,
+                                                  llvm::sys::fs::OF_Text);
+    if (EC)
+      fail("cannot write '" + OutputPath + "': " + EC.message());
+    OS = &File->os();
+  }
+  switch (Format) {
+  case OutputFormat::Text:
+    writeText(Report, Level, *OS,
+              File == nullptr && llvm::outs().has_colors());
+    break;
+  case OutputFormat::Json:
+    writeJson(Report, *OS);
+    break;
+  case OutputFormat::Sarif: {
+    std::string Root =
+        SourceRoot.empty() ? currentDirectory()
+                           : absolutePath(SourceRoot, currentDirectory());
+    writeSarif(Report, describe(Checks), Level, Root, VRAM_ONLY_VERSION,
+               *OS);
+    break;
+  }
+  }
+  if (File)
+    File->keep();
+}
+
+void writeSummary(const AnalysisReport &Report) {
+  llvm::outs().flush(); // the report first, when both go to a terminal
+  for (const AnalysisFailure &Failure : Report.Failures) {
+    std::string What = Failure.File;
+    if (!Failure.Side.empty())
+      What += " (" + Failure.Side + ")";
+    llvm::WithColor::error(llvm::errs(), "vram-check")
+        << What << " was not analysed: " << Failure.Reason << '\n';
+  }
+  if (Format == OutputFormat::Text || !Report.Failures.empty() || Verbose) {
+    llvm::errs() << "vram-check: " << Report.Findings.size() << " finding(s) in "
+                 << Report.SourcesAnalysed << " source(s)";
+    if (!Report.Failures.empty())
+      llvm::errs() << "; " << Report.Failures.size()
+                   << " source(s) or side(s) not analysed";
+    llvm::errs() << '\n';
+  }
+}
+
+int exportCommands(const std::vector<SourceTask> &Tasks,
+                   const CudaToolchain &Toolchain) {
+  if (std::error_code EC = llvm::sys::fs::create_directories(ExportDir))
+    fail("cannot create '" + ExportDir + "': " + EC.message());
+  llvm::SmallString<256> Path(ExportDir);
+  llvm::sys::path::append(Path, "compile_commands.json");
+  std::error_code EC;
+  llvm::raw_fd_ostream OS(Path, EC, llvm::sys::fs::OF_Text);
+  if (EC)
+    fail("cannot write '" + Path + "': " + EC.message());
+  llvm::json::OStream J(OS, 2);
+  J.array([&] {
+    for (const SourceTask &Task : Tasks)
+      for (const AnalysisJob &Job :
+           planJobs(Task.Command, Task.Source, Task.Directory, Toolchain))
+        J.object([&] {
+          J.attribute("directory", Job.Directory);
+          J.attribute("file", Job.Source);
+          J.attributeArray("arguments", [&] {
+            for (const std::string &Arg : Job.Argv)
+              J.value(Arg);
+          });
+        });
+  });
+  OS << '\n';
+  return 0;
+}
+
+} // namespace
+
+int main(int argc, const char **argv) {
+  llvm::InitLLVM Init(argc, argv);
+  // Everything after the first '--' is a compile command (--launcher) or
+  // clang flags (files -- flags); llvm::cl sees only what comes before.
+  std::vector<const char *> OwnArgs;
+  std::vector<std::string> AfterDashDash;
+  bool SeenDashDash = false;
+  for (int I = 0; I < argc; ++I) {
+    if (!SeenDashDash && I > 0 && llvm::StringRef(argv[I]) == "--") {
+      SeenDashDash = true;
+      continue;
+    }
+    if (SeenDashDash)
+      AfterDashDash.push_back(argv[I]);
+    else
+      OwnArgs.push_back(argv[I]);
+  }
+  cl::HideUnrelatedOptions(Category);
+  cl::SetVersionPrinter([](llvm::raw_ostream &OS) {
+    OS << "vram-check " VRAM_ONLY_VERSION " (clang " CLANG_VERSION_STRING ")\n";
+  });
+  std::string ParseErrors;
+  llvm::raw_string_ostream ParseErrorStream(ParseErrors);
+  if (!cl::ParseCommandLineOptions(
+          OwnArgs.size(), OwnArgs.data(),
+          "VRAM-only policy check for C, C++ and CUDA builds\n",
+          &ParseErrorStream)) {
+    llvm::StringRef First = llvm::StringRef(ParseErrors).split('\n').first;
+    First.consume_front("vram-check: ");
+    fail(First.trim() + " (see vram-check --help)");
+  }
+
+  llvm::Expected<analysis::RuleSet> Checks =
+      analysis::selectChecks(ChecksOption);
+  if (!Checks)
+    fail("--checks: " + llvm::toString(Checks.takeError()));
+  if (Checks->empty())
+    fail("--checks='" + ChecksOption + "' enables no check (available: " +
+         llvm::join(analysis::allCheckNames(), ", ") + ")");
+
+  CudaToolchain Toolchain = toolchain(argv[0]);
+
+  if (LauncherMode) {
+    if (!BuildPath.empty() || !Files.empty() || !ExportDir.empty())
+      fail("--launcher takes only the compile command after '--'");
+    if (AfterDashDash.empty())
+      fail("--launcher needs the compile command after '--'");
+    LauncherOptions Options{Warn, Verbose, JobCount ? JobCount.getValue() : 1u};
+    return runLauncher(AfterDashDash, Toolchain, *Checks, Options);
+  }
+  AnalysisReport Report;
+  std::vector<SourceTask> Tasks =
+      SeenDashDash ? tasksFromFixedFlags(AfterDashDash, Report)
+                   : tasksFromDatabase(Report);
+  if (!ExportDir.empty())
+    return exportCommands(Tasks, Toolchain);
+  analyseSources(Tasks, Toolchain, *Checks,
+                 {JobCount, /*Verbose=*/Verbose}, Report);
+  writeReport(Report, *Checks);
+  writeSummary(Report);
+  return Report.exitCode(/*FindingsAreErrors=*/!Warn);
+}
