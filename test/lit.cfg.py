@@ -2,6 +2,7 @@
 # them the compiler plugin's and vram-check's tests. Run through CTest, or:
 #   /usr/lib/llvm-19/build/utils/lit/lit.py -sv build/test
 import os
+import sys
 
 import lit.formats
 
@@ -14,7 +15,7 @@ config.test_exec_root = os.path.join(config.vram_only_obj_root, "test")
 # Only these directories hold lit tests; the rest of test/ (GoogleTest
 # sources, CMake consumer projects...) is not for lit. Inputs/ directories
 # hold headers and fixtures that tests include.
-lit_test_dirs = ["tidy"]
+lit_test_dirs = ["tidy", "plugin", "vram-check"]
 config.excludes = [entry for entry in os.listdir(config.test_source_root)
                    if entry not in lit_test_dirs] + ["Inputs"]
 
@@ -55,3 +56,13 @@ config.substitutions.append(
     ("%examples", os.path.join(config.vram_only_src_root, "examples")))
 config.substitutions.append(
     ("%nvcc", os.path.join(config.cuda_path, "bin", "nvcc")))
+
+# The compiler plugin (plugin/) and vram-check (vram-check/): %clang is clang
+# 19's driver, %plugin build/lib/VramOnlyPlugin.so, %vram_check
+# build/bin/vram-check; %cuda_flags is the CUDA 13 flag set without a side.
+config.substitutions.append(("%clang", os.path.join(config.llvm_tools_dir, "clang++")))
+config.substitutions.append(("%plugin", config.plugin))
+config.substitutions.append(("%vram_check", config.vram_check))
+config.substitutions.append(("%cuda_flags", " ".join(cuda_flags)))
+config.substitutions.append(("%cuda_path", config.cuda_path))
+config.substitutions.append(("%python", sys.executable))

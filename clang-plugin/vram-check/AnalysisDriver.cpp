@@ -10,6 +10,7 @@
 #include "llvm/Support/raw_ostream.h"
 
 #include <mutex>
+#include <set>
 
 namespace vram_only {
 
@@ -24,6 +25,7 @@ void analyseSources(const std::vector<SourceTask> &Tasks,
       Jobs.push_back(std::move(Job));
 
   std::mutex Lock;
+  std::set<std::string> ErrorsShown; // host and device report the same ones
   auto Run = [&](const AnalysisJob &Job) {
     JobOutcome Outcome = runAnalysisJob(Job, Checks);
     std::lock_guard<std::mutex> Guard(Lock);
@@ -36,7 +38,8 @@ void analyseSources(const std::vector<SourceTask> &Tasks,
       llvm::errs() << '\n';
     }
     for (const std::string &Error : Outcome.Errors)
-      llvm::errs() << Error << '\n';
+      if (ErrorsShown.insert(Error).second)
+        llvm::errs() << Error << '\n';
     llvm::append_range(Report.Findings, Outcome.Findings);
     if (Outcome.Failure)
       Report.Failures.push_back(*Outcome.Failure);

@@ -22,10 +22,11 @@ bool ReportedFinding::operator==(const ReportedFinding &Other) const {
 void AnalysisReport::normalise() {
   std::sort(Findings.begin(), Findings.end());
   Findings.erase(std::unique(Findings.begin(), Findings.end()), Findings.end());
-  std::stable_sort(Failures.begin(), Failures.end(),
-                   [](const AnalysisFailure &A, const AnalysisFailure &B) {
-                     return A.File < B.File;
-                   });
+  std::sort(Failures.begin(), Failures.end(),
+            [](const AnalysisFailure &A, const AnalysisFailure &B) {
+              return std::tie(A.File, A.Side, A.Reason) <
+                     std::tie(B.File, B.Side, B.Reason);
+            });
 }
 
 int AnalysisReport::exitCode(bool FindingsAreErrors) const {

@@ -134,8 +134,11 @@ JobOutcome runAnalysisJob(const AnalysisJob &Job, analysis::RuleSet Rules) {
   llvm::IntrusiveRefCntPtr<clang::FileManager> Files(
       new clang::FileManager(clang::FileSystemOptions(), FS));
   ErrorCollector Errors;
+  // Clang's own "N errors generated" summary is not ours to print.
+  std::vector<std::string> Argv = Job.Argv;
+  Argv.insert(Argv.end() - 1, "-fno-caret-diagnostics");
   clang::tooling::ToolInvocation Invocation(
-      Job.Argv, std::make_unique<AnalysisAction>(Rules, Outcome.Findings),
+      std::move(Argv), std::make_unique<AnalysisAction>(Rules, Outcome.Findings),
       Files.get());
   Invocation.setDiagnosticConsumer(&Errors);
   bool Ran = Invocation.run();

@@ -176,11 +176,15 @@ std::vector<SourceTask> tasksFromDatabase(AnalysisReport &Report) {
   if (!BuildPath.empty()) {
     if (!llvm::sys::fs::is_directory(BuildPath))
       fail("build directory '" + BuildPath + "' does not exist");
-    Database = tooling::CompilationDatabase::loadFromDirectory(BuildPath, Error);
+    llvm::SmallString<256> Json(BuildPath);
+    llvm::sys::path::append(Json, "compile_commands.json");
+    if (!llvm::sys::fs::exists(Json))
+      fail("no compile_commands.json in '" + BuildPath +
+           "'; configure the build with -DCMAKE_EXPORT_COMPILE_COMMANDS=ON");
+    Database = tooling::JSONCompilationDatabase::loadFromFile(
+        Json, Error, tooling::JSONCommandLineSyntax::AutoDetect);
     if (!Database)
-      fail("no compile database in '" + BuildPath + "' (" +
-           llvm::StringRef(Error).trim() +
-           "); configure with -DCMAKE_EXPORT_COMPILE_COMMANDS=ON");
+      fail("cannot read '" + Json + "': " + llvm::StringRef(Error).trim());
   } else if (!Files.empty()) {
     Database = tooling::CompilationDatabase::autoDetectFromSource(
         absolutePath(Files.front(), Cwd), Error);
@@ -367,9 +371,14 @@ int main(int argc, const char **argv) {
           OwnArgs.size(), OwnArgs.data(),
           "VRAM-only policy check for C, C++ and CUDA builds\n",
           &ParseErrorStream)) {
+    // llvm::cl prints errors about option values itself; the others are
+    // here. Either way: one line, then exit 2.
     llvm::StringRef First = llvm::StringRef(ParseErrors).split('\n').first;
     First.consume_front("vram-check: ");
-    fail(First.trim() + " (see vram-check --help)");
+    First = First.split("  Try:").first.trim();
+    if (First.empty())
+      std::exit(2);
+    fail(First + " (see vram-check --help)");
   }
 
   llvm::Expected<analysis::RuleSet> Checks =

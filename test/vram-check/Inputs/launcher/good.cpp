@@ -1,0 +1,5 @@
+#include <cuda_runtime_api.h>
+void *device_buffer(unsigned long bytes) {
+  void *p = nullptr;
+  return cudaMalloc(&p, bytes) == cudaSuccess ? p : nullptr;
+}
