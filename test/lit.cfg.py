@@ -63,6 +63,7 @@ config.substitutions.append(
 config.substitutions.append(("%clang", os.path.join(config.llvm_tools_dir, "clang++")))
 config.substitutions.append(("%plugin", config.plugin))
 config.substitutions.append(("%vram_check", config.vram_check))
+config.substitutions.append(("%vram_tidy", config.vram_check.replace("vram-check", "vram-tidy")))
 config.substitutions.append(("%cuda_flags", " ".join(cuda_flags)))
 config.substitutions.append(("%cuda_path", config.cuda_path))
 config.substitutions.append(("%python", sys.executable))

@@ -90,7 +90,8 @@ cl::opt<std::string> ExportDir(
     "export-compile-commands",
     cl::desc("Write the clang command lines the analysis uses (host and "
              "device side) to <dir>/compile_commands.json and exit; "
-             "clang-tidy-19 can then run over it (see vram-tidy)"),
+             "clang-tidy-19 can then run over it (see vram-tidy); print "
+             "the sources, one per line"),
     cl::value_desc("dir"), cl::cat(Category));
 cl::opt<std::string> CudaPathOption(
     "cuda-path", cl::desc("CUDA toolkit to parse with (default: the one "
@@ -315,7 +316,11 @@ void writeSummary(const AnalysisReport &Report) {
 }
 
 int exportCommands(const std::vector<SourceTask> &Tasks,
-                   const CudaToolchain &Toolchain) {
+                   const CudaToolchain &Toolchain,
+                   const AnalysisReport &Report) {
+  for (const AnalysisFailure &Failure : Report.Failures)
+    llvm::WithColor::error(llvm::errs(), "vram-check")
+        << Failure.File << ": " << Failure.Reason << '\n';
   if (std::error_code EC = llvm::sys::fs::create_directories(ExportDir))
     fail("cannot create '" + ExportDir + "': " + EC.message());
   llvm::SmallString<256> Path(ExportDir);
@@ -339,7 +344,15 @@ int exportCommands(const std::vector<SourceTask> &Tasks,
         });
   });
   OS << '\n';
-  return 0;
+  // The sources, once each, for the caller (vram-tidy passes them to
+  // clang-tidy).
+  std::vector<std::string> Sources;
+  for (const SourceTask &Task : Tasks)
+    if (!llvm::is_contained(Sources, Task.Source.Path))
+      Sources.push_back(Task.Source.Path);
+  for (const std::string &Source : Sources)
+    llvm::outs() << Source << '\n';
+  return Report.Failures.empty() ? 0 : 2;
 }
 
 } // namespace
@@ -404,7 +417,7 @@ int main(int argc, const char **argv) {
       SeenDashDash ? tasksFromFixedFlags(AfterDashDash, Report)
                    : tasksFromDatabase(Report);
   if (!ExportDir.empty())
-    return exportCommands(Tasks, Toolchain);
+    return exportCommands(Tasks, Toolchain, Report);
   analyseSources(Tasks, Toolchain, *Checks,
                  {JobCount, /*Verbose=*/Verbose}, Report);
   writeReport(Report, *Checks);
