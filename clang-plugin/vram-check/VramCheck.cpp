@@ -16,6 +16,7 @@
 #include "AnalysisDriver.h"
 #include "CompilerCommand.h"
 #include "Launcher.h"
+#include "PolicyListing.h"
 #include "VramCheckConfig.h"
 
 #include "core/CheckSelection.h"
@@ -97,6 +98,11 @@ cl::opt<std::string> CudaPathOption(
     "cuda-path", cl::desc("CUDA toolkit to parse with (default: the one "
                           "vram-check was built with)"),
     cl::value_desc("dir"), cl::cat(Category));
+cl::opt<bool> PrintPolicy(
+    "print-policy",
+    cl::desc("Print the policy (every forbidden name, flag and lookup, with "
+             "check, reason and alternative) as JSON and exit"),
+    cl::cat(Category));
 cl::opt<bool> Verbose("verbose",
                       cl::desc("Show every clang run and what the command "
                                "line translation dropped"),
@@ -392,6 +398,11 @@ int main(int argc, const char **argv) {
     if (First.empty())
       std::exit(2);
     fail(First + " (see vram-check --help)");
+  }
+
+  if (PrintPolicy) {
+    printPolicy(llvm::outs());
+    return 0;
   }
 
   llvm::Expected<analysis::RuleSet> Checks =
