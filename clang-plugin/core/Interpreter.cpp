@@ -89,7 +89,10 @@ void MatchInterpreter::emit(Rule R, clang::SourceLocation Loc,
 }
 
 void MatchInterpreter::reference(const clang::DeclRefExpr &Ref) {
-  if (isUnevaluated(Ref))
+  // Most matches lie in system headers: rule them out before isUnevaluated,
+  // whose first use builds the translation unit's parent map.
+  if (Locator.userLocation(Ref.getLocation()).isInvalid() ||
+      isUnevaluated(Ref))
     return;
   const clang::ValueDecl *D = Ref.getDecl();
   if (const auto *FD = llvm::dyn_cast<clang::FunctionDecl>(D)) {
@@ -106,7 +109,8 @@ void MatchInterpreter::reference(const clang::DeclRefExpr &Ref) {
 
 void MatchInterpreter::overload(const clang::UnresolvedLookupExpr &Lookup,
                                 const clang::FunctionDecl &Candidate) {
-  if (isUnevaluated(Lookup))
+  if (Locator.userLocation(Lookup.getNameLoc()).isInvalid() ||
+      isUnevaluated(Lookup))
     return;
   if (std::optional<ForbiddenFunction> F = Index.function(Candidate))
     functionUse(*F, Lookup, Lookup.getNameLoc());

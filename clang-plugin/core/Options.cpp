@@ -149,4 +149,17 @@ std::vector<std::string> parseExemptNames(Rule R, llvm::StringRef OptionName,
   return Result;
 }
 
+RuleOptions parseRuleOptions(Rule R, llvm::StringRef ExtraFunctions,
+                             llvm::StringRef ExemptNames,
+                             std::vector<std::string> &Errors) {
+  std::string Prefix = checkName(R).str() + ".";
+  RuleOptions Parsed;
+  Parsed.ExtraFunctions = parseExtraFunctions(
+      Prefix + ExtraFunctionsOption.str(), ExtraFunctions, Errors);
+  Parsed.ExemptNames =
+      parseExemptNames(R, Prefix + ExemptNamesOption.str(), ExemptNames,
+                       Parsed.ExtraFunctions, Errors);
+  return Parsed;
+}
+
 } // namespace vram_only::analysis

@@ -63,6 +63,12 @@ std::vector<std::string> parseExemptNames(Rule R, llvm::StringRef OptionName,
                                           llvm::ArrayRef<ExtraFunction> Extras,
                                           std::vector<std::string> &Errors);
 
+/// Parses both options of rule \p R as the user wrote them (the values of
+/// "<check>.ExtraFunctions" and "<check>.ExemptNames"); errors are appended.
+RuleOptions parseRuleOptions(Rule R, llvm::StringRef ExtraFunctions,
+                             llvm::StringRef ExemptNames,
+                             std::vector<std::string> &Errors);
+
 /// The names rule \p R can report, which ExemptNames may list (policy names
 /// and the cuda.h symbols they are renamed to).
 std::vector<std::string> exemptableNames(Rule R);

@@ -11,6 +11,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "core/Analysis.h"
+#include "core/ClangTidyConfig.h"
 #include "core/NolintFilter.h"
 #include "plugin/PluginArguments.h"
 #include "plugin/ReportedOnce.h"
@@ -58,8 +59,9 @@ private:
 class PluginConsumer : public clang::ASTConsumer,
                        clang::ast_matchers::MatchFinder::MatchCallback {
 public:
-  PluginConsumer(clang::CompilerInstance &CI, const PluginArguments &Args)
-      : Core(Args.Checks), Sink(CI, Args.Warn) {
+  PluginConsumer(clang::CompilerInstance &CI, const PluginArguments &Args,
+                 const analysis::AnalysisOptions &Options)
+      : Core(Args.Checks, Options), Sink(CI, Args.Warn) {
     Core.registerMatchers(Finder, this);
     Core.registerPPCallbacks(CI.getPreprocessor(), Sink);
     Matching = Finder.newASTConsumer();
@@ -83,8 +85,18 @@ private:
 class VramOnlyPluginAction : public clang::PluginASTAction {
 protected:
   std::unique_ptr<clang::ASTConsumer>
-  CreateASTConsumer(clang::CompilerInstance &CI, llvm::StringRef) override {
-    return std::make_unique<PluginConsumer>(CI, Args);
+  CreateASTConsumer(clang::CompilerInstance &CI,
+                    llvm::StringRef InFile) override {
+    // The checks' options from the project's .clang-tidy, as clang-tidy
+    // reads them; a bad option is an error of the compile.
+    analysis::LoadedConfig Config =
+        analysis::loadClangTidyConfigFor(InFile, CI.getVirtualFileSystem());
+    clang::DiagnosticsEngine &Diags = CI.getDiagnostics();
+    for (const std::string &Error : Config.Errors)
+      Diags.Report(Diags.getCustomDiagID(clang::DiagnosticsEngine::Error,
+                                         "vram_only plugin: %0"))
+          << Error;
+    return std::make_unique<PluginConsumer>(CI, Args, Config.Options);
   }
 
   bool ParseArgs(const clang::CompilerInstance &CI,

@@ -14,13 +14,8 @@ VramRuleCheck::VramRuleCheck(llvm::StringRef Name,
 analysis::AnalysisOptions VramRuleCheck::readOptions(analysis::Rule TheRule) {
   std::vector<std::string> Errors;
   analysis::AnalysisOptions Parsed;
-  analysis::RuleOptions &Mine = Parsed.of(TheRule);
-  std::string Prefix = analysis::checkName(TheRule).str() + ".";
-  Mine.ExtraFunctions = analysis::parseExtraFunctions(
-      Prefix + analysis::ExtraFunctionsOption.str(), ExtraFunctions, Errors);
-  Mine.ExemptNames = analysis::parseExemptNames(
-      TheRule, Prefix + analysis::ExemptNamesOption.str(), ExemptNames,
-      Mine.ExtraFunctions, Errors);
+  Parsed.of(TheRule) = analysis::parseRuleOptions(TheRule, ExtraFunctions,
+                                                  ExemptNames, Errors);
   for (const std::string &Error : Errors)
     configurationDiag("%0", clang::DiagnosticIDs::Error) << Error;
   return Parsed;

@@ -3,6 +3,7 @@
 #include "JobRunner.h"
 
 #include "core/Analysis.h"
+#include "core/ClangTidyConfig.h"
 #include "core/NolintFilter.h"
 
 #include "clang/Basic/Diagnostic.h"
@@ -73,8 +74,10 @@ private:
 /// Parses the source with the core's preprocessor callbacks and matchers.
 class AnalysisAction : public clang::ASTFrontendAction {
 public:
-  AnalysisAction(analysis::RuleSet Rules, std::vector<ReportedFinding> &Out)
-      : Core(Rules), Sink(Out), Forwarder(Core, Sink) {
+  AnalysisAction(analysis::RuleSet Rules,
+                 const analysis::AnalysisOptions &Options,
+                 std::vector<ReportedFinding> &Out)
+      : Core(Rules, Options), Sink(Out), Forwarder(Core, Sink) {
     Core.registerMatchers(Finder, &Forwarder);
   }
 
@@ -131,6 +134,16 @@ JobOutcome runAnalysisJob(const AnalysisJob &Job, analysis::RuleSet Rules) {
         "cannot enter its directory '" + Job.Directory + "': " + EC.message()};
     return Outcome;
   }
+  // The checks' options from the project's .clang-tidy, as clang-tidy reads
+  // them; a bad option stops the analysis of this source.
+  analysis::LoadedConfig Config =
+      analysis::loadClangTidyConfigFor(Job.Source, *FS);
+  if (!Config.Errors.empty()) {
+    Outcome.Errors = Config.Errors;
+    Outcome.Failure = AnalysisFailure{Job.Source, Job.sideName(),
+                                      "bad configuration: " + Config.Errors.front()};
+    return Outcome;
+  }
   llvm::IntrusiveRefCntPtr<clang::FileManager> Files(
       new clang::FileManager(clang::FileSystemOptions(), FS));
   ErrorCollector Errors;
@@ -138,7 +151,7 @@ JobOutcome runAnalysisJob(const AnalysisJob &Job, analysis::RuleSet Rules) {
   std::vector<std::string> Argv = Job.Argv;
   Argv.insert(Argv.end() - 1, "-fno-caret-diagnostics");
   clang::tooling::ToolInvocation Invocation(
-      std::move(Argv), std::make_unique<AnalysisAction>(Rules, Outcome.Findings),
+      std::move(Argv), std::make_unique<AnalysisAction>(Rules, Config.Options, Outcome.Findings),
       Files.get());
   Invocation.setDiagnosticConsumer(&Errors);
   bool Ran = Invocation.run();
