@@ -25,7 +25,10 @@ void Analysis::registerMatchers(
   registerPolicyMatchers(Finder, *Index, Callback);
 }
 
-void Analysis::beginTranslationUnit() { Report->beginTranslationUnit(); }
+void Analysis::beginTranslationUnit() {
+  Report->beginTranslationUnit();
+  Index->beginTranslationUnit();
+}
 
 void Analysis::registerPPCallbacks(clang::Preprocessor &PP, FindingSink &Sink) {
   beginTranslationUnit();

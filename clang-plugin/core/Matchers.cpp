@@ -50,6 +50,12 @@ AST_MATCHER_P(clang::EnumConstantDecl, isForbiddenEnumerator,
 
 /// Matches an unresolved call's name (in a template) when one of its
 /// candidate functions, or function templates, matches \p Inner.
+/// Matches an unresolved name that the index may forbid: every candidate
+/// of an overload set has the set's name, so one check rules out the set.
+AST_MATCHER_P(clang::OverloadExpr, hasPolicyName, const PolicyIndex *, Index) {
+  return Index->mayName(Node.getName().getAsIdentifierInfo());
+}
+
 AST_MATCHER_P(clang::OverloadExpr, hasAnyCandidateFunction,
               clang::ast_matchers::internal::Matcher<clang::FunctionDecl>,
               Inner) {
@@ -80,12 +86,16 @@ AST_MATCHER_P(clang::FunctionDecl, isLookupFunction, const PolicyIndex *,
 }
 
 /// A call of a function that \p Callee matches, bound to bound::Callee:
-/// resolved, or by name in a template (dependent arguments).
-clang::ast_matchers::internal::Matcher<clang::Stmt> callOf(
-    const clang::ast_matchers::internal::Matcher<clang::FunctionDecl> &Callee) {
-  return callExpr(anyOf(callee(functionDecl(Callee).bind(bound::Callee)),
-                        callee(unresolvedLookupExpr(hasAnyCandidateFunction(
-                            functionDecl(Callee).bind(bound::Callee))))));
+/// resolved, or by name in a template (dependent arguments). A CallExpr
+/// matcher, so that the finder runs it on calls only, not on every statement.
+clang::ast_matchers::internal::Matcher<clang::CallExpr>
+callOf(const PolicyIndex &Index,
+       const clang::ast_matchers::internal::Matcher<clang::FunctionDecl> &Callee) {
+  return callExpr(
+      anyOf(callee(functionDecl(Callee).bind(bound::Callee)),
+            callee(unresolvedLookupExpr(
+                hasPolicyName(&Index),
+                hasAnyCandidateFunction(functionDecl(Callee).bind(bound::Callee))))));
 }
 
 } // namespace
@@ -110,6 +120,7 @@ void registerPolicyMatchers(MatchFinder &Finder, const PolicyIndex &Index,
                       Callback);
     Finder.addMatcher(
         unresolvedLookupExpr(
+            hasPolicyName(&Index),
             hasAnyCandidateFunction(
                 functionDecl(isForbiddenFunction(&Index)).bind(bound::Callee)))
             .bind(bound::Overload),
@@ -125,10 +136,11 @@ void registerPolicyMatchers(MatchFinder &Finder, const PolicyIndex &Index,
                       Callback);
   if (Index.hasFlags())
     Finder.addMatcher(
-        stmt(callOf(hasFlagArguments(&Index))).bind(bound::FlagCall), Callback);
+        callExpr(callOf(Index, hasFlagArguments(&Index))).bind(bound::FlagCall),
+        Callback);
   if (Index.hasLookups())
     Finder.addMatcher(
-        stmt(callOf(isLookupFunction(&Index))).bind(bound::LookupCall),
+        callExpr(callOf(Index, isLookupFunction(&Index))).bind(bound::LookupCall),
         Callback);
 }
 

@@ -131,6 +131,27 @@ PolicyIndex::PolicyIndex(RuleSet Rules, const AnalysisOptions &Options)
       ExtraUnqualifiedNames.insert(unqualified(X.Name));
     }
   }
+
+  for (const auto &Map : {FunctionsBySymbol, EnumeratorsByName})
+    for (const auto &Entry : Map)
+      AllNames.insert(Entry.getKey());
+  for (const auto &Entry : FlagsBySymbol)
+    AllNames.insert(Entry.getKey());
+  for (const auto &Entry : LookupsBySymbol)
+    AllNames.insert(Entry.getKey());
+  for (const auto &Entry : TypeUnqualifiedNames)
+    AllNames.insert(Entry.getKey());
+  for (const auto &Entry : ExtraUnqualifiedNames)
+    AllNames.insert(Entry.getKey());
+}
+
+bool PolicyIndex::mayName(const clang::IdentifierInfo *Id) const {
+  if (!Id)
+    return false;
+  auto [It, Inserted] = NameCandidates.try_emplace(Id, false);
+  if (Inserted)
+    It->second = AllNames.contains(Id->getName());
+  return It->second;
 }
 
 bool PolicyIndex::isExempt(Rule R, llvm::StringRef Name) const {
@@ -140,7 +161,7 @@ bool PolicyIndex::isExempt(Rule R, llvm::StringRef Name) const {
 std::optional<ForbiddenFunction>
 PolicyIndex::function(const clang::FunctionDecl &FD) const {
   const clang::IdentifierInfo *Id = FD.getIdentifier();
-  if (!Id)
+  if (!mayName(Id))
     return std::nullopt;
   llvm::StringRef Name = Id->getName();
   auto It = FunctionsBySymbol.find(Name);
@@ -155,6 +176,8 @@ PolicyIndex::function(const clang::FunctionDecl &FD) const {
 
 const PolicyEntry *
 PolicyIndex::enumerator(const clang::EnumConstantDecl &D) const {
+  if (!mayName(D.getIdentifier()))
+    return nullptr;
   return EnumeratorsByName.lookup(D.getName());
 }
 
@@ -164,7 +187,7 @@ const PolicyEntry *PolicyIndex::macro(llvm::StringRef Name) const {
 
 const PolicyEntry *PolicyIndex::type(const clang::NamedDecl &D) const {
   const clang::IdentifierInfo *Id = D.getIdentifier();
-  if (!Id || !TypeUnqualifiedNames.contains(Id->getName()))
+  if (!mayName(Id) || !TypeUnqualifiedNames.contains(Id->getName()))
     return nullptr;
   return TypesByDeclaration.lookup(qualifiedNameOf(D));
 }
@@ -172,7 +195,7 @@ const PolicyEntry *PolicyIndex::type(const clang::NamedDecl &D) const {
 llvm::ArrayRef<const FlagEntry *>
 PolicyIndex::flags(const clang::FunctionDecl &FD) const {
   const clang::IdentifierInfo *Id = FD.getIdentifier();
-  if (!Id || !isGlobal(FD))
+  if (!mayName(Id) || !isGlobal(FD))
     return {};
   auto It = FlagsBySymbol.find(Id->getName());
   if (It == FlagsBySymbol.end())
@@ -182,7 +205,7 @@ PolicyIndex::flags(const clang::FunctionDecl &FD) const {
 
 const LookupEntry *PolicyIndex::lookup(const clang::FunctionDecl &FD) const {
   const clang::IdentifierInfo *Id = FD.getIdentifier();
-  if (!Id || !isGlobal(FD))
+  if (!mayName(Id) || !isGlobal(FD))
     return nullptr;
   return LookupsBySymbol.lookup(Id->getName());
 }

@@ -13,6 +13,9 @@
 #include "core/Policy.h"
 #include "core/Rule.h"
 
+#include "clang/Basic/IdentifierTable.h"
+
+#include "llvm/ADT/DenseMap.h"
 #include "llvm/ADT/SmallVector.h"
 #include "llvm/ADT/StringMap.h"
 #include "llvm/ADT/StringSet.h"
@@ -76,6 +79,13 @@ public:
   /// The fix-it of the policy function named \p Name.
   const FixItEntry *fixIt(llvm::StringRef Name) const;
 
+  /// false when no function, enumerator, type, flag or lookup function of
+  /// the index can have the name \p Id: the matchers' fast path, a pointer
+  /// lookup after the first query of each identifier. Identifiers belong to
+  /// one translation unit: call beginTranslationUnit() before the next.
+  bool mayName(const clang::IdentifierInfo *Id) const;
+  void beginTranslationUnit() const { NameCandidates.clear(); }
+
   bool hasFunctions() const {
     return !FunctionsBySymbol.empty() || !Extras.empty();
   }
@@ -102,6 +112,9 @@ private:
   llvm::StringMap<const FixItEntry *> FixItsByName;
   std::vector<ForbiddenFunction> Extras;
   llvm::StringSet<> ExtraUnqualifiedNames;
+  /// Every unqualified name the AST queries above can succeed for.
+  llvm::StringSet<> AllNames;
+  mutable llvm::DenseMap<const clang::IdentifierInfo *, bool> NameCandidates;
 };
 
 } // namespace vram_only::analysis

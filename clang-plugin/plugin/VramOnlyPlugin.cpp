@@ -13,6 +13,7 @@
 #include "core/Analysis.h"
 #include "core/ClangTidyConfig.h"
 #include "core/NolintFilter.h"
+#include "core/UserCodeTraversal.h"
 #include "plugin/PluginArguments.h"
 #include "plugin/ReportedOnce.h"
 
@@ -54,8 +55,8 @@ private:
   unsigned DiagID;
 };
 
-/// Owns one translation unit's analysis; the MatchFinder's consumer does the
-/// AST walk, this consumer keeps everything alive until it is done.
+/// Owns one translation unit's analysis and matches the user's declarations
+/// once the translation unit is parsed.
 class PluginConsumer : public clang::ASTConsumer,
                        clang::ast_matchers::MatchFinder::MatchCallback {
 public:
@@ -64,11 +65,15 @@ public:
       : Core(Args.Checks, Options), Sink(CI, Args.Warn) {
     Core.registerMatchers(Finder, this);
     Core.registerPPCallbacks(CI.getPreprocessor(), Sink);
-    Matching = Finder.newASTConsumer();
+  }
+
+  bool HandleTopLevelDecl(clang::DeclGroupRef Group) override {
+    UserCode.addTopLevelDecls(Group);
+    return true;
   }
 
   void HandleTranslationUnit(clang::ASTContext &Context) override {
-    Matching->HandleTranslationUnit(Context);
+    UserCode.matchUserCode(Finder, Context);
   }
 
 private:
@@ -79,7 +84,7 @@ private:
   analysis::Analysis Core;
   DiagnosticSink Sink;
   clang::ast_matchers::MatchFinder Finder;
-  std::unique_ptr<clang::ASTConsumer> Matching;
+  analysis::UserCodeTraversal UserCode;
 };
 
 class VramOnlyPluginAction : public clang::PluginASTAction {

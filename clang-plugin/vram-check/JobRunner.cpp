@@ -5,6 +5,9 @@
 #include "core/Analysis.h"
 #include "core/ClangTidyConfig.h"
 #include "core/NolintFilter.h"
+#include "core/UserCodeTraversal.h"
+
+#include "clang/AST/ASTConsumer.h"
 
 #include "clang/Basic/Diagnostic.h"
 #include "clang/Basic/FileManager.h"
@@ -71,6 +74,24 @@ private:
   analysis::FindingSink &Sink;
 };
 
+/// Matches the user's declarations once the translation unit is parsed.
+class UserCodeConsumer : public clang::ASTConsumer {
+public:
+  explicit UserCodeConsumer(clang::ast_matchers::MatchFinder &Finder)
+      : Finder(Finder) {}
+  bool HandleTopLevelDecl(clang::DeclGroupRef Group) override {
+    UserCode.addTopLevelDecls(Group);
+    return true;
+  }
+  void HandleTranslationUnit(clang::ASTContext &Context) override {
+    UserCode.matchUserCode(Finder, Context);
+  }
+
+private:
+  clang::ast_matchers::MatchFinder &Finder;
+  analysis::UserCodeTraversal UserCode;
+};
+
 /// Parses the source with the core's preprocessor callbacks and matchers.
 class AnalysisAction : public clang::ASTFrontendAction {
 public:
@@ -85,7 +106,7 @@ public:
   CreateASTConsumer(clang::CompilerInstance &CI, llvm::StringRef) override {
     Sink.startFile(CI.getSourceManager());
     Core.registerPPCallbacks(CI.getPreprocessor(), Sink);
-    return Finder.newASTConsumer();
+    return std::make_unique<UserCodeConsumer>(Finder);
   }
 
 private:
