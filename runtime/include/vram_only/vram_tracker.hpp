@@ -12,7 +12,7 @@
 // concurrently (the destructor excepted). Design, for the costs the
 // benchmarks measure:
 // - Records live in shards (256 by default) chosen by a hash of
-//   (size class, granule of the base address); each shard is a small hash
+//   (size class, group of 16 granules of the base address); each shard is a small hash
 //   table under its own sequence lock (detail/tracker_shard.hpp) with its
 //   own byte and count counters. There is no global lock and no global
 //   counter written per record; totals are sums over the shards at query
@@ -48,7 +48,7 @@
 // Peak: an exact peak needs a global order of all records, which would cost
 // a contended cache line per record. peak_usage() is the largest total seen
 // by samples taken at every record of >= peak_sample_bytes (1 MiB by
-// default), every 256th change of each shard, every query of total_usage()
+// default), every 4096th change of each shard, every query of total_usage()
 // / peak_usage() and every sweep. It is exact for single-threaded use when
 // the peak is reached by a large record, and otherwise a close lower bound.
 #pragma once
@@ -69,6 +69,7 @@
 #include <vector>
 
 #include "vram_only/allocation.hpp"
+#include "vram_only/detail/group_filter.hpp"
 #include "vram_only/detail/record_meta.hpp"
 #include "vram_only/detail/size_class.hpp"
 #include "vram_only/detail/tracker_shard.hpp"
@@ -97,8 +98,8 @@ class VramTracker {
   using ViolationListener = std::function<void(const Violation&)>;
 
   explicit VramTracker(TrackerOptions options = {})
-      : options_(std::move(options)),
-        oracle_(options_.oracle != nullptr ? options_.oracle : &cuda_residency_oracle()) {
+      : oracle_(options.oracle != nullptr ? options.oracle : &cuda_residency_oracle()),
+        options_(std::move(options)) {
     unsigned bits = 0;
     while ((1u << bits) < options_.shard_count && bits < 12) {
       ++bits;
@@ -142,49 +143,71 @@ class VramTracker {
     const unsigned level = detail::level_for(bytes);
     const std::uint32_t mask = mark_level(level);
     const bool deep_check = level >= 2 && (mask & ((1u << (level - 1)) - 1)) != 0;
-    std::string owned_label(label);  // allocate before touching any shard
+    // Allocate before touching any shard; unlabelled records allocate nothing.
+    std::unique_ptr<std::string> owned_label =
+        label.empty() ? nullptr : std::make_unique<std::string>(label);
 
+    // Every granule a record intersecting [a, last] can start in. Keys in
+    // the shard the new record goes to are checked under its lock (exactly);
+    // the others optimistically, locking only where something is found.
     std::vector<Dropped> dropped;  // stays empty (no allocation) unless misused
-    const std::uint64_t own_key = detail::make_key(level, detail::granule_of(a, level));
-    for_each_level(mask, [&](unsigned j) {
+    const KeyRef own = ref(level, detail::granule_of(a, level));
+    detail::TrackerShard& shard = shards_[own.shard];
+    KeyRef deferred[kMaxDeferred + 1];  // built in place: no copies on the hot path
+    std::size_t deferred_count = 0;
+    filter_.mark(level, detail::granule_of(a, level) >> kGroupBits);
+    const auto check = [&](unsigned j, std::uint64_t g) {
+      if (!filter_.maybe(j, g >> kGroupBits)) {
+        return;  // no record ever started in this group
+      }
+      KeyRef& r = deferred[deferred_count];
+      if (j == level && g == detail::granule_of(a, level)) {
+        r = own;
+      } else {
+        fill_ref(j, g, r);
+      }
+      if (r.shard == own.shard && deferred_count < kMaxDeferred) {
+        ++deferred_count;
+      } else {
+        drop_intersecting(r, a, last, dropped);
+      }
+    };
+    for_each_level(mask | (1u << level), [&](unsigned j) {
       const std::uint64_t g_first = detail::granule_of(a, j);
       const std::uint64_t g_last = detail::granule_of(last, j);
       const std::uint64_t g_begin = g_first > 0 ? g_first - 1 : 0;
       if (j + 1 >= level) {
-        // Records of this level are at least 1/64 of the new size: probe
-        // every granule a record intersecting [a, last] can start in.
+        // Records of this size class are at least 1/64 of the new size:
+        // a handful of granules (at most 66).
         for (std::uint64_t g = g_begin; g <= g_last; ++g) {
-          if (detail::make_key(j, g) != own_key) {
-            drop_intersecting(detail::make_key(j, g), a, last, dropped);
-          }
+          check(j, g);
         }
       } else {
         // Much smaller records: those containing either end. Whole records
         // inside are left to the next sweep (deep_check flag).
-        drop_intersecting(detail::make_key(j, g_begin), a, last, dropped);
+        check(j, g_begin);
         if (g_first != g_begin) {
-          drop_intersecting(detail::make_key(j, g_first), a, last, dropped);
+          check(j, g_first);
         }
         if (g_last > g_first) {
           if (g_last - 1 > g_first) {
-            drop_intersecting(detail::make_key(j, g_last - 1), a, last, dropped);
+            check(j, g_last - 1);
           }
-          drop_intersecting(detail::make_key(j, g_last), a, last, dropped);
+          check(j, g_last);
         }
       }
     });
 
-    const std::uint64_t hash = detail::hash_key(own_key);
-    const std::size_t shard_index = shard_of(hash);
-    detail::TrackerShard& shard = shards_[shard_index];
     bool sample = bytes >= options_.peak_sample_bytes;
     {
       ShardLock lock(shard);
-      drop_intersecting_locked(shard, own_key, hash, a, last, dropped);
+      for (std::size_t i = 0; i < deferred_count; ++i) {
+        drop_intersecting_locked(shard, deferred[i], a, last, dropped);
+      }
       shard.reserve_one_locked();
-      const std::uint64_t meta =
-          detail::pack_meta(device, purpose, shard.next_seq(), deep_check);
-      shard.insert_locked(detail::Entry{own_key, a, bytes, meta}, hash, std::move(owned_label));
+      const std::uint64_t meta = detail::pack_meta(device, purpose, shard.next_seq(), deep_check,
+                                                   owned_label != nullptr);
+      shard.insert_locked(detail::Entry{own.key, a, bytes, meta}, own.hash, std::move(owned_label));
       sample = (++shard.ops_since_peak_sample() % kPeakSamplePeriod == 0) || sample;
     }
     if (!dropped.empty()) {
@@ -203,7 +226,13 @@ class VramTracker {
     if (a == 0) {
       return false;
     }
-    const std::uint32_t mask = levels_.load(std::memory_order_acquire);
+    // The size classes whose filter bit admits a record based at a.
+    std::uint32_t mask = 0;
+    for_each_level(levels_.load(std::memory_order_acquire), [&](unsigned j) {
+      if (filter_.maybe(j, detail::granule_of(a, j) >> kGroupBits)) {
+        mask |= 1u << j;
+      }
+    });
     const bool single_level = (mask & (mask - 1)) == 0;
     const auto is_base = [a](const detail::Entry& e) { return e.base == a; };
     bool removed = false;
@@ -212,15 +241,14 @@ class VramTracker {
       if (removed) {
         return;
       }
-      const std::uint64_t key = detail::make_key(j, detail::granule_of(a, j));
-      const std::uint64_t hash = detail::hash_key(key);
-      detail::TrackerShard& shard = shards_[shard_of(hash)];
+      const KeyRef r = ref(j, detail::granule_of(a, j));
+      detail::TrackerShard& shard = shards_[r.shard];
       detail::Entry seen;
-      if (!single_level && !shard.find(key, hash, is_base, &seen)) {
+      if (!single_level && !shard.find(r.key, r.hash, is_base, &seen)) {
         return;
       }
       ShardLock lock(shard);
-      const std::size_t i = shard.find_locked(key, hash, is_base);
+      const std::size_t i = shard.find_locked(r.key, r.hash, is_base);
       if (i != detail::TrackerShard::npos) {
         shard.erase_locked(i);
         removed = true;
@@ -256,17 +284,48 @@ class VramTracker {
     }
     const auto contains = [a](const detail::Entry& e) { return a - e.base < e.bytes; };
     detail::Entry found;
-    bool hit = false;
-    for (std::uint32_t m = mask; m != 0 && !hit; m &= m - 1) {
+    for (std::uint32_t m = mask; m != 0; m &= m - 1) {
       const unsigned j = static_cast<unsigned>(__builtin_ctz(m));
       const std::uint64_t g = detail::granule_of(a, j);
-      hit = probe(detail::make_key(j, g), contains, &found) ||
-            (g > 0 && probe(detail::make_key(j, g - 1), contains, &found));
+      const bool here_maybe = filter_.maybe(j, g >> kGroupBits);
+      const bool before_maybe =
+          g > 0 && ((g & kGroupMask) != 0 ? here_maybe : filter_.maybe(j, (g - 1) >> kGroupBits));
+      if (!here_maybe && !before_maybe) {
+        continue;  // nothing of this size class was ever recorded near a
+      }
+      const KeyRef here = ref(j, g);
+      const detail::TrackerShard& shard = shards_[here.shard];
+      if (!before_maybe) {
+        if (shard.find(here.key, here.hash, contains, &found)) {
+          return to_tracked(found, here.shard);
+        }
+        continue;
+      }
+      const KeyRef before = ref(j, g - 1);
+      if (!here_maybe) {
+        if (shards_[before.shard].find(before.key, before.hash, contains, &found)) {
+          return to_tracked(found, before.shard);
+        }
+        continue;
+      }
+      if (before.shard == here.shard) {
+        // Both granules in one shard (the common case): one optimistic read.
+        if (shard.read([&](const detail::TrackerShard::Table& table) {
+              return detail::TrackerShard::scan(table, here.key, here.hash, contains, &found) ||
+                     detail::TrackerShard::scan(table, before.key, before.hash, contains, &found);
+            })) {
+          return to_tracked(found, here.shard);
+        }
+      } else {
+        if (shard.find(here.key, here.hash, contains, &found)) {
+          return to_tracked(found, here.shard);
+        }
+        if (shards_[before.shard].find(before.key, before.hash, contains, &found)) {
+          return to_tracked(found, before.shard);
+        }
+      }
     }
-    if (!hit) {
-      return std::nullopt;
-    }
-    return to_tracked(found);
+    return std::nullopt;
   }
 
   // Like find(), with the label.
@@ -314,8 +373,9 @@ class VramTracker {
   }
 
   // Bytes recorded with this device ordinal (-1: recorded without a device).
+  // Ordinals 0..7 are summed from per-shard counters; others by a scan.
   std::uint64_t usage_on_device(int device) const {
-    if (device >= -1 && device < detail::kCountedDevices) {
+    if (device >= 0 && device < detail::kCountedDevices) {
       return sum([device](const detail::TrackerShard& s) { return s.device_bytes(device); });
     }
     std::uint64_t total = 0;  // rare ordinals: count by scanning
@@ -405,12 +465,11 @@ class VramTracker {
     }
     const std::uint64_t base = address(allocation.base);
     const unsigned level = detail::level_for(allocation.bytes);
-    const std::uint64_t key = detail::make_key(level, detail::granule_of(base, level));
-    const std::uint64_t hash = detail::hash_key(key);
+    const KeyRef r = ref(level, detail::granule_of(base, level));
     const std::uint64_t seq = allocation.id >> shard_bits_;
-    detail::TrackerShard& shard = shards_[shard_of(hash)];
+    detail::TrackerShard& shard = shards_[r.shard];
     ShardLock lock(shard);
-    const std::size_t i = shard.find_locked(key, hash, [&](const detail::Entry& e) {
+    const std::size_t i = shard.find_locked(r.key, r.hash, [&](const detail::Entry& e) {
       return e.base == base && detail::meta_seq(e.meta) == seq;
     });
     if (i == detail::TrackerShard::npos) {
@@ -456,7 +515,10 @@ class VramTracker {
   }
 
  private:
-  static constexpr unsigned kPeakSamplePeriod = 256;
+  static constexpr unsigned kPeakSamplePeriod = 4096;
+  static constexpr unsigned kGroupBits = 4;  // 16 granules per shard group
+  static constexpr std::uint64_t kGroupMask = (std::uint64_t{1} << kGroupBits) - 1;
+  static constexpr std::size_t kMaxDeferred = 8;
 
   struct MisuseCounters {
     std::atomic<std::uint64_t> null_records{0};
@@ -497,8 +559,37 @@ class VramTracker {
 
   std::size_t shard_count() const noexcept { return std::size_t{1} << shard_bits_; }
 
-  std::size_t shard_of(std::uint64_t hash) const noexcept {
-    return shard_bits_ == 0 ? 0 : static_cast<std::size_t>(hash >> (64 - shard_bits_));
+  // Where the records of (size class, granule) live: the key, its slot hash,
+  // and its shard. Shards are chosen per group of kGroupGranules consecutive
+  // granules, so that granule g and g - 1 (which every lookup probes) are
+  // usually in the same shard: one optimistic read instead of two.
+  struct KeyRef {  // trivial: arrays of it are not zero-filled on the hot path
+    std::uint64_t key;
+    std::uint64_t hash;
+    std::size_t shard;
+  };
+
+  void fill_ref(unsigned level, std::uint64_t granule, KeyRef& r) const noexcept {
+    r.key = detail::make_key(level, granule);
+    r.hash = detail::hash_key(r.key);
+    r.shard = shard_of_group(level, granule >> kGroupBits);
+  }
+
+  KeyRef ref(unsigned level, std::uint64_t granule) const noexcept {
+    KeyRef r;
+    fill_ref(level, granule, r);
+    return r;
+  }
+
+  // Fibonacci hashing: the top bits of group * 2^64/phi spread neighbouring
+  // and strided groups evenly over the shards.
+  std::size_t shard_of_group(unsigned level, std::uint64_t group) const noexcept {
+    const std::uint64_t h = detail::make_key(level, group) * 0x9e3779b97f4a7c15ULL;
+    return shard_bits_ == 0 ? 0 : static_cast<std::size_t>(h >> (64 - shard_bits_));
+  }
+
+  KeyRef ref_of_key(std::uint64_t key) const noexcept {
+    return ref(detail::level_of_key(key), key & ((std::uint64_t{1} << 58) - 1));
   }
 
   template <class F>
@@ -518,12 +609,6 @@ class VramTracker {
     return levels_.fetch_or(bit, std::memory_order_acq_rel) | bit;
   }
 
-  template <class Pred>
-  bool probe(std::uint64_t key, Pred&& pred, detail::Entry* out) const noexcept {
-    const std::uint64_t hash = detail::hash_key(key);
-    return shards_[shard_of(hash)].find(key, hash, pred, out);
-  }
-
   template <class Get>
   std::uint64_t sum(Get&& get) const noexcept {
     std::uint64_t total = 0;
@@ -531,10 +616,6 @@ class VramTracker {
       total += get(shards_[s]);
     }
     return total;
-  }
-
-  TrackedAllocation to_tracked(const detail::Entry& e) const noexcept {
-    return to_tracked(e, shard_of(detail::hash_key(e.key)));
   }
 
   TrackedAllocation to_tracked(const detail::Entry& e, std::size_t shard) const noexcept {
@@ -553,46 +634,44 @@ class VramTracker {
   std::optional<AllocationInfo> lookup_info(const TrackedAllocation& hit) const {
     const std::uint64_t base = address(hit.base);
     const unsigned level = detail::level_for(hit.bytes);
-    const std::uint64_t key = detail::make_key(level, detail::granule_of(base, level));
-    const std::uint64_t hash = detail::hash_key(key);
+    const KeyRef r = ref(level, detail::granule_of(base, level));
     const std::uint64_t seq = hit.id >> shard_bits_;
-    detail::TrackerShard& shard = shards_[shard_of(hash)];
+    detail::TrackerShard& shard = shards_[r.shard];
     ShardLock lock(shard);
-    const std::size_t i = shard.find_locked(key, hash, [&](const detail::Entry& e) {
+    const std::size_t i = shard.find_locked(r.key, r.hash, [&](const detail::Entry& e) {
       return e.base == base && detail::meta_seq(e.meta) == seq;
     });
     if (i == detail::TrackerShard::npos) {
       return std::nullopt;
     }
     AllocationInfo info;
-    static_cast<TrackedAllocation&>(info) = to_tracked(shard.entry_at(i));
+    static_cast<TrackedAllocation&>(info) = to_tracked(shard.entry_at(i), r.shard);
     info.label = shard.label_at(i);
     return info;
   }
 
-  void drop_intersecting(std::uint64_t key, std::uint64_t a, std::uint64_t last,
+  void drop_intersecting(const KeyRef& r, std::uint64_t a, std::uint64_t last,
                          std::vector<Dropped>& dropped) {
-    const std::uint64_t hash = detail::hash_key(key);
-    detail::TrackerShard& shard = shards_[shard_of(hash)];
+    detail::TrackerShard& shard = shards_[r.shard];
     detail::Entry seen;
     const auto intersects = [a, last](const detail::Entry& e) {
       return e.base <= last && a <= e.base + (e.bytes - 1);
     };
-    if (!shard.find(key, hash, intersects, &seen)) {
+    if (!shard.find(r.key, r.hash, intersects, &seen)) {
       return;  // the common case: nothing there, nothing written
     }
     ShardLock lock(shard);
-    drop_intersecting_locked(shard, key, hash, a, last, dropped);
+    drop_intersecting_locked(shard, r, a, last, dropped);
   }
 
-  static void drop_intersecting_locked(detail::TrackerShard& shard, std::uint64_t key,
-                                       std::uint64_t hash, std::uint64_t a, std::uint64_t last,
+  static void drop_intersecting_locked(detail::TrackerShard& shard, const KeyRef& r,
+                                       std::uint64_t a, std::uint64_t last,
                                        std::vector<Dropped>& dropped) {
     const auto intersects = [a, last](const detail::Entry& e) {
       return e.base <= last && a <= e.base + (e.bytes - 1);
     };
     for (;;) {
-      const std::size_t i = shard.find_locked(key, hash, intersects);
+      const std::size_t i = shard.find_locked(r.key, r.hash, intersects);
       if (i == detail::TrackerShard::npos) {
         return;
       }
@@ -749,12 +828,15 @@ class VramTracker {
     return true;
   }
 
-  TrackerOptions options_;
-  const ResidencyOracle* oracle_;
+  // Read by every operation, written almost never: one cache line of its own.
+  alignas(64) std::atomic<std::uint32_t> levels_{0};  // bit k: size class k has had records
   unsigned shard_bits_ = 0;
   std::unique_ptr<detail::TrackerShard[]> shards_;
-  std::atomic<std::uint32_t> levels_{0};  // bit k: size class k has had records
-  mutable std::atomic<std::uint64_t> peak_{0};
+  detail::GroupFilter filter_;
+  const ResidencyOracle* oracle_;
+  TrackerOptions options_;
+  // Written by peak samples and misuse: away from the line above.
+  alignas(64) mutable std::atomic<std::uint64_t> peak_{0};
   MisuseCounters misuse_;
   mutable std::shared_mutex listeners_mutex_;
   std::uint64_t next_listener_id_ = 0;

@@ -40,14 +40,9 @@ constexpr unsigned level_of_key(std::uint64_t key) noexcept {
   return static_cast<unsigned>(key >> 58) - 1;
 }
 
-// splitmix64's finaliser: spreads neighbouring granules over shards and slots.
+// Multiplicative (Fibonacci) hash of a key; tables use its top bits.
 constexpr std::uint64_t hash_key(std::uint64_t key) noexcept {
-  key ^= key >> 30;
-  key *= 0xbf58476d1ce4e5b9ULL;
-  key ^= key >> 27;
-  key *= 0x94d049bb133111ebULL;
-  key ^= key >> 31;
-  return key;
+  return key * 0xff51afd7ed558ccdULL;
 }
 
 }  // namespace vram_only::detail

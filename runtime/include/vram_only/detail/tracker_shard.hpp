@@ -7,15 +7,16 @@
 // reader touches is an atomic; data stores are release and data loads are
 // acquire, so a reader that observes any store of an unfinished write also
 // observes the odd sequence number and retries (no fences needed, clean
-// under ThreadSanitizer). Labels are plain strings touched only under the
-// lock.
+// under ThreadSanitizer). Labels live in a side array touched only under
+// the lock and only for records that have one, so unlabelled records never
+// touch those cache lines.
 //
 // Tables grow (doubling at load factor 1/2) and never shrink. A replaced
 // table is kept until the shard is destroyed because a reader may still be
 // scanning it; the retired tables together are smaller than the current one.
 //
 // Several entries may share a key (allocations whose bases fall in the same
-// granule of the same level); a lookup scans them all.
+// granule of the same size class); a lookup scans them all.
 #pragma once
 
 #include <atomic>
@@ -41,11 +42,33 @@ struct Entry {
   std::uint64_t meta = 0;
 };
 
-// Devices whose usage is kept in per-shard counters: -1 (unknown) .. 63.
-inline constexpr int kCountedDevices = 64;
+// Devices whose usage is kept in per-shard counters: 0 .. 7 (one cache
+// line). Usage of other ordinals (and of -1, unknown) is computed by a scan.
+inline constexpr int kCountedDevices = 8;
 
 class alignas(64) TrackerShard {
+  struct Slot {
+    std::atomic<std::uint64_t> key{0};  // 0: empty
+    std::atomic<std::uint64_t> base{0};
+    std::atomic<std::uint64_t> bytes{0};
+    std::atomic<std::uint64_t> meta{0};
+  };
+
  public:
+  struct Table {
+    explicit Table(std::size_t capacity)  // a power of two >= 2
+        : mask(capacity - 1),
+          shift(64 - static_cast<unsigned>(__builtin_ctzll(capacity))),
+          slots(new Slot[capacity]),
+          labels(new std::unique_ptr<std::string>[capacity]) {}
+    // The home slot of a key hash: its top bits.
+    std::size_t home(std::uint64_t hash) const noexcept { return static_cast<std::size_t>(hash >> shift); }
+    const std::size_t mask;
+    const unsigned shift;
+    const std::unique_ptr<Slot[]> slots;
+    const std::unique_ptr<std::unique_ptr<std::string>[]> labels;  // under the lock only
+  };
+
   static constexpr std::size_t npos = ~std::size_t{0};
 
   TrackerShard() = default;
@@ -54,48 +77,56 @@ class alignas(64) TrackerShard {
 
   // ---- Optimistic readers (no lock, never write shared memory) ----------
 
-  // Finds an entry with `key` for which pred(entry) is true. Consistent
-  // with some moment at which no writer was inside the shard.
-  template <class Pred>
-  bool find(std::uint64_t key, std::uint64_t hash, Pred&& pred, Entry* out) const noexcept {
+  // Runs body(table) until it ran while no writer was inside the shard and
+  // returns its result. body may only read the table through scan() and
+  // must tolerate being run more than once (its outputs are overwritten).
+  template <class Body>
+  bool read(Body&& body) const noexcept {
     Backoff backoff;
     for (;;) {
       const std::uint64_t before = seq_.load(std::memory_order_acquire);
-      if ((before & 1) != 0) {
-        backoff.pause();
-        continue;
-      }
-      bool found = false;
-      Entry entry;
-      if (const Table* table = table_.load(std::memory_order_acquire); table != nullptr) {
-        std::size_t i = hash & table->mask;
-        for (std::size_t n = 0; n <= table->mask; ++n, i = (i + 1) & table->mask) {
-          const Slot& slot = table->slots[i];
-          const std::uint64_t k = slot.key.load(std::memory_order_acquire);
-          if (k == 0) {
-            break;
-          }
-          if (k != key) {
-            continue;
-          }
-          entry.key = k;
-          entry.base = slot.base.load(std::memory_order_acquire);
-          entry.bytes = slot.bytes.load(std::memory_order_acquire);
-          entry.meta = slot.meta.load(std::memory_order_acquire);
-          if (pred(entry)) {
-            found = true;
-            break;
-          }
+      if ((before & 1) == 0) {
+        const Table* table = table_.load(std::memory_order_acquire);
+        const bool result = table != nullptr && body(*table);
+        if (seq_.load(std::memory_order_relaxed) == before) {
+          return result;
         }
-      }
-      if (seq_.load(std::memory_order_relaxed) == before) {
-        if (found) {
-          *out = entry;
-        }
-        return found;
       }
       backoff.pause();
     }
+  }
+
+  // Inside read(): the first entry with `key` (slot hash `hash`) for which
+  // pred(entry) holds, copied to *out.
+  template <class Pred>
+  static bool scan(const Table& table, std::uint64_t key, std::uint64_t hash, Pred&& pred,
+                   Entry* out) noexcept {
+    std::size_t i = table.home(hash);
+    for (std::size_t n = 0; n <= table.mask; ++n, i = (i + 1) & table.mask) {
+      const Slot& slot = table.slots[i];
+      const std::uint64_t k = slot.key.load(std::memory_order_acquire);
+      if (k == 0) {
+        return false;
+      }
+      if (k != key) {
+        continue;
+      }
+      Entry e;
+      e.key = k;
+      e.base = slot.base.load(std::memory_order_acquire);
+      e.bytes = slot.bytes.load(std::memory_order_acquire);
+      e.meta = slot.meta.load(std::memory_order_acquire);
+      if (pred(e)) {
+        *out = e;
+        return true;
+      }
+    }
+    return false;
+  }
+
+  template <class Pred>
+  bool find(std::uint64_t key, std::uint64_t hash, Pred&& pred, Entry* out) const noexcept {
+    return read([&](const Table& table) { return scan(table, key, hash, pred, out); });
   }
 
   // Counters: written under the lock, readable by anyone at any time.
@@ -104,9 +135,9 @@ class alignas(64) TrackerShard {
   std::uint64_t purpose_bytes(VramPurpose p) const noexcept {
     return purpose_bytes_[index_of(p)].load(std::memory_order_relaxed);
   }
-  // device in [-1, kCountedDevices).
+  // device in [0, kCountedDevices).
   std::uint64_t device_bytes(int device) const noexcept {
-    return device_bytes_[device + 1].load(std::memory_order_relaxed);
+    return device_bytes_[device].load(std::memory_order_relaxed);
   }
 
   // ---- Writers ----------------------------------------------------------
@@ -137,7 +168,7 @@ class alignas(64) TrackerShard {
     if (table == nullptr) {
       return npos;
     }
-    std::size_t i = hash & table->mask;
+    std::size_t i = table->home(hash);
     for (std::size_t n = 0; n <= table->mask; ++n, i = (i + 1) & table->mask) {
       const std::uint64_t k = table->slots[i].key.load(std::memory_order_relaxed);
       if (k == 0) {
@@ -158,7 +189,11 @@ class alignas(64) TrackerShard {
                  slot.meta.load(std::memory_order_relaxed)};
   }
 
-  const std::string& label_at(std::size_t i) const noexcept { return current_->labels[i]; }
+  const std::string& label_at(std::size_t i) const noexcept {
+    static const std::string empty;
+    const auto& label = current_->labels[i];
+    return label ? *label : empty;
+  }
 
   // Visits every entry: visit(index, entry).
   template <class Visit>
@@ -174,10 +209,11 @@ class alignas(64) TrackerShard {
     }
   }
 
-  // A new, unique (per shard) sequence number, starting at 1.
+  // A new sequence number (1, 2, ...): unique among this shard's live
+  // records (it wraps after 2^37 records in one shard).
   std::uint64_t next_seq() noexcept {
     if (next_seq_ == kMaxSeq) {
-      next_seq_ = 0;  // after 2^38 records in one shard; ids stay unique among live records
+      next_seq_ = 0;
     }
     return ++next_seq_;
   }
@@ -185,7 +221,7 @@ class alignas(64) TrackerShard {
   // Makes room for one more entry. May throw std::bad_alloc (nothing changed then).
   void reserve_one_locked() {
     const std::size_t capacity = current_ ? current_->mask + 1 : 0;
-    if ((size_ + 1) * 2 <= capacity) {
+    if ((live_.load(std::memory_order_relaxed) + 1) * 2 <= capacity) {
       return;
     }
     const std::size_t new_capacity = capacity == 0 ? kInitialCapacity : capacity * 2;
@@ -198,7 +234,7 @@ class alignas(64) TrackerShard {
         if (k == 0) {
           continue;
         }
-        std::size_t j = hash_key(k) & grown->mask;
+        std::size_t j = grown->home(hash_key(k));
         while (grown->slots[j].key.load(std::memory_order_relaxed) != 0) {
           j = (j + 1) & grown->mask;
         }
@@ -211,10 +247,11 @@ class alignas(64) TrackerShard {
     table_.store(current_.get(), std::memory_order_release);
   }
 
-  // Inserts an entry; reserve_one_locked() must have been called.
-  void insert_locked(const Entry& e, std::uint64_t hash, std::string&& label) noexcept {
+  // Inserts an entry; reserve_one_locked() must have been called. `label`
+  // is non-null iff the entry's meta has the label bit.
+  void insert_locked(const Entry& e, std::uint64_t hash, std::unique_ptr<std::string> label) noexcept {
     Table& table = *current_;
-    std::size_t i = hash & table.mask;
+    std::size_t i = table.home(hash);
     while (table.slots[i].key.load(std::memory_order_relaxed) != 0) {
       i = (i + 1) & table.mask;
     }
@@ -223,15 +260,20 @@ class alignas(64) TrackerShard {
     slot.bytes.store(e.bytes, std::memory_order_release);
     slot.meta.store(e.meta, std::memory_order_release);
     slot.key.store(e.key, std::memory_order_release);
-    table.labels[i] = std::move(label);
-    ++size_;
+    if (label) {
+      table.labels[i] = std::move(label);
+    }
     account(e, +1);
   }
 
   // Removes the entry at index i (backward-shift deletion).
   void erase_locked(std::size_t i) noexcept {
     Table& table = *current_;
-    account(entry_at(i), -1);
+    const Entry removed = entry_at(i);
+    account(removed, -1);
+    if (meta_has_label(removed.meta)) {
+      table.labels[i].reset();
+    }
     std::size_t hole = i;
     std::size_t j = i;
     for (;;) {
@@ -240,22 +282,23 @@ class alignas(64) TrackerShard {
       if (k == 0) {
         break;
       }
-      const std::size_t home = hash_key(k) & table.mask;
+      const std::size_t home = table.home(hash_key(k));
       // The entry at j may move into the hole unless its home lies
       // cyclically in (hole, j].
       const bool stays = hole <= j ? (hole < home && home <= j) : (hole < home || home <= j);
       if (!stays) {
         copy_slot(table.slots[j], table.slots[hole]);
-        table.labels[hole] = std::move(table.labels[j]);
+        if (meta_has_label(table.slots[j].meta.load(std::memory_order_relaxed))) {
+          table.labels[hole] = std::move(table.labels[j]);
+        }
         hole = j;
       }
     }
     table.slots[hole].key.store(0, std::memory_order_release);
-    table.labels[hole].clear();
-    --size_;
   }
 
-  // Replaces the meta word of the entry at index i (same sequence number).
+  // Replaces the meta word of the entry at index i (same sequence number
+  // and label bit).
   void set_meta_locked(std::size_t i, std::uint64_t meta) noexcept {
     current_->slots[i].meta.store(meta, std::memory_order_release);
   }
@@ -264,23 +307,6 @@ class alignas(64) TrackerShard {
   unsigned& ops_since_peak_sample() noexcept { return ops_since_peak_sample_; }
 
  private:
-  struct Slot {
-    std::atomic<std::uint64_t> key{0};
-    std::atomic<std::uint64_t> base{0};
-    std::atomic<std::uint64_t> bytes{0};
-    std::atomic<std::uint64_t> meta{0};
-  };
-
-  struct Table {
-    explicit Table(std::size_t capacity)
-        : mask(capacity - 1),
-          slots(new Slot[capacity]),
-          labels(new std::string[capacity]) {}
-    const std::size_t mask;
-    const std::unique_ptr<Slot[]> slots;
-    const std::unique_ptr<std::string[]> labels;
-  };
-
   static constexpr std::size_t kInitialCapacity = 8;
 
   static void copy_slot(const Slot& from, Slot& to) noexcept {
@@ -301,22 +327,24 @@ class alignas(64) TrackerShard {
     add(bytes_, delta);
     add(purpose_bytes_[index_of(meta_purpose(e.meta))], delta);
     const int device = meta_device(e.meta);
-    if (device < kCountedDevices) {
-      add(device_bytes_[device + 1], delta);
+    if (device >= 0 && device < kCountedDevices) {
+      add(device_bytes_[device], delta);
     }
   }
 
+  // Line 1: the lock, the table, the totals (every operation).
   std::atomic<std::uint64_t> seq_{0};
   std::atomic<const Table*> table_{nullptr};
-  std::atomic<std::uint64_t> live_{0};
+  std::atomic<std::uint64_t> live_{0};  // also the table's size
   std::atomic<std::uint64_t> bytes_{0};
-  std::size_t size_ = 0;
   std::uint64_t next_seq_ = 0;
   unsigned ops_since_peak_sample_ = 0;
-  std::atomic<std::uint64_t> purpose_bytes_[kVramPurposeCount]{};
-  std::atomic<std::uint64_t> device_bytes_[kCountedDevices + 1]{};
+  // Line 2: per purpose (every operation), then the writer's tables.
+  alignas(64) std::atomic<std::uint64_t> purpose_bytes_[kVramPurposeCount]{};
   std::unique_ptr<Table> current_;
   std::vector<std::unique_ptr<Table>> retired_;
+  // Line 3: per device (operations that name a device 0..7).
+  alignas(64) std::atomic<std::uint64_t> device_bytes_[kCountedDevices]{};
 };
 
 }  // namespace vram_only::detail
