@@ -5,6 +5,8 @@
 #include <cstdio>
 #include <string>
 
+#include <cuda_runtime.h>
+
 #include "bench_support.hpp"
 
 namespace vram_only::bench {
@@ -19,6 +21,13 @@ int main(int argc, char** argv) {
   }
   std::string why;
   if (vram_only::bench::gpu_available(&why)) {
+    cudaDeviceProp prop{};
+    int driver = 0;
+    cudaGetDeviceProperties(&prop, 0);
+    cudaDriverGetVersion(&driver);
+    benchmark::AddCustomContext("gpu", prop.name);
+    benchmark::AddCustomContext("cuda_driver", std::to_string(driver / 1000) + "." +
+                                                   std::to_string(driver % 1000 / 10));
     vram_only::bench::register_gpu_residency_benchmarks();
     vram_only::bench::register_gpu_sweep_benchmarks();
   } else {

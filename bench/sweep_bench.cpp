@@ -81,9 +81,9 @@ void BM_BareQueriesCpu(benchmark::State& state) {
 }
 BENCHMARK(BM_BareQueriesCpu)->Name("sweep_cpu/bare_queries")->Arg(1000)->Arg(10000)->Arg(100000)->Unit(benchmark::kMicrosecond);
 
-// Latency of one record + deallocate pair while another thread sweeps
-// `range(0)` allocations continuously (range(1) = 0: no sweeper, the
-// reference). Reports p50 / p99 / max in nanoseconds.
+// Latency of one record + deallocate pair while another thread sweeps the
+// tracker continuously (or, for reference, without a sweeper). Reports
+// p50 / p99 / max in nanoseconds.
 void pair_latency_during_sweeps(benchmark::State& state, VramTracker& tracker, bool sweeping,
                                 const ResidencyOracle& oracle) {
   std::atomic<bool> stop{false};
@@ -128,15 +128,16 @@ void pair_latency_during_sweeps(benchmark::State& state, VramTracker& tracker, b
   state.counters["sweeps"] = static_cast<double>(sweeps.load());
 }
 
+template <bool Sweeping>
 void BM_PairLatencyCpu(benchmark::State& state) {
   // A driver-like oracle (a few tens of ns per query) so that a sweep of
   // 100k allocations lasts milliseconds, as on a GPU.
   static const SlowDeviceOracle oracle(40);
   Population& p = synthetic_cached(100000);
-  pair_latency_during_sweeps(state, *p.tracker, state.range(0) != 0, oracle);
+  pair_latency_during_sweeps(state, *p.tracker, Sweeping, oracle);
 }
-BENCHMARK(BM_PairLatencyCpu)->Name("pair_latency_cpu/100k_sweeping")->Arg(1)->Iterations(300000)->UseRealTime();
-BENCHMARK(BM_PairLatencyCpu)->Name("pair_latency_cpu/idle")->Arg(0)->Iterations(300000)->UseRealTime();
+BENCHMARK_TEMPLATE(BM_PairLatencyCpu, true)->Name("pair_latency_cpu/100k_sweeping")->Iterations(300000)->UseRealTime();
+BENCHMARK_TEMPLATE(BM_PairLatencyCpu, false)->Name("pair_latency_cpu/idle")->Iterations(300000)->UseRealTime();
 
 // ---- GPU -------------------------------------------------------------------
 
@@ -187,9 +188,10 @@ void BM_BareDriverQueries(benchmark::State& state) {
   state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()) * state.range(0));
 }
 
+template <bool Sweeping>
 void BM_PairLatencyGpu(benchmark::State& state) {
   Population& p = device_population(100000);
-  pair_latency_during_sweeps(state, *p.tracker, state.range(0) != 0, cuda_residency_oracle());
+  pair_latency_during_sweeps(state, *p.tracker, Sweeping, cuda_residency_oracle());
 }
 
 }  // namespace
@@ -199,8 +201,8 @@ void register_gpu_sweep_benchmarks() {
     benchmark::RegisterBenchmark("sweep_gpu/vram_only", BM_SweepGpu)->Arg(n)->Unit(benchmark::kMicrosecond);
     benchmark::RegisterBenchmark("sweep_gpu/bare_driver_queries", BM_BareDriverQueries)->Arg(n)->Unit(benchmark::kMicrosecond);
   }
-  benchmark::RegisterBenchmark("pair_latency_gpu/100k_sweeping", BM_PairLatencyGpu)->Arg(1)->Iterations(300000)->UseRealTime();
-  benchmark::RegisterBenchmark("pair_latency_gpu/idle", BM_PairLatencyGpu)->Arg(0)->Iterations(300000)->UseRealTime();
+  benchmark::RegisterBenchmark("pair_latency_gpu/100k_sweeping", BM_PairLatencyGpu<true>)->Iterations(300000)->UseRealTime();
+  benchmark::RegisterBenchmark("pair_latency_gpu/idle", BM_PairLatencyGpu<false>)->Iterations(300000)->UseRealTime();
 }
 
 }  // namespace vram_only::bench

@@ -135,6 +135,9 @@ class HealthServer {
       int yes = 1;
       ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
     });
+    // Headers and body go out in separate writes: without TCP_NODELAY, Nagle's
+    // algorithm holds the body until the client's delayed ACK (~40 ms).
+    server.set_tcp_nodelay(true);
     server.set_keep_alive_max_count(1000);
     // 405 for every method but GET and HEAD on the two known paths.
     server.set_pre_routing_handler([](const httplib::Request& req, httplib::Response& res) {
