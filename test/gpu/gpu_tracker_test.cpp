@@ -43,11 +43,11 @@ TEST_F(GpuTracker, VerifyFindsEveryNonVramAllocation) {
   VRAM_ONLY_CUDA_OK(cudaMalloc(&weights, 8 << 20));
   VRAM_ONLY_CUDA_OK(cudaMallocManaged(&kv, 2 << 20));
   VRAM_ONLY_CUDA_OK(cudaMallocHost(&pinned, 1 << 20));
-  VRAM_ONLY_CUDA_OK(cudaMalloc(&dangling, 1 << 20));
+  VRAM_ONLY_CUDA_OK(cudaMalloc(&dangling, 2 << 20));  // whole 2 MiB pages
   ASSERT_TRUE(tracker.record_allocation(weights, 8 << 20, VramPurpose::ModelWeights, "weights", 0));
   ASSERT_TRUE(tracker.record_allocation(kv, 2 << 20, VramPurpose::KvCache, "kv.managed", 0));
   ASSERT_TRUE(tracker.record_allocation(pinned, 1 << 20, VramPurpose::Activations, "pinned", 0));
-  ASSERT_TRUE(tracker.record_allocation(dangling, 1 << 20, VramPurpose::Workspace, "dangling", 0));
+  ASSERT_TRUE(tracker.record_allocation(dangling, 2 << 20, VramPurpose::Workspace, "dangling", 0));
   VRAM_ONLY_CUDA_OK(cudaFree(dangling));  // freed without record_deallocation
 
   ASSERT_EQ(cudaGetLastError(), cudaSuccess);
