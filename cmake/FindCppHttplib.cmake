@@ -65,7 +65,8 @@ endif()
 # Headers the defines pull into httplib.h.
 set(_cpphttplib_missing_deps "")
 macro(_cpphttplib_need define header package)
-  list(FIND CppHttplib_DEFINITIONS "CPPHTTPLIB_${define}_SUPPORT" _idx)
+  string(REGEX REPLACE "_CONF$" "" _cpphttplib_feature "${define}")
+  list(FIND CppHttplib_DEFINITIONS "CPPHTTPLIB_${_cpphttplib_feature}_SUPPORT" _idx)
   if(NOT _idx EQUAL -1)
     find_path(CppHttplib_${define}_INCLUDE_DIR NAMES ${header})
     mark_as_advanced(CppHttplib_${define}_INCLUDE_DIR)
@@ -77,6 +78,8 @@ macro(_cpphttplib_need define header package)
   endif()
 endmacro()
 _cpphttplib_need(OPENSSL openssl/ssl.h libssl-dev)
+# Debian's multiarch layout keeps openssl/opensslconf.h in include/<arch>.
+_cpphttplib_need(OPENSSL_CONF openssl/opensslconf.h libssl-dev)
 _cpphttplib_need(ZLIB zlib.h zlib1g-dev)
 _cpphttplib_need(BROTLI brotli/decode.h libbrotli-dev)
 
