@@ -156,16 +156,16 @@ class VramTracker {
     KeyRef deferred[kMaxDeferred + 1];  // built in place: no copies on the hot path
     std::size_t deferred_count = 0;
     filter_.mark(level, detail::granule_of(a, level) >> kGroupBits);
+    const std::uint64_t own_granule = detail::granule_of(a, level);
     const auto check = [&](unsigned j, std::uint64_t g) {
+      if (j == level && g == own_granule) {
+        return;  // checked while inserting
+      }
       if (!filter_.maybe(j, g >> kGroupBits)) {
         return;  // no record ever started in this group
       }
       KeyRef& r = deferred[deferred_count];
-      if (j == level && g == detail::granule_of(a, level)) {
-        r = own;
-      } else {
-        fill_ref(j, g, r);
-      }
+      fill_ref(j, g, r);
       if (r.shard == own.shard && deferred_count < kMaxDeferred) {
         ++deferred_count;
       } else {
@@ -207,7 +207,13 @@ class VramTracker {
       shard.reserve_one_locked();
       const std::uint64_t meta = detail::pack_meta(device, purpose, shard.next_seq(), deep_check,
                                                    owned_label != nullptr);
-      shard.insert_locked(detail::Entry{own.key, a, bytes, meta}, own.hash, std::move(owned_label));
+      const auto intersects = [a, last](const detail::Entry& e) {
+        return e.base <= last && a <= e.base + (e.bytes - 1);
+      };
+      const detail::Entry entry{own.key, a, bytes, meta};
+      while (!shard.insert_unless_locked(entry, own.hash, intersects, owned_label)) {
+        drop_intersecting_locked(shard, own, a, last, dropped);  // misuse: rare
+      }
       sample = (++shard.ops_since_peak_sample() % kPeakSamplePeriod == 0) || sample;
     }
     if (!dropped.empty()) {

@@ -247,12 +247,24 @@ class alignas(64) TrackerShard {
     table_.store(current_.get(), std::memory_order_release);
   }
 
-  // Inserts an entry; reserve_one_locked() must have been called. `label`
-  // is non-null iff the entry's meta has the label bit.
-  void insert_locked(const Entry& e, std::uint64_t hash, std::unique_ptr<std::string> label) noexcept {
+  // Inserts e unless an entry with the same key satisfies conflict(entry),
+  // in one walk of the key's probe chain (which ends at the slot where e
+  // goes). Returns false, changing nothing, on a conflict.
+  // reserve_one_locked() must have been called. `label` (moved from on
+  // success) is non-null iff e's meta has the label bit.
+  template <class Conflict>
+  bool insert_unless_locked(const Entry& e, std::uint64_t hash, Conflict&& conflict,
+                            std::unique_ptr<std::string>& label) noexcept {
     Table& table = *current_;
     std::size_t i = table.home(hash);
-    while (table.slots[i].key.load(std::memory_order_relaxed) != 0) {
+    for (;;) {
+      const std::uint64_t k = table.slots[i].key.load(std::memory_order_relaxed);
+      if (k == 0) {
+        break;
+      }
+      if (k == e.key && conflict(entry_at(i))) {
+        return false;
+      }
       i = (i + 1) & table.mask;
     }
     Slot& slot = table.slots[i];
@@ -264,6 +276,7 @@ class alignas(64) TrackerShard {
       table.labels[i] = std::move(label);
     }
     account(e, +1);
+    return true;
   }
 
   // Removes the entry at index i (backward-shift deletion).
