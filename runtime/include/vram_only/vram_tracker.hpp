@@ -293,39 +293,32 @@ class VramTracker {
     for (std::uint32_t m = mask; m != 0; m &= m - 1) {
       const unsigned j = static_cast<unsigned>(__builtin_ctz(m));
       const std::uint64_t g = detail::granule_of(a, j);
-      const bool here_maybe = filter_.maybe(j, g >> kGroupBits);
-      const bool before_maybe =
-          g > 0 && ((g & kGroupMask) != 0 ? here_maybe : filter_.maybe(j, (g - 1) >> kGroupBits));
-      if (!here_maybe && !before_maybe) {
-        continue;  // nothing of this size class was ever recorded near a
-      }
-      const KeyRef here = ref(j, g);
-      const detail::TrackerShard& shard = shards_[here.shard];
-      if (!before_maybe) {
-        if (shard.find(here.key, here.hash, contains, &found)) {
-          return to_tracked(found, here.shard);
+      if ((g & kGroupMask) != 0) {
+        // g and g - 1 share a group, hence a shard: one optimistic read;
+        // the second key only when the first misses.
+        if (!filter_.maybe(j, g >> kGroupBits)) {
+          continue;  // nothing of this size class was ever recorded near a
         }
-        continue;
-      }
-      const KeyRef before = ref(j, g - 1);
-      if (!here_maybe) {
-        if (shards_[before.shard].find(before.key, before.hash, contains, &found)) {
-          return to_tracked(found, before.shard);
-        }
-        continue;
-      }
-      if (before.shard == here.shard) {
-        // Both granules in one shard (the common case): one optimistic read.
-        if (shard.read([&](const detail::TrackerShard::Table& table) {
+        const KeyRef here = ref(j, g);
+        const std::uint64_t before_key = detail::make_key(j, g - 1);
+        if (shards_[here.shard].read([&](const detail::TrackerShard::View& table) {
               return detail::TrackerShard::scan(table, here.key, here.hash, contains, &found) ||
-                     detail::TrackerShard::scan(table, before.key, before.hash, contains, &found);
+                     detail::TrackerShard::scan(table, before_key, detail::hash_key(before_key),
+                                                contains, &found);
             })) {
           return to_tracked(found, here.shard);
         }
-      } else {
-        if (shard.find(here.key, here.hash, contains, &found)) {
+        continue;
+      }
+      // g starts a group: g - 1 belongs to the previous one (another shard).
+      if (filter_.maybe(j, g >> kGroupBits)) {
+        const KeyRef here = ref(j, g);
+        if (shards_[here.shard].find(here.key, here.hash, contains, &found)) {
           return to_tracked(found, here.shard);
         }
+      }
+      if (g > 0 && filter_.maybe(j, (g - 1) >> kGroupBits)) {
+        const KeyRef before = ref(j, g - 1);
         if (shards_[before.shard].find(before.key, before.hash, contains, &found)) {
           return to_tracked(found, before.shard);
         }

@@ -40,9 +40,17 @@ constexpr unsigned level_of_key(std::uint64_t key) noexcept {
   return static_cast<unsigned>(key >> 58) - 1;
 }
 
-// Multiplicative (Fibonacci) hash of a key; tables use its top bits.
+// splitmix64's finaliser. (A single multiply is not enough: allocations at
+// regular strides then cluster in the tables' linear probing.) Tables use
+// its top bits for slots; shards use a separate multiplicative hash of the
+// granule group.
 constexpr std::uint64_t hash_key(std::uint64_t key) noexcept {
-  return key * 0xff51afd7ed558ccdULL;
+  key ^= key >> 30;
+  key *= 0xbf58476d1ce4e5b9ULL;
+  key ^= key >> 27;
+  key *= 0x94d049bb133111ebULL;
+  key ^= key >> 31;
+  return key;
 }
 
 }  // namespace vram_only::detail

@@ -11,7 +11,9 @@
 // the lock and only for records that have one, so unlabelled records never
 // touch those cache lines.
 //
-// Tables grow (doubling at load factor 1/2) and never shrink. A replaced
+// Tables grow (doubling at load factor 1/2: unsuccessful probes, which
+// every record makes for its neighbouring granule, stay short) and never
+// shrink. A replaced
 // table is kept until the shard is destroyed because a reader may still be
 // scanning it; the retired tables together are smaller than the current one.
 //
@@ -23,6 +25,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <new>
 #include <string>
 #include <utility>
 #include <vector>
@@ -55,18 +58,57 @@ class alignas(64) TrackerShard {
   };
 
  public:
+  // The writer's table. Its slots are 64-byte aligned so that readers get
+  // the slots and the capacity from one atomic word (see View).
   struct Table {
     explicit Table(std::size_t capacity)  // a power of two >= 2
         : mask(capacity - 1),
-          shift(64 - static_cast<unsigned>(__builtin_ctzll(capacity))),
-          slots(new Slot[capacity]),
+          log2_capacity(static_cast<unsigned>(__builtin_ctzll(capacity))),
+          slots(allocate_slots(capacity)),
           labels(new std::unique_ptr<std::string>[capacity]) {}
+    ~Table() {
+      for (std::size_t i = 0; i <= mask; ++i) {
+        slots[i].~Slot();
+      }
+      ::operator delete(slots, std::align_val_t{64});
+    }
+    Table(const Table&) = delete;
+    Table& operator=(const Table&) = delete;
+
     // The home slot of a key hash: its top bits.
-    std::size_t home(std::uint64_t hash) const noexcept { return static_cast<std::size_t>(hash >> shift); }
+    std::size_t home(std::uint64_t hash) const noexcept {
+      return static_cast<std::size_t>(hash >> (64 - log2_capacity));
+    }
+    // slots | log2(capacity): what readers load.
+    std::uintptr_t word() const noexcept {
+      return reinterpret_cast<std::uintptr_t>(slots) | log2_capacity;
+    }
+
     const std::size_t mask;
-    const unsigned shift;
-    const std::unique_ptr<Slot[]> slots;
+    const unsigned log2_capacity;
+    Slot* const slots;
     const std::unique_ptr<std::unique_ptr<std::string>[]> labels;  // under the lock only
+
+   private:
+    static Slot* allocate_slots(std::size_t capacity) {
+      void* raw = ::operator new(capacity * sizeof(Slot), std::align_val_t{64});
+      Slot* slots = static_cast<Slot*>(raw);
+      for (std::size_t i = 0; i < capacity; ++i) {
+        new (&slots[i]) Slot();
+      }
+      return slots;
+    }
+  };
+
+  // A reader's view of a table, decoded from one atomic word: no pointer
+  // chase between the shard's line and the slot a lookup needs.
+  struct View {
+    const Slot* slots;
+    std::size_t mask;
+    unsigned log2_capacity;
+    std::size_t home(std::uint64_t hash) const noexcept {
+      return static_cast<std::size_t>(hash >> (64 - log2_capacity));
+    }
   };
 
   static constexpr std::size_t npos = ~std::size_t{0};
@@ -77,7 +119,7 @@ class alignas(64) TrackerShard {
 
   // ---- Optimistic readers (no lock, never write shared memory) ----------
 
-  // Runs body(table) until it ran while no writer was inside the shard and
+  // Runs body(view) until it ran while no writer was inside the shard and
   // returns its result. body may only read the table through scan() and
   // must tolerate being run more than once (its outputs are overwritten).
   template <class Body>
@@ -86,8 +128,10 @@ class alignas(64) TrackerShard {
     for (;;) {
       const std::uint64_t before = seq_.load(std::memory_order_acquire);
       if ((before & 1) == 0) {
-        const Table* table = table_.load(std::memory_order_acquire);
-        const bool result = table != nullptr && body(*table);
+        const std::uintptr_t word = table_word_.load(std::memory_order_acquire);
+        const View view{reinterpret_cast<const Slot*>(word & ~std::uintptr_t{63}),
+                        (std::size_t{1} << (word & 63)) - 1, static_cast<unsigned>(word & 63)};
+        const bool result = word != 0 && body(view);
         if (seq_.load(std::memory_order_relaxed) == before) {
           return result;
         }
@@ -99,7 +143,7 @@ class alignas(64) TrackerShard {
   // Inside read(): the first entry with `key` (slot hash `hash`) for which
   // pred(entry) holds, copied to *out.
   template <class Pred>
-  static bool scan(const Table& table, std::uint64_t key, std::uint64_t hash, Pred&& pred,
+  static bool scan(const View& table, std::uint64_t key, std::uint64_t hash, Pred&& pred,
                    Entry* out) noexcept {
     std::size_t i = table.home(hash);
     for (std::size_t n = 0; n <= table.mask; ++n, i = (i + 1) & table.mask) {
@@ -126,7 +170,7 @@ class alignas(64) TrackerShard {
 
   template <class Pred>
   bool find(std::uint64_t key, std::uint64_t hash, Pred&& pred, Entry* out) const noexcept {
-    return read([&](const Table& table) { return scan(table, key, hash, pred, out); });
+    return read([&](const View& table) { return scan(table, key, hash, pred, out); });
   }
 
   // Counters: written under the lock, readable by anyone at any time.
@@ -244,7 +288,7 @@ class alignas(64) TrackerShard {
       retired_.push_back(std::move(current_));
     }
     current_ = std::move(grown);
-    table_.store(current_.get(), std::memory_order_release);
+    table_word_.store(current_->word(), std::memory_order_release);
   }
 
   // Inserts e unless an entry with the same key satisfies conflict(entry),
@@ -347,7 +391,7 @@ class alignas(64) TrackerShard {
 
   // Line 1: the lock, the table, the totals (every operation).
   std::atomic<std::uint64_t> seq_{0};
-  std::atomic<const Table*> table_{nullptr};
+  std::atomic<std::uintptr_t> table_word_{0};  // the current Table's word()
   std::atomic<std::uint64_t> live_{0};  // also the table's size
   std::atomic<std::uint64_t> bytes_{0};
   std::uint64_t next_seq_ = 0;
