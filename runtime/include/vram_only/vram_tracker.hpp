@@ -172,7 +172,8 @@ class VramTracker {
         drop_intersecting(r, a, last, dropped);
       }
     };
-    for_each_level(mask | (1u << level), [&](unsigned j) {
+    for (std::uint32_t m = mask | (1u << level); m != 0; m &= m - 1) {
+      const unsigned j = static_cast<unsigned>(__builtin_ctz(m));
       const std::uint64_t g_first = detail::granule_of(a, j);
       const std::uint64_t g_last = detail::granule_of(last, j);
       const std::uint64_t g_begin = g_first > 0 ? g_first - 1 : 0;
@@ -196,7 +197,7 @@ class VramTracker {
           check(j, g_last);
         }
       }
-    });
+    }
 
     bool sample = bytes >= options_.peak_sample_bytes;
     {
@@ -205,7 +206,7 @@ class VramTracker {
         drop_intersecting_locked(shard, deferred[i], a, last, dropped);
       }
       shard.reserve_one_locked();
-      const std::uint64_t meta = detail::pack_meta(device, purpose, shard.next_seq(), deep_check,
+      const std::uint64_t meta = detail::pack_meta(device, purpose, shard.next_seq_locked(), deep_check,
                                                    owned_label != nullptr);
       const auto intersects = [a, last](const detail::Entry& e) {
         return e.base <= last && a <= e.base + (e.bytes - 1);
@@ -214,7 +215,7 @@ class VramTracker {
       while (!shard.insert_unless_locked(entry, own.hash, intersects, owned_label)) {
         drop_intersecting_locked(shard, own, a, last, dropped);  // misuse: rare
       }
-      sample = (++shard.ops_since_peak_sample() % kPeakSamplePeriod == 0) || sample;
+      sample = shard.sample_due_locked() || sample;
     }
     if (!dropped.empty()) {
       report_dropped(ptr, bytes, purpose, label, dropped);
@@ -258,7 +259,7 @@ class VramTracker {
       if (i != detail::TrackerShard::npos) {
         shard.erase_locked(i);
         removed = true;
-        sample = ++shard.ops_since_peak_sample() % kPeakSamplePeriod == 0;
+        sample = shard.sample_due_locked();
       }
     });
     if (removed) {
@@ -514,7 +515,6 @@ class VramTracker {
   }
 
  private:
-  static constexpr unsigned kPeakSamplePeriod = 4096;
   static constexpr unsigned kGroupBits = 4;  // 16 granules per shard group
   static constexpr std::uint64_t kGroupMask = (std::uint64_t{1} << kGroupBits) - 1;
   static constexpr std::size_t kMaxDeferred = 8;

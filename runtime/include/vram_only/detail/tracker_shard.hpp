@@ -7,15 +7,21 @@
 // reader touches is an atomic; data stores are release and data loads are
 // acquire, so a reader that observes any store of an unfinished write also
 // observes the odd sequence number and retries (no fences needed, clean
-// under ThreadSanitizer). Labels live in a side array touched only under
-// the lock and only for records that have one, so unlabelled records never
-// touch those cache lines.
+// under ThreadSanitizer).
+//
+// Cache lines, because they decide the cost: the shard's first line holds
+// the lock, the table word (slots pointer | log2 capacity, so a reader
+// reaches its slot without another pointer chase), the live count and the
+// per-purpose byte counters -- everything an operation writes besides the
+// slot itself. Per-device counters (devices 0..7) are the second line.
+// Labels live in a side array reached through the table's header, touched
+// only under the lock and only for records that have a label.
 //
 // Tables grow (doubling at load factor 1/2: unsuccessful probes, which
 // every record makes for its neighbouring granule, stay short) and never
-// shrink. A replaced
-// table is kept until the shard is destroyed because a reader may still be
-// scanning it; the retired tables together are smaller than the current one.
+// shrink. A replaced table is kept until the shard is destroyed because a
+// reader may still be scanning it; the retired tables together are smaller
+// than the current one.
 //
 // Several entries may share a key (allocations whose bases fall in the same
 // granule of the same size class); a lookup scans them all.
@@ -57,55 +63,19 @@ class alignas(64) TrackerShard {
     std::atomic<std::uint64_t> meta{0};
   };
 
- public:
-  // The writer's table. Its slots are 64-byte aligned so that readers get
-  // the slots and the capacity from one atomic word (see View).
-  struct Table {
-    explicit Table(std::size_t capacity)  // a power of two >= 2
-        : mask(capacity - 1),
-          log2_capacity(static_cast<unsigned>(__builtin_ctzll(capacity))),
-          slots(allocate_slots(capacity)),
-          labels(new std::unique_ptr<std::string>[capacity]) {}
-    ~Table() {
-      for (std::size_t i = 0; i <= mask; ++i) {
-        slots[i].~Slot();
-      }
-      ::operator delete(slots, std::align_val_t{64});
-    }
-    Table(const Table&) = delete;
-    Table& operator=(const Table&) = delete;
-
-    // The home slot of a key hash: its top bits.
-    std::size_t home(std::uint64_t hash) const noexcept {
-      return static_cast<std::size_t>(hash >> (64 - log2_capacity));
-    }
-    // slots | log2(capacity): what readers load.
-    std::uintptr_t word() const noexcept {
-      return reinterpret_cast<std::uintptr_t>(slots) | log2_capacity;
-    }
-
-    const std::size_t mask;
-    const unsigned log2_capacity;
-    Slot* const slots;
-    const std::unique_ptr<std::unique_ptr<std::string>[]> labels;  // under the lock only
-
-   private:
-    static Slot* allocate_slots(std::size_t capacity) {
-      void* raw = ::operator new(capacity * sizeof(Slot), std::align_val_t{64});
-      Slot* slots = static_cast<Slot*>(raw);
-      for (std::size_t i = 0; i < capacity; ++i) {
-        new (&slots[i]) Slot();
-      }
-      return slots;
-    }
+  // One allocation: a 64-byte header (writer-only) followed by the slots.
+  struct Header {
+    std::unique_ptr<std::string>* labels;  // one per slot; null = no label
   };
+  static constexpr std::size_t kHeaderBytes = 64;
 
-  // A reader's view of a table, decoded from one atomic word: no pointer
-  // chase between the shard's line and the slot a lookup needs.
+ public:
+  // A table as decoded from the table word: slots and capacity.
   struct View {
-    const Slot* slots;
+    Slot* slots;
     std::size_t mask;
     unsigned log2_capacity;
+    // The home slot of a key hash: its top bits.
     std::size_t home(std::uint64_t hash) const noexcept {
       return static_cast<std::size_t>(hash >> (64 - log2_capacity));
     }
@@ -116,6 +86,13 @@ class alignas(64) TrackerShard {
   TrackerShard() = default;
   TrackerShard(const TrackerShard&) = delete;
   TrackerShard& operator=(const TrackerShard&) = delete;
+
+  ~TrackerShard() {
+    release_table(table_word_.load(std::memory_order_relaxed));
+    for (const std::uintptr_t word : retired_) {
+      release_table(word);
+    }
+  }
 
   // ---- Optimistic readers (no lock, never write shared memory) ----------
 
@@ -129,9 +106,7 @@ class alignas(64) TrackerShard {
       const std::uint64_t before = seq_.load(std::memory_order_acquire);
       if ((before & 1) == 0) {
         const std::uintptr_t word = table_word_.load(std::memory_order_acquire);
-        const View view{reinterpret_cast<const Slot*>(word & ~std::uintptr_t{63}),
-                        (std::size_t{1} << (word & 63)) - 1, static_cast<unsigned>(word & 63)};
-        const bool result = word != 0 && body(view);
+        const bool result = word != 0 && body(decode(word));
         if (seq_.load(std::memory_order_relaxed) == before) {
           return result;
         }
@@ -175,7 +150,13 @@ class alignas(64) TrackerShard {
 
   // Counters: written under the lock, readable by anyone at any time.
   std::uint64_t live() const noexcept { return live_.load(std::memory_order_relaxed); }
-  std::uint64_t bytes() const noexcept { return bytes_.load(std::memory_order_relaxed); }
+  std::uint64_t bytes() const noexcept {
+    std::uint64_t total = 0;
+    for (const auto& counter : purpose_bytes_) {
+      total += counter.load(std::memory_order_relaxed);
+    }
+    return total;
+  }
   std::uint64_t purpose_bytes(VramPurpose p) const noexcept {
     return purpose_bytes_[index_of(p)].load(std::memory_order_relaxed);
   }
@@ -205,90 +186,99 @@ class alignas(64) TrackerShard {
 
   // The following require the lock.
 
+  // A sequence number for a new record: unique among this shard's live
+  // records (it comes from the lock word, which advances by 2 per write;
+  // it wraps after 2^37 writes to one shard).
+  std::uint64_t next_seq_locked() const noexcept {
+    // The lock word is 2n + 1 inside the n-th write (n = 0, 1, ...).
+    const std::uint64_t seq = ((seq_.load(std::memory_order_relaxed) >> 1) + 1) & kMaxSeq;
+    return seq == 0 ? 1 : seq;
+  }
+
+  // True on every 4096th write to this shard (peak sampling).
+  bool sample_due_locked() const noexcept {
+    return ((seq_.load(std::memory_order_relaxed) >> 1) & 4095) == 0;
+  }
+
   // Index of an entry with `key` for which pred(entry) is true, or npos.
   template <class Pred>
   std::size_t find_locked(std::uint64_t key, std::uint64_t hash, Pred&& pred) const noexcept {
-    const Table* table = current_.get();
-    if (table == nullptr) {
+    const std::uintptr_t word = table_word_.load(std::memory_order_relaxed);
+    if (word == 0) {
       return npos;
     }
-    std::size_t i = table->home(hash);
-    for (std::size_t n = 0; n <= table->mask; ++n, i = (i + 1) & table->mask) {
-      const std::uint64_t k = table->slots[i].key.load(std::memory_order_relaxed);
+    const View table = decode(word);
+    std::size_t i = table.home(hash);
+    for (std::size_t n = 0; n <= table.mask; ++n, i = (i + 1) & table.mask) {
+      const std::uint64_t k = table.slots[i].key.load(std::memory_order_relaxed);
       if (k == 0) {
         return npos;
       }
-      if (k == key && pred(entry_at(i))) {
+      if (k == key && pred(load(table.slots[i]))) {
         return i;
       }
     }
     return npos;
   }
 
-  Entry entry_at(std::size_t i) const noexcept {
-    const Slot& slot = current_->slots[i];
-    return Entry{slot.key.load(std::memory_order_relaxed),
-                 slot.base.load(std::memory_order_relaxed),
-                 slot.bytes.load(std::memory_order_relaxed),
-                 slot.meta.load(std::memory_order_relaxed)};
-  }
+  Entry entry_at(std::size_t i) const noexcept { return load(current().slots[i]); }
 
   const std::string& label_at(std::size_t i) const noexcept {
     static const std::string empty;
-    const auto& label = current_->labels[i];
+    const auto& label = labels_of(current())[i];
     return label ? *label : empty;
   }
 
   // Visits every entry: visit(index, entry).
   template <class Visit>
   void for_each_locked(Visit&& visit) const {
-    const Table* table = current_.get();
-    if (table == nullptr) {
+    const std::uintptr_t word = table_word_.load(std::memory_order_relaxed);
+    if (word == 0) {
       return;
     }
-    for (std::size_t i = 0; i <= table->mask; ++i) {
-      if (table->slots[i].key.load(std::memory_order_relaxed) != 0) {
-        visit(i, entry_at(i));
+    const View table = decode(word);
+    for (std::size_t i = 0; i <= table.mask; ++i) {
+      if (table.slots[i].key.load(std::memory_order_relaxed) != 0) {
+        visit(i, load(table.slots[i]));
       }
     }
-  }
-
-  // A new sequence number (1, 2, ...): unique among this shard's live
-  // records (it wraps after 2^37 records in one shard).
-  std::uint64_t next_seq() noexcept {
-    if (next_seq_ == kMaxSeq) {
-      next_seq_ = 0;
-    }
-    return ++next_seq_;
   }
 
   // Makes room for one more entry. May throw std::bad_alloc (nothing changed then).
   void reserve_one_locked() {
-    const std::size_t capacity = current_ ? current_->mask + 1 : 0;
+    const std::uintptr_t word = table_word_.load(std::memory_order_relaxed);
+    const std::size_t capacity = word == 0 ? 0 : std::size_t{1} << (word & 63);
     if ((live_.load(std::memory_order_relaxed) + 1) * 2 <= capacity) {
       return;
     }
     const std::size_t new_capacity = capacity == 0 ? kInitialCapacity : capacity * 2;
-    auto grown = std::make_unique<Table>(new_capacity);
-    retired_.reserve(retired_.size() + 1);
-    if (current_) {
+    const std::uintptr_t grown_word = allocate_table(new_capacity);
+    if (word != 0) {
+      try {
+        retired_.reserve(retired_.size() + 1);
+      } catch (...) {
+        release_table(grown_word);
+        throw;
+      }
+      const View from = decode(word);
+      const View to = decode(grown_word);
+      auto* from_labels = labels_of(from);
+      auto* to_labels = labels_of(to);
       for (std::size_t i = 0; i < capacity; ++i) {
-        Slot& from = current_->slots[i];
-        const std::uint64_t k = from.key.load(std::memory_order_relaxed);
+        const std::uint64_t k = from.slots[i].key.load(std::memory_order_relaxed);
         if (k == 0) {
           continue;
         }
-        std::size_t j = grown->home(hash_key(k));
-        while (grown->slots[j].key.load(std::memory_order_relaxed) != 0) {
-          j = (j + 1) & grown->mask;
+        std::size_t j = to.home(hash_key(k));
+        while (to.slots[j].key.load(std::memory_order_relaxed) != 0) {
+          j = (j + 1) & to.mask;
         }
-        copy_slot(from, grown->slots[j]);
-        grown->labels[j] = std::move(current_->labels[i]);
+        copy_slot(from.slots[i], to.slots[j]);
+        to_labels[j] = std::move(from_labels[i]);
       }
-      retired_.push_back(std::move(current_));
+      retired_.push_back(word);
     }
-    current_ = std::move(grown);
-    table_word_.store(current_->word(), std::memory_order_release);
+    table_word_.store(grown_word, std::memory_order_release);
   }
 
   // Inserts e unless an entry with the same key satisfies conflict(entry),
@@ -299,14 +289,14 @@ class alignas(64) TrackerShard {
   template <class Conflict>
   bool insert_unless_locked(const Entry& e, std::uint64_t hash, Conflict&& conflict,
                             std::unique_ptr<std::string>& label) noexcept {
-    Table& table = *current_;
+    const View table = current();
     std::size_t i = table.home(hash);
     for (;;) {
       const std::uint64_t k = table.slots[i].key.load(std::memory_order_relaxed);
       if (k == 0) {
         break;
       }
-      if (k == e.key && conflict(entry_at(i))) {
+      if (k == e.key && conflict(load(table.slots[i]))) {
         return false;
       }
       i = (i + 1) & table.mask;
@@ -317,7 +307,7 @@ class alignas(64) TrackerShard {
     slot.meta.store(e.meta, std::memory_order_release);
     slot.key.store(e.key, std::memory_order_release);
     if (label) {
-      table.labels[i] = std::move(label);
+      labels_of(table)[i] = std::move(label);
     }
     account(e, +1);
     return true;
@@ -325,11 +315,11 @@ class alignas(64) TrackerShard {
 
   // Removes the entry at index i (backward-shift deletion).
   void erase_locked(std::size_t i) noexcept {
-    Table& table = *current_;
-    const Entry removed = entry_at(i);
+    const View table = current();
+    const Entry removed = load(table.slots[i]);
     account(removed, -1);
     if (meta_has_label(removed.meta)) {
-      table.labels[i].reset();
+      labels_of(table)[i].reset();
     }
     std::size_t hole = i;
     std::size_t j = i;
@@ -346,7 +336,7 @@ class alignas(64) TrackerShard {
       if (!stays) {
         copy_slot(table.slots[j], table.slots[hole]);
         if (meta_has_label(table.slots[j].meta.load(std::memory_order_relaxed))) {
-          table.labels[hole] = std::move(table.labels[j]);
+          labels_of(table)[hole] = std::move(labels_of(table)[j]);
         }
         hole = j;
       }
@@ -357,14 +347,60 @@ class alignas(64) TrackerShard {
   // Replaces the meta word of the entry at index i (same sequence number
   // and label bit).
   void set_meta_locked(std::size_t i, std::uint64_t meta) noexcept {
-    current_->slots[i].meta.store(meta, std::memory_order_release);
+    current().slots[i].meta.store(meta, std::memory_order_release);
   }
-
-  // Writer-only bookkeeping for peak sampling.
-  unsigned& ops_since_peak_sample() noexcept { return ops_since_peak_sample_; }
 
  private:
   static constexpr std::size_t kInitialCapacity = 8;
+
+  static View decode(std::uintptr_t word) noexcept {
+    return View{reinterpret_cast<Slot*>(word & ~std::uintptr_t{63}),
+                (std::size_t{1} << (word & 63)) - 1, static_cast<unsigned>(word & 63)};
+  }
+
+  View current() const noexcept { return decode(table_word_.load(std::memory_order_relaxed)); }
+
+  static Header* header_of(const View& table) noexcept {
+    return reinterpret_cast<Header*>(reinterpret_cast<char*>(table.slots) - kHeaderBytes);
+  }
+  static std::unique_ptr<std::string>* labels_of(const View& table) noexcept {
+    return header_of(table)->labels;
+  }
+
+  // A header + `capacity` slots in one 64-byte aligned block; returns its word.
+  static std::uintptr_t allocate_table(std::size_t capacity) {
+    auto labels = std::make_unique<std::unique_ptr<std::string>[]>(capacity);
+    char* raw = static_cast<char*>(
+        ::operator new(kHeaderBytes + capacity * sizeof(Slot), std::align_val_t{64}));
+    new (raw) Header{labels.release()};
+    Slot* slots = reinterpret_cast<Slot*>(raw + kHeaderBytes);
+    for (std::size_t i = 0; i < capacity; ++i) {
+      new (&slots[i]) Slot();
+    }
+    return reinterpret_cast<std::uintptr_t>(slots) |
+           static_cast<std::uintptr_t>(__builtin_ctzll(capacity));
+  }
+
+  static void release_table(std::uintptr_t word) noexcept {
+    if (word == 0) {
+      return;
+    }
+    const View table = decode(word);
+    for (std::size_t i = 0; i <= table.mask; ++i) {
+      table.slots[i].~Slot();
+    }
+    Header* header = header_of(table);
+    delete[] header->labels;
+    header->~Header();
+    ::operator delete(reinterpret_cast<char*>(header), std::align_val_t{64});
+  }
+
+  static Entry load(const Slot& slot) noexcept {
+    return Entry{slot.key.load(std::memory_order_relaxed),
+                 slot.base.load(std::memory_order_relaxed),
+                 slot.bytes.load(std::memory_order_relaxed),
+                 slot.meta.load(std::memory_order_relaxed)};
+  }
 
   static void copy_slot(const Slot& from, Slot& to) noexcept {
     to.base.store(from.base.load(std::memory_order_relaxed), std::memory_order_release);
@@ -379,9 +415,7 @@ class alignas(64) TrackerShard {
 
   void account(const Entry& e, int sign) noexcept {
     const std::uint64_t delta = sign > 0 ? e.bytes : std::uint64_t{0} - e.bytes;
-    const std::uint64_t one = sign > 0 ? 1 : ~std::uint64_t{0};
-    add(live_, one);
-    add(bytes_, delta);
+    add(live_, sign > 0 ? 1 : ~std::uint64_t{0});
     add(purpose_bytes_[index_of(meta_purpose(e.meta))], delta);
     const int device = meta_device(e.meta);
     if (device >= 0 && device < kCountedDevices) {
@@ -389,19 +423,17 @@ class alignas(64) TrackerShard {
     }
   }
 
-  // Line 1: the lock, the table, the totals (every operation).
+  // Line 1: everything an operation writes besides its slot.
   std::atomic<std::uint64_t> seq_{0};
-  std::atomic<std::uintptr_t> table_word_{0};  // the current Table's word()
-  std::atomic<std::uint64_t> live_{0};  // also the table's size
-  std::atomic<std::uint64_t> bytes_{0};
-  std::uint64_t next_seq_ = 0;
-  unsigned ops_since_peak_sample_ = 0;
-  // Line 2: per purpose (every operation), then the writer's tables.
-  alignas(64) std::atomic<std::uint64_t> purpose_bytes_[kVramPurposeCount]{};
-  std::unique_ptr<Table> current_;
-  std::vector<std::unique_ptr<Table>> retired_;
-  // Line 3: per device (operations that name a device 0..7).
+  std::atomic<std::uintptr_t> table_word_{0};  // slots | log2(capacity); 0 = no table yet
+  std::atomic<std::uint64_t> live_{0};         // also the table's size
+  std::atomic<std::uint64_t> purpose_bytes_[kVramPurposeCount]{};
+  // Line 2: per device (operations that name a device 0..7).
   alignas(64) std::atomic<std::uint64_t> device_bytes_[kCountedDevices]{};
+  // Writer-only, touched when a table grows.
+  std::vector<std::uintptr_t> retired_;
 };
+
+static_assert(sizeof(std::atomic<std::uint64_t>) == 8, "lock-free 64-bit atomics are required");
 
 }  // namespace vram_only::detail
