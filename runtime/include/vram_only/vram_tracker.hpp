@@ -418,38 +418,46 @@ class VramTracker {
   ResidencyReport sweep(const ResidencyOracle& oracle, const std::atomic<bool>* stop = nullptr) {
     const auto started = std::chrono::steady_clock::now();
     ResidencyReport report;
+    // Shard by shard: copy the records (a few words each) into a buffer that
+    // stays in cache, release the lock, then ask the oracle about each.
     std::vector<SweepItem> items;
-    items.reserve(static_cast<std::size_t>(live_count()) + 64);
-    for (std::size_t s = 0; s < shard_count(); ++s) {
-      detail::TrackerShard& shard = shards_[s];
-      ShardLock lock(shard);
-      shard.for_each_locked([&](std::size_t, const detail::Entry& e) {
-        items.push_back(SweepItem{e, static_cast<std::uint32_t>(s)});
-      });
-    }
     std::size_t deep_candidates = 0;
-    for (std::size_t i = 0; i < items.size(); ++i) {
-      if (stop != nullptr && (i & 63) == 0 && stop->load(std::memory_order_relaxed)) {
-        report.complete = false;
-        break;
+    for (std::size_t s = 0; s < shard_count() && report.complete; ++s) {
+      detail::TrackerShard& shard = shards_[s];
+      items.clear();
+      {
+        ShardLock lock(shard);
+        items.reserve(static_cast<std::size_t>(shard.live()));
+        shard.for_each_locked([&](std::size_t, const detail::Entry& e) {
+          items.push_back(SweepItem{e, static_cast<std::uint32_t>(s)});
+        });
       }
-      const SweepItem& item = items[i];
-      deep_candidates += detail::meta_deep_check(item.entry.meta) ? 1 : 0;
-      const ResidencyVerdict verdict = oracle.query(pointer(item.entry.base));
-      ++report.checked;
-      if (verdict.resident()) {
-        if (detail::meta_residency(item.entry.meta) != ResidencyState::Resident) {
-          set_residency(item, ResidencyState::Resident, MemoryType::Device);
+      for (std::size_t i = 0; i < items.size(); ++i) {
+        if (stop != nullptr && ((report.checked & 63) == 0) &&
+            stop->load(std::memory_order_relaxed)) {
+          report.complete = false;
+          break;
         }
-        continue;
-      }
-      if (auto violation = confirm_violation(item, verdict)) {
-        report.query_failures += verdict.memory_type == MemoryType::Error ? 1 : 0;
-        report.violations.push_back(std::move(*violation));
+        const SweepItem& item = items[i];
+        deep_candidates += detail::meta_deep_check(item.entry.meta) ? 1 : 0;
+        const ResidencyVerdict verdict = oracle.query(pointer(item.entry.base));
+        ++report.checked;
+        if (verdict.resident()) {
+          if (detail::meta_residency(item.entry.meta) != ResidencyState::Resident) {
+            set_residency(item, ResidencyState::Resident, MemoryType::Device);
+          }
+          continue;
+        }
+        if (auto violation = confirm_violation(item, verdict)) {
+          report.query_failures += verdict.memory_type == MemoryType::Error ? 1 : 0;
+          report.violations.push_back(std::move(*violation));
+        }
       }
     }
     if (report.complete && deep_candidates > 0) {
-      report.overlaps_dropped = drop_nested(items);
+      // Ranges recorded over much smaller records since the last sweep
+      // (rare): check them against a snapshot of everything.
+      report.overlaps_dropped = drop_nested(snapshot_items());
     }
     total_usage();  // samples the peak
     report.duration = std::chrono::steady_clock::now() - started;
@@ -754,6 +762,19 @@ class VramTracker {
                           detail::meta_purpose(e.meta), std::move(label),
                           detail::meta_device(e.meta),
                           detail::meta_seq(e.meta) << shard_bits_ | item.shard);
+  }
+
+  std::vector<SweepItem> snapshot_items() const {
+    std::vector<SweepItem> items;
+    items.reserve(static_cast<std::size_t>(live_count()) + 64);
+    for (std::size_t s = 0; s < shard_count(); ++s) {
+      detail::TrackerShard& shard = shards_[s];
+      ShardLock lock(shard);
+      shard.for_each_locked([&](std::size_t, const detail::Entry& e) {
+        items.push_back(SweepItem{e, static_cast<std::uint32_t>(s)});
+      });
+    }
+    return items;
   }
 
   // The deferred overlap check: records flagged at record time (a range
