@@ -86,7 +86,7 @@ void BM_Lookup(benchmark::State& state) {
     found += hit.has_value() ? 1 : 0;
     benchmark::DoNotOptimize(hit);
   }
-  if (found != state.iterations()) {
+  if (found != static_cast<std::size_t>(state.iterations())) {
     state.SkipWithError("a lookup missed");
   }
   state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()));

@@ -11,16 +11,18 @@
 // Thread-safety: every member function may be called from any thread
 // concurrently (the destructor excepted). Design, for the costs the
 // benchmarks measure:
-// - Records live in shards (256 by default) chosen by a hash of
-//   (size class, group of 16 granules of the base address); each shard is a small hash
-//   table under its own sequence lock (detail/tracker_shard.hpp) with its
-//   own byte and count counters. There is no global lock and no global
-//   counter written per record; totals are sums over the shards at query
-//   time (each shard's part is exact; under concurrent changes the sum
-//   combines shard values from slightly different moments).
+// - Records live in shards (256 by default) chosen by a hash of (size
+//   class, group of 16 granules of the base address); each shard is a small
+//   hash table under its own sequence lock (detail/tracker_shard.hpp) with
+//   its own count and byte counters, all in one cache line with the lock.
+//   There is no global lock and no global counter written per record;
+//   totals are sums over the shards at query time (each shard's part is
+//   exact; under concurrent changes the sum combines shard values from
+//   slightly different moments).
 // - Range lookup (find) uses size classes (detail/size_class.hpp): it
-//   probes two granules per non-empty size class, with optimistic reads
-//   that take no lock.
+//   probes granule(p) and granule(p) - 1 of each size class that has
+//   records, with optimistic reads that take no lock; a sticky presence
+//   filter (detail/group_filter.hpp) skips size classes with nothing near p.
 // - Sweeps copy the records shard by shard (a few words each), release the
 //   lock, ask the oracle (the CUDA driver) about each base address, and only
 //   report a violation after confirming, under the shard lock, that the very
@@ -37,7 +39,7 @@
 // - a range that overlaps live records (including the same base recorded
 //   twice): the new record wins, the old overlapping records are dropped.
 //   Overlaps are found immediately, except one case: a new range that
-//   swallows whole records at least two size classes smaller (>= 4096x
+//   swallows whole records two or more size classes smaller (over 64x
 //   smaller, e.g. a 64 MiB range over a stale 4 KiB record). Those are
 //   found and dropped by the next sweep (verify_vram_residency or the
 //   HealthMonitor), which checks only ranges recorded since the last sweep.
@@ -439,7 +441,7 @@ class VramTracker {
           break;
         }
         const SweepItem& item = items[i];
-        deep_candidates += detail::meta_deep_check(item.entry.meta) ? 1 : 0;
+        deep_candidates += detail::meta_deep_check(item.entry.meta) ? 1u : 0u;
         const ResidencyVerdict verdict = oracle.query(pointer(item.entry.base));
         ++report.checked;
         if (verdict.resident()) {
@@ -805,7 +807,7 @@ class VramTracker {
         const detail::Entry& c = candidates[static_cast<std::size_t>(k)]->entry;
         const bool inside = c.base <= e.base && e.base + (e.bytes - 1) <= c.base + (c.bytes - 1);
         if (inside && detail::level_of_key(c.key) >= level + 2) {
-          dropped_count += drop_nested_item(item, c) ? 1 : 0;
+          dropped_count += drop_nested_item(item, c) ? 1u : 0u;
           break;
         }
       }
