@@ -142,7 +142,8 @@ def main(argv):
     reps = max((len(v) for v in runs.values()), default=0)
     print(f"repetitions: {reps}; figures are medians over repetitions (best in parentheses)")
 
-    trackers = ["vram_only", "mutex_unordered_map", "shared_mutex_map"]
+    trackers = ["vram_only", "vram_only_narrow_regions", "mutex_unordered_map", "shared_mutex_map"]
+    baselines = ["mutex_unordered_map", "shared_mutex_map"]
 
     # --- tracker, one thread
     t.section("Tracker, one thread (ns per operation)")
@@ -160,8 +161,10 @@ def main(argv):
 
     # --- scaling
     t.section("Tracker throughput (aggregate Mops/s) by threads")
-    for kind in ("tracker_pair", "tracker_lookup"):
+    for kind in ("tracker_pair", "tracker_pair_interleaved", "tracker_lookup"):
         for name in trackers:
+            if not r.has(f"{kind}/{name}/real_time/threads:1"):
+                continue
             cells = []
             for threads in (1, 2, 4, 8, 16):
                 v = r.rate(f"{kind}/{name}/real_time/threads:{threads}")
@@ -171,9 +174,14 @@ def main(argv):
         ours8 = r.rate(f"{kind}/vram_only/real_time/threads:8")
         scale = ours8[0] / ours1[0] if ours1 and ours8 else None
         t.row(f"{kind}: vram_only 8 threads / 1 thread", fmt_ratio(scale), ">= 4x", verdict(scale, 4.0, True))
-        best = max((r.rate(f"{kind}/{n}/real_time/threads:8") or (0, 0))[0] for n in trackers[1:])
+        best = max((r.rate(f"{kind}/{n}/real_time/threads:8") or (0, 0))[0] for n in baselines)
         vs = ours8[0] / best if ours8 and best else None
         t.row(f"{kind}: vram_only / best baseline at 8 threads", fmt_ratio(vs), ">= 3x", verdict(vs, 3.0, True))
+        narrow1 = r.rate(f"{kind}/vram_only_narrow_regions/real_time/threads:1")
+        narrow8 = r.rate(f"{kind}/vram_only_narrow_regions/real_time/threads:8")
+        if narrow1 and narrow8:
+            t.row(f"{kind}: vram_only_narrow_regions 8 threads / 1 thread",
+                  fmt_ratio(narrow8[0] / narrow1[0]), "(shard_region_log2 = 16)", "")
     cpus = context.get("num_cpus")
     if isinstance(cpus, int) and cpus < 8:
         t.note(f"this machine has {cpus} CPUs: scaling beyond {cpus} threads cannot show here")

@@ -269,3 +269,48 @@ TEST(TrackedAllocation, Contains) {
 
 }  // namespace
 }  // namespace vram_only
+
+namespace vram_only {
+namespace {
+
+// The same workload under every shard-region setting (and a clamped one).
+class ShardRegionTest : public ::testing::TestWithParam<unsigned> {};
+
+TEST_P(ShardRegionTest, MixedSizesRecordFindAndFree) {
+  testing::FakeOracle oracle;
+  oracle.set_default(MemoryType::Device);
+  TrackerOptions options;
+  options.oracle = &oracle;
+  options.shard_region_log2 = GetParam();
+  VramTracker tracker(options);
+  std::mt19937_64 rng(GetParam());
+  struct A { std::uintptr_t base; std::size_t bytes; };
+  std::vector<A> live;
+  std::uintptr_t next = std::uintptr_t{0x7f} << 40;
+  const std::size_t sizes[] = {64, 4096, 5000, 300000, 20u << 20, std::size_t{3} << 30};
+  for (int i = 0; i < 3000; ++i) {
+    const std::size_t bytes = sizes[rng() % 6];
+    next += (rng() % 4) * 4096;
+    live.push_back({next, bytes});
+    ASSERT_TRUE(tracker.record_allocation(ptr(next), bytes, VramPurpose::Other));
+    next += bytes;
+  }
+  for (const A& a : live) {
+    const std::uintptr_t inside = a.base + rng() % a.bytes;
+    const auto hit = tracker.find(ptr(inside));
+    ASSERT_TRUE(hit.has_value()) << std::hex << inside;
+    ASSERT_EQ(hit->base, ptr(a.base));
+  }
+  EXPECT_TRUE(tracker.verify_vram_residency().resident());
+  EXPECT_EQ(tracker.live_count(), live.size());
+  for (const A& a : live) {
+    ASSERT_TRUE(tracker.record_deallocation(ptr(a.base)));
+  }
+  EXPECT_EQ(tracker.total_usage(), 0u);
+  EXPECT_EQ(tracker.misuse().total(), 0u);
+}
+
+INSTANTIATE_TEST_SUITE_P(Regions, ShardRegionTest, ::testing::Values(0u, 12u, 16u, 21u, 30u, 40u, 64u));
+
+}  // namespace
+}  // namespace vram_only

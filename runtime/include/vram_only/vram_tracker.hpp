@@ -12,7 +12,8 @@
 // concurrently (the destructor excepted). Design, for the costs the
 // benchmarks measure:
 // - Records live in shards (256 by default) chosen by a hash of (size
-//   class, group of 16 granules of the base address); each shard is a small
+//   class, 2 MiB region of the base address, or one granule for larger
+//   size classes; TrackerOptions::shard_region_log2); each shard is a small
 //   hash table under its own sequence lock (detail/tracker_shard.hpp) with
 //   its own count and byte counters, all in one cache line with the lock.
 //   There is no global lock and no global counter written per record;
@@ -93,6 +94,13 @@ struct TrackerOptions {
   std::size_t peak_sample_bytes = std::size_t{1} << 20;
   // Number of shards, rounded up to a power of two in [1, 4096].
   unsigned shard_count = 256;
+  // log2 of the address range whose records share a shard (per size class,
+  // at least one granule of it), in [12, 40]. Large regions keep a thread's
+  // own allocations (an arena, a stream's pool) in few shards, so cores
+  // rarely share a shard's cache lines; small regions spread neighbouring
+  // allocations over more shards (less lock contention when many threads
+  // record side by side at once). Default 21: 2 MiB, the GPU page size.
+  unsigned shard_region_log2 = 21;
 };
 
 class VramTracker {
@@ -107,6 +115,14 @@ class VramTracker {
       ++bits;
     }
     shard_bits_ = bits;
+    const unsigned region = options_.shard_region_log2 < 12   ? 12
+                            : options_.shard_region_log2 > 40 ? 40
+                                                              : options_.shard_region_log2;
+    for (unsigned level = 0; level < detail::kLevelCount; ++level) {
+      const unsigned shift = detail::level_shift(level);
+      group_bits_[level] = region > shift ? region - shift : 0;
+      group_mask_[level] = (std::uint64_t{1} << group_bits_[level]) - 1;
+    }
     shards_.reset(new detail::TrackerShard[std::size_t{1} << bits]);
   }
 
@@ -157,13 +173,13 @@ class VramTracker {
     detail::TrackerShard& shard = shards_[own.shard];
     KeyRef deferred[kMaxDeferred + 1];  // built in place: no copies on the hot path
     std::size_t deferred_count = 0;
-    filter_.mark(level, detail::granule_of(a, level) >> kGroupBits);
+    filter_.mark(level, detail::granule_of(a, level) >> group_bits_[level]);
     const std::uint64_t own_granule = detail::granule_of(a, level);
     const auto check = [&](unsigned j, std::uint64_t g) {
       if (j == level && g == own_granule) {
         return;  // checked while inserting
       }
-      if (!filter_.maybe(j, g >> kGroupBits)) {
+      if (!filter_.maybe(j, g >> group_bits_[j])) {
         return;  // no record ever started in this group
       }
       KeyRef& r = deferred[deferred_count];
@@ -238,7 +254,7 @@ class VramTracker {
     // The size classes whose filter bit admits a record based at a.
     std::uint32_t mask = 0;
     for_each_level(levels_.load(std::memory_order_acquire), [&](unsigned j) {
-      if (filter_.maybe(j, detail::granule_of(a, j) >> kGroupBits)) {
+      if (filter_.maybe(j, detail::granule_of(a, j) >> group_bits_[j])) {
         mask |= 1u << j;
       }
     });
@@ -296,10 +312,10 @@ class VramTracker {
     for (std::uint32_t m = mask; m != 0; m &= m - 1) {
       const unsigned j = static_cast<unsigned>(__builtin_ctz(m));
       const std::uint64_t g = detail::granule_of(a, j);
-      if ((g & kGroupMask) != 0) {
+      if ((g & group_mask_[j]) != 0) {
         // g and g - 1 share a group, hence a shard: one optimistic read;
         // the second key only when the first misses.
-        if (!filter_.maybe(j, g >> kGroupBits)) {
+        if (!filter_.maybe(j, g >> group_bits_[j])) {
           continue;  // nothing of this size class was ever recorded near a
         }
         const KeyRef here = ref(j, g);
@@ -314,13 +330,13 @@ class VramTracker {
         continue;
       }
       // g starts a group: g - 1 belongs to the previous one (another shard).
-      if (filter_.maybe(j, g >> kGroupBits)) {
+      if (filter_.maybe(j, g >> group_bits_[j])) {
         const KeyRef here = ref(j, g);
         if (shards_[here.shard].find(here.key, here.hash, contains, &found)) {
           return to_tracked(found, here.shard);
         }
       }
-      if (g > 0 && filter_.maybe(j, (g - 1) >> kGroupBits)) {
+      if (g > 0 && filter_.maybe(j, (g - 1) >> group_bits_[j])) {
         const KeyRef before = ref(j, g - 1);
         if (shards_[before.shard].find(before.key, before.hash, contains, &found)) {
           return to_tracked(found, before.shard);
@@ -525,8 +541,6 @@ class VramTracker {
   }
 
  private:
-  static constexpr unsigned kGroupBits = 4;  // 16 granules per shard group
-  static constexpr std::uint64_t kGroupMask = (std::uint64_t{1} << kGroupBits) - 1;
   static constexpr std::size_t kMaxDeferred = 8;
 
   struct MisuseCounters {
@@ -569,9 +583,11 @@ class VramTracker {
   std::size_t shard_count() const noexcept { return std::size_t{1} << shard_bits_; }
 
   // Where the records of (size class, granule) live: the key, its slot hash,
-  // and its shard. Shards are chosen per group of kGroupGranules consecutive
-  // granules, so that granule g and g - 1 (which every lookup probes) are
-  // usually in the same shard: one optimistic read instead of two.
+  // and its shard. Shards are chosen per group of consecutive granules
+  // covering TrackerOptions::shard_region_log2 bytes, so that granule g and
+  // g - 1 (which every lookup probes) are usually in the same shard (one
+  // optimistic read instead of two), and a thread's own address range maps
+  // to few shards.
   struct KeyRef {  // trivial: arrays of it are not zero-filled on the hot path
     std::uint64_t key;
     std::uint64_t hash;
@@ -581,7 +597,7 @@ class VramTracker {
   void fill_ref(unsigned level, std::uint64_t granule, KeyRef& r) const noexcept {
     r.key = detail::make_key(level, granule);
     r.hash = detail::hash_key(r.key);
-    r.shard = shard_of_group(level, granule >> kGroupBits);
+    r.shard = shard_of_group(level, granule >> group_bits_[level]);
   }
 
   KeyRef ref(unsigned level, std::uint64_t granule) const noexcept {
@@ -853,6 +869,8 @@ class VramTracker {
   // Read by every operation, written almost never: one cache line of its own.
   alignas(64) std::atomic<std::uint32_t> levels_{0};  // bit k: size class k has had records
   unsigned shard_bits_ = 0;
+  unsigned group_bits_[detail::kLevelCount] = {};  // per size class: granules per shard group (log2)
+  std::uint64_t group_mask_[detail::kLevelCount] = {};
   std::unique_ptr<detail::TrackerShard[]> shards_;
   detail::GroupFilter filter_;
   const ResidencyOracle* oracle_;
