@@ -396,9 +396,13 @@ class VramTracker {
     if (device >= 0 && device < detail::kCountedDevices) {
       return sum([device](const detail::TrackerShard& s) { return s.device_bytes(device); });
     }
-    std::uint64_t total = 0;  // rare ordinals: count by scanning
-    for (const auto& info : snapshot()) {
-      total += info.device == device ? info.bytes : 0;
+    std::uint64_t total = 0;  // other ordinals: count by scanning
+    for (std::size_t s = 0; s < shard_count(); ++s) {
+      detail::TrackerShard& shard = shards_[s];
+      ShardLock lock(shard);
+      shard.for_each_locked([&](std::size_t, const detail::Entry& e) {
+        total += detail::meta_device(e.meta) == device ? e.bytes : 0;
+      });
     }
     return total;
   }
