@@ -170,13 +170,16 @@ def main(argv):
                 v = r.rate(f"{kind}/{name}/real_time/threads:{threads}")
                 cells.append("-" if v is None else f"{v[0] / 1e6:.1f}")
             t.row(f"{kind} {name}", "  ".join(f"{n}T:{c}" for n, c in zip((1, 2, 4, 8, 16), cells)))
+        has_target = kind != "tracker_pair_interleaved"  # an extra: issue 6 sets no target for it
         ours1 = r.rate(f"{kind}/vram_only/real_time/threads:1")
         ours8 = r.rate(f"{kind}/vram_only/real_time/threads:8")
         scale = ours8[0] / ours1[0] if ours1 and ours8 else None
-        t.row(f"{kind}: vram_only 8 threads / 1 thread", fmt_ratio(scale), ">= 4x", verdict(scale, 4.0, True))
+        t.row(f"{kind}: vram_only 8 threads / 1 thread", fmt_ratio(scale),
+              ">= 4x" if has_target else "", verdict(scale, 4.0, True) if has_target else "")
         best = max((r.rate(f"{kind}/{n}/real_time/threads:8") or (0, 0))[0] for n in baselines)
         vs = ours8[0] / best if ours8 and best else None
-        t.row(f"{kind}: vram_only / best baseline at 8 threads", fmt_ratio(vs), ">= 3x", verdict(vs, 3.0, True))
+        t.row(f"{kind}: vram_only / best baseline at 8 threads", fmt_ratio(vs),
+              ">= 3x" if has_target else "", verdict(vs, 3.0, True) if has_target else "")
         narrow1 = r.rate(f"{kind}/vram_only_narrow_regions/real_time/threads:1")
         narrow8 = r.rate(f"{kind}/vram_only_narrow_regions/real_time/threads:8")
         if narrow1 and narrow8:
