@@ -23,4 +23,5 @@ install(FILES
   ${PROJECT_BINARY_DIR}/VramOnlyConfig.cmake
   ${PROJECT_BINARY_DIR}/VramOnlyConfigVersion.cmake
   ${PROJECT_SOURCE_DIR}/cmake/VramOnlyEnforce.cmake
+  ${PROJECT_SOURCE_DIR}/cmake/FindCppHttplib.cmake
   DESTINATION ${VRAM_ONLY_INSTALL_CMAKEDIR})

@@ -1,0 +1,897 @@
+// VramTracker: every device allocation the worker made, by purpose and
+// device, with range lookups and a residency sweep.
+//
+//   vram_only::VramTracker& tracker = vram_only::default_tracker();
+//   cudaMalloc(&p, n);
+//   tracker.record_allocation(p, n, vram_only::VramPurpose::KvCache, "kv.layer0");
+//   ...
+//   tracker.record_deallocation(p);   // before cudaFree(p), see below
+//   cudaFree(p);
+//
+// Thread-safety: every member function may be called from any thread
+// concurrently (the destructor excepted). Design, for the costs the
+// benchmarks measure:
+// - Records live in shards (256 by default) chosen by a hash of (size
+//   class, 2 MiB region of the base address, or one granule for larger
+//   size classes; TrackerOptions::shard_region_log2); each shard is a small
+//   hash table under its own sequence lock (detail/tracker_shard.hpp) with
+//   its own count and byte counters, all in one cache line with the lock.
+//   There is no global lock and no global counter written per record;
+//   totals are sums over the shards at query time (each shard's part is
+//   exact; under concurrent changes the sum combines shard values from
+//   slightly different moments).
+// - Range lookup (find) uses size classes (detail/size_class.hpp): it
+//   probes granule(p) and granule(p) - 1 of each size class that has
+//   records, with optimistic reads that take no lock; a sticky presence
+//   filter (detail/group_filter.hpp) skips size classes with nothing near p.
+// - Sweeps copy the records shard by shard (a few words each), release the
+//   lock, ask the oracle (the CUDA driver) about each base address, and only
+//   report a violation after confirming, under the shard lock, that the very
+//   same record (same sequence number) is still live. No tracker lock is
+//   ever held across a driver call. Record the deallocation BEFORE freeing
+//   the memory: a record whose memory is already freed reads as
+//   Unregistered and is a violation (a dangling record), which is exactly
+//   what the sweep is for.
+//
+// Misuse never crashes and never corrupts totals; it is counted (misuse())
+// and logged through the sink:
+// - record_allocation(nullptr | 0 bytes | wrapping range | > 2^60 bytes):
+//   ignored.
+// - a range that overlaps live records (including the same base recorded
+//   twice): the new record wins, the old overlapping records are dropped.
+//   Overlaps are found immediately, except one case: a new range that
+//   swallows whole records two or more size classes smaller (over 64x
+//   smaller, e.g. a 64 MiB range over a stale 4 KiB record). Those are
+//   found and dropped by the next sweep (verify_vram_residency or the
+//   HealthMonitor), which checks only ranges recorded since the last sweep.
+// - record_deallocation(p) where p is not the base of a live record
+//   (unknown, interior or already freed): ignored. record_deallocation(nullptr)
+//   is a no-op, like cudaFree(nullptr).
+//
+// Peak: an exact peak needs a global order of all records, which would cost
+// a contended cache line per record. peak_usage() is the largest total seen
+// by samples taken at every record of >= peak_sample_bytes (1 MiB by
+// default), every 4096th change of each shard, every query of total_usage()
+// / peak_usage() and every sweep. It is exact for single-threaded use when
+// the peak is reached by a large record, and otherwise a close lower bound.
+#pragma once
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <shared_mutex>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "vram_only/allocation.hpp"
+#include "vram_only/detail/group_filter.hpp"
+#include "vram_only/detail/record_meta.hpp"
+#include "vram_only/detail/size_class.hpp"
+#include "vram_only/detail/tracker_shard.hpp"
+#include "vram_only/log_sink.hpp"
+#include "vram_only/residency_oracle.hpp"
+#include "vram_only/residency_report.hpp"
+#include "vram_only/violation.hpp"
+#include "vram_only/vram_purpose.hpp"
+
+namespace vram_only {
+
+struct TrackerOptions {
+  // Misuse reports go here; empty = the process-wide default sink.
+  LogSink sink;
+  // Residency answers for verify_vram_residency() and the tensor checks;
+  // null = the CUDA driver (cuda_residency_oracle()). Must outlive the tracker.
+  const ResidencyOracle* oracle = nullptr;
+  // Records at least this large sample the peak (see the header comment).
+  std::size_t peak_sample_bytes = std::size_t{1} << 20;
+  // Number of shards, rounded up to a power of two in [1, 4096].
+  unsigned shard_count = 256;
+  // log2 of the address range whose records share a shard (per size class,
+  // at least one granule of it), in [12, 40]. Large regions keep a thread's
+  // own allocations (an arena, a stream's pool) in few shards, so cores
+  // rarely share a shard's cache lines; small regions spread neighbouring
+  // allocations over more shards (less lock contention when many threads
+  // record side by side at once). Default 21: 2 MiB, the GPU page size.
+  unsigned shard_region_log2 = 21;
+};
+
+class VramTracker {
+ public:
+  using ViolationListener = std::function<void(const Violation&)>;
+
+  explicit VramTracker(TrackerOptions options = {})
+      : oracle_(options.oracle != nullptr ? options.oracle : &cuda_residency_oracle()),
+        options_(std::move(options)) {
+    unsigned bits = 0;
+    while ((1u << bits) < options_.shard_count && bits < 12) {
+      ++bits;
+    }
+    shard_bits_ = bits;
+    const unsigned region = options_.shard_region_log2 < 12   ? 12
+                            : options_.shard_region_log2 > 40 ? 40
+                                                              : options_.shard_region_log2;
+    for (unsigned level = 0; level < detail::kLevelCount; ++level) {
+      const unsigned shift = detail::level_shift(level);
+      group_bits_[level] = region > shift ? region - shift : 0;
+      group_mask_[level] = (std::uint64_t{1} << group_bits_[level]) - 1;
+    }
+    shards_.reset(new detail::TrackerShard[std::size_t{1} << bits]);
+  }
+
+  VramTracker(const VramTracker&) = delete;
+  VramTracker& operator=(const VramTracker&) = delete;
+
+  // ---- Recording ----------------------------------------------------------
+
+  // Records [ptr, ptr + bytes) as a live device allocation. Returns false
+  // when the call is ignored as misuse (null, zero bytes, invalid range).
+  // device: the CUDA ordinal the allocation belongs to, -1 if unknown.
+  bool record_allocation(const void* ptr, std::size_t bytes, VramPurpose purpose,
+                         std::string_view label = {}, int device = -1) {
+    const std::uint64_t a = address(ptr);
+    if (a == 0) {
+      misuse(misuse_.null_records, "record_allocation(nullptr, " + std::to_string(bytes) +
+                                       " bytes, " + std::string(to_string(purpose)) +
+                                       ", label=" + quote(label) + ") ignored: null pointer");
+      return false;
+    }
+    if (bytes == 0) {
+      misuse(misuse_.zero_byte_records, "record_allocation(" + format_pointer(ptr) +
+                                            ", 0 bytes, " + std::string(to_string(purpose)) +
+                                            ", label=" + quote(label) +
+                                            ") ignored: zero bytes");
+      return false;
+    }
+    if (bytes > detail::kMaxTrackedBytes || a + (bytes - 1) < a) {
+      misuse(misuse_.invalid_ranges,
+             "record_allocation(" + format_pointer(ptr) + ", " + std::to_string(bytes) +
+                 " bytes, label=" + quote(label) +
+                 ") ignored: the range wraps around the address space or exceeds 2^60 bytes");
+      return false;
+    }
+    const std::uint64_t last = a + (bytes - 1);
+    const unsigned level = detail::level_for(bytes);
+    const std::uint32_t mask = mark_level(level);
+    const bool deep_check = level >= 2 && (mask & ((1u << (level - 1)) - 1)) != 0;
+    // Allocate before touching any shard; unlabelled records allocate nothing.
+    std::unique_ptr<std::string> owned_label =
+        label.empty() ? nullptr : std::make_unique<std::string>(label);
+
+    // Every granule a record intersecting [a, last] can start in. Keys in
+    // the shard the new record goes to are checked under its lock (exactly);
+    // the others optimistically, locking only where something is found.
+    std::vector<Dropped> dropped;  // stays empty (no allocation) unless misused
+    const KeyRef own = ref(level, detail::granule_of(a, level));
+    detail::TrackerShard& shard = shards_[own.shard];
+    KeyRef deferred[kMaxDeferred + 1];  // built in place: no copies on the hot path
+    std::size_t deferred_count = 0;
+    filter_.mark(level, detail::granule_of(a, level) >> group_bits_[level]);
+    const std::uint64_t own_granule = detail::granule_of(a, level);
+    const auto check = [&](unsigned j, std::uint64_t g) {
+      if (j == level && g == own_granule) {
+        return;  // checked while inserting
+      }
+      if (!filter_.maybe(j, g >> group_bits_[j])) {
+        return;  // no record ever started in this group
+      }
+      KeyRef& r = deferred[deferred_count];
+      fill_ref(j, g, r);
+      if (r.shard == own.shard && deferred_count < kMaxDeferred) {
+        ++deferred_count;
+      } else {
+        drop_intersecting(r, a, last, dropped);
+      }
+    };
+    for (std::uint32_t m = mask | (1u << level); m != 0; m &= m - 1) {
+      const unsigned j = static_cast<unsigned>(__builtin_ctz(m));
+      const std::uint64_t g_first = detail::granule_of(a, j);
+      const std::uint64_t g_last = detail::granule_of(last, j);
+      const std::uint64_t g_begin = g_first > 0 ? g_first - 1 : 0;
+      if (j + 1 >= level) {
+        // Records of this size class are at least 1/64 of the new size:
+        // a handful of granules (at most 66).
+        for (std::uint64_t g = g_begin; g <= g_last; ++g) {
+          check(j, g);
+        }
+      } else {
+        // Much smaller records: those containing either end. Whole records
+        // inside are left to the next sweep (deep_check flag).
+        check(j, g_begin);
+        if (g_first != g_begin) {
+          check(j, g_first);
+        }
+        if (g_last > g_first) {
+          if (g_last - 1 > g_first) {
+            check(j, g_last - 1);
+          }
+          check(j, g_last);
+        }
+      }
+    }
+
+    bool sample = bytes >= options_.peak_sample_bytes;
+    {
+      ShardLock lock(shard);
+      for (std::size_t i = 0; i < deferred_count; ++i) {
+        drop_intersecting_locked(shard, deferred[i], a, last, dropped);
+      }
+      shard.reserve_one_locked();
+      const std::uint64_t meta = detail::pack_meta(device, purpose, shard.next_seq_locked(), deep_check,
+                                                   owned_label != nullptr);
+      const auto intersects = [a, last](const detail::Entry& e) {
+        return e.base <= last && a <= e.base + (e.bytes - 1);
+      };
+      const detail::Entry entry{own.key, a, bytes, meta};
+      while (!shard.insert_unless_locked(entry, own.hash, intersects, owned_label)) {
+        drop_intersecting_locked(shard, own, a, last, dropped);  // misuse: rare
+      }
+      sample = shard.sample_due_locked() || sample;
+    }
+    if (!dropped.empty()) {
+      report_dropped(ptr, bytes, purpose, label, dropped);
+    }
+    if (sample) {
+      sample_peak();
+    }
+    return true;
+  }
+
+  // Forgets the allocation whose base is ptr. Returns false (and counts a
+  // misuse) when ptr is not the base of a live record; nullptr is a no-op.
+  bool record_deallocation(const void* ptr) {
+    const std::uint64_t a = address(ptr);
+    if (a == 0) {
+      return false;
+    }
+    // The size classes whose filter bit admits a record based at a.
+    std::uint32_t mask = 0;
+    for_each_level(levels_.load(std::memory_order_acquire), [&](unsigned j) {
+      if (filter_.maybe(j, detail::granule_of(a, j) >> group_bits_[j])) {
+        mask |= 1u << j;
+      }
+    });
+    const bool single_level = (mask & (mask - 1)) == 0;
+    const auto is_base = [a](const detail::Entry& e) { return e.base == a; };
+    bool removed = false;
+    bool sample = false;
+    for_each_level(mask, [&](unsigned j) {
+      if (removed) {
+        return;
+      }
+      const KeyRef r = ref(j, detail::granule_of(a, j));
+      detail::TrackerShard& shard = shards_[r.shard];
+      detail::Entry seen;
+      if (!single_level && !shard.find(r.key, r.hash, is_base, &seen)) {
+        return;
+      }
+      ShardLock lock(shard);
+      const std::size_t i = shard.find_locked(r.key, r.hash, is_base);
+      if (i != detail::TrackerShard::npos) {
+        shard.erase_locked(i);
+        removed = true;
+        sample = shard.sample_due_locked();
+      }
+    });
+    if (removed) {
+      if (sample) {
+        sample_peak();
+      }
+      return true;
+    }
+    std::string message = "record_deallocation(" + format_pointer(ptr) +
+                          ") ignored: not the base address of a live tracked allocation";
+    if (const auto inside = describe(ptr)) {
+      message += " (it lies inside " + format_pointer(inside->base) + " +" +
+                 std::to_string(inside->bytes) + " bytes, " +
+                 std::string(to_string(inside->purpose)) + ", label=" + quote(inside->label) + ")";
+    }
+    misuse(misuse_.unknown_deallocations, message);
+    return false;
+  }
+
+  // ---- Lookups ------------------------------------------------------------
+
+  // The live allocation containing ptr (any interior pointer), if any.
+  // Lock-free; no driver call.
+  std::optional<TrackedAllocation> find(const void* ptr) const noexcept {
+    const std::uint64_t a = address(ptr);
+    const std::uint32_t mask = levels_.load(std::memory_order_acquire);
+    if (a == 0 || mask == 0) {
+      return std::nullopt;
+    }
+    const auto contains = [a](const detail::Entry& e) { return a - e.base < e.bytes; };
+    detail::Entry found;
+    for (std::uint32_t m = mask; m != 0; m &= m - 1) {
+      const unsigned j = static_cast<unsigned>(__builtin_ctz(m));
+      const std::uint64_t g = detail::granule_of(a, j);
+      if ((g & group_mask_[j]) != 0) {
+        // g and g - 1 share a group, hence a shard: one optimistic read;
+        // the second key only when the first misses.
+        if (!filter_.maybe(j, g >> group_bits_[j])) {
+          continue;  // nothing of this size class was ever recorded near a
+        }
+        const KeyRef here = ref(j, g);
+        const std::uint64_t before_key = detail::make_key(j, g - 1);
+        if (shards_[here.shard].read([&](const detail::TrackerShard::View& table) {
+              return detail::TrackerShard::scan(table, here.key, here.hash, contains, &found) ||
+                     detail::TrackerShard::scan(table, before_key, detail::hash_key(before_key),
+                                                contains, &found);
+            })) {
+          return to_tracked(found, here.shard);
+        }
+        continue;
+      }
+      // g starts a group: g - 1 belongs to the previous one (another shard).
+      if (filter_.maybe(j, g >> group_bits_[j])) {
+        const KeyRef here = ref(j, g);
+        if (shards_[here.shard].find(here.key, here.hash, contains, &found)) {
+          return to_tracked(found, here.shard);
+        }
+      }
+      if (g > 0 && filter_.maybe(j, (g - 1) >> group_bits_[j])) {
+        const KeyRef before = ref(j, g - 1);
+        if (shards_[before.shard].find(before.key, before.hash, contains, &found)) {
+          return to_tracked(found, before.shard);
+        }
+      }
+    }
+    return std::nullopt;
+  }
+
+  // Like find(), with the label.
+  std::optional<AllocationInfo> describe(const void* ptr) const {
+    for (int attempt = 0; attempt < 8; ++attempt) {
+      const auto hit = find(ptr);
+      if (!hit) {
+        return std::nullopt;
+      }
+      if (auto info = lookup_info(*hit)) {
+        return info;
+      }
+      // Freed between the lookup and the lock; look again.
+    }
+    return std::nullopt;
+  }
+
+  // Every live allocation, shard by shard (each shard consistent in itself).
+  std::vector<AllocationInfo> snapshot() const {
+    std::vector<AllocationInfo> all;
+    all.reserve(live_count() + 16);
+    for (std::size_t s = 0; s < shard_count(); ++s) {
+      detail::TrackerShard& shard = shards_[s];
+      ShardLock lock(shard);
+      shard.for_each_locked([&](std::size_t i, const detail::Entry& e) {
+        AllocationInfo info;
+        static_cast<TrackedAllocation&>(info) = to_tracked(e, s);
+        info.label = shard.label_at(i);
+        all.push_back(std::move(info));
+      });
+    }
+    return all;
+  }
+
+  // ---- Totals -------------------------------------------------------------
+
+  std::uint64_t total_usage() const noexcept {
+    const std::uint64_t total = sum([](const detail::TrackerShard& s) { return s.bytes(); });
+    raise_peak(total);
+    return total;
+  }
+
+  std::uint64_t usage(VramPurpose purpose) const noexcept {
+    return sum([purpose](const detail::TrackerShard& s) { return s.purpose_bytes(purpose); });
+  }
+
+  // Bytes recorded with this device ordinal (-1: recorded without a device).
+  // Ordinals 0..7 are summed from per-shard counters; others by a scan.
+  std::uint64_t usage_on_device(int device) const {
+    if (device >= 0 && device < detail::kCountedDevices) {
+      return sum([device](const detail::TrackerShard& s) { return s.device_bytes(device); });
+    }
+    std::uint64_t total = 0;  // other ordinals: count by scanning
+    for (std::size_t s = 0; s < shard_count(); ++s) {
+      detail::TrackerShard& shard = shards_[s];
+      ShardLock lock(shard);
+      shard.for_each_locked([&](std::size_t, const detail::Entry& e) {
+        total += detail::meta_device(e.meta) == device ? e.bytes : 0;
+      });
+    }
+    return total;
+  }
+
+  std::uint64_t live_count() const noexcept {
+    return sum([](const detail::TrackerShard& s) { return s.live(); });
+  }
+
+  std::uint64_t peak_usage() const noexcept {
+    total_usage();
+    return peak_.load(std::memory_order_relaxed);
+  }
+
+  MisuseCounts misuse() const noexcept {
+    MisuseCounts c;
+    c.null_records = misuse_.null_records.load(std::memory_order_relaxed);
+    c.zero_byte_records = misuse_.zero_byte_records.load(std::memory_order_relaxed);
+    c.invalid_ranges = misuse_.invalid_ranges.load(std::memory_order_relaxed);
+    c.double_records = misuse_.double_records.load(std::memory_order_relaxed);
+    c.overlapping_records = misuse_.overlapping_records.load(std::memory_order_relaxed);
+    c.unknown_deallocations = misuse_.unknown_deallocations.load(std::memory_order_relaxed);
+    return c;
+  }
+
+  // ---- Residency ----------------------------------------------------------
+
+  // Checks every tracked allocation with the tracker's oracle (the CUDA
+  // driver unless TrackerOptions::oracle says otherwise) and returns every
+  // violating allocation.
+  ResidencyReport verify_vram_residency() { return sweep(*oracle_); }
+  ResidencyReport verify_vram_residency(const ResidencyOracle& oracle) { return sweep(oracle); }
+
+  // The sweep behind verify_vram_residency() and HealthMonitor. Stops early
+  // (report.complete == false) when *stop becomes true.
+  ResidencyReport sweep(const ResidencyOracle& oracle, const std::atomic<bool>* stop = nullptr) {
+    const auto started = std::chrono::steady_clock::now();
+    ResidencyReport report;
+    // Shard by shard: copy the records (a few words each) into a buffer that
+    // stays in cache, release the lock, then ask the oracle about each.
+    std::vector<SweepItem> items;
+    std::size_t deep_candidates = 0;
+    for (std::size_t s = 0; s < shard_count() && report.complete; ++s) {
+      detail::TrackerShard& shard = shards_[s];
+      items.clear();
+      {
+        ShardLock lock(shard);
+        items.reserve(static_cast<std::size_t>(shard.live()));
+        shard.for_each_locked([&](std::size_t, const detail::Entry& e) {
+          items.push_back(SweepItem{e, static_cast<std::uint32_t>(s)});
+        });
+      }
+      for (std::size_t i = 0; i < items.size(); ++i) {
+        if (stop != nullptr && ((report.checked & 63) == 0) &&
+            stop->load(std::memory_order_relaxed)) {
+          report.complete = false;
+          break;
+        }
+        const SweepItem& item = items[i];
+        deep_candidates += detail::meta_deep_check(item.entry.meta) ? 1u : 0u;
+        const ResidencyVerdict verdict = oracle.query(pointer(item.entry.base));
+        ++report.checked;
+        if (verdict.resident()) {
+          if (detail::meta_residency(item.entry.meta) != ResidencyState::Resident) {
+            set_residency(item, ResidencyState::Resident, MemoryType::Device);
+          }
+          continue;
+        }
+        if (auto violation = confirm_violation(item, verdict)) {
+          report.query_failures += verdict.memory_type == MemoryType::Error ? 1 : 0;
+          report.violations.push_back(std::move(*violation));
+        }
+      }
+    }
+    if (report.complete && deep_candidates > 0) {
+      // Ranges recorded over much smaller records since the last sweep
+      // (rare): check them against a snapshot of everything.
+      report.overlaps_dropped = drop_nested(snapshot_items());
+    }
+    total_usage();  // samples the peak
+    report.duration = std::chrono::steady_clock::now() - started;
+    return report;
+  }
+
+  // Caches a residency verdict in the record (used by the tensor checks).
+  // Returns false when the record is no longer live or the verdict is Error
+  // (failed queries are never cached).
+  bool update_residency(const TrackedAllocation& allocation, const ResidencyVerdict& verdict) {
+    if (verdict.memory_type == MemoryType::Error) {
+      return false;  // a failed query is not cached: the next check asks again
+    }
+    const std::uint64_t base = address(allocation.base);
+    const unsigned level = detail::level_for(allocation.bytes);
+    const KeyRef r = ref(level, detail::granule_of(base, level));
+    const std::uint64_t seq = allocation.id >> shard_bits_;
+    detail::TrackerShard& shard = shards_[r.shard];
+    ShardLock lock(shard);
+    const std::size_t i = shard.find_locked(r.key, r.hash, [&](const detail::Entry& e) {
+      return e.base == base && detail::meta_seq(e.meta) == seq;
+    });
+    if (i == detail::TrackerShard::npos) {
+      return false;
+    }
+    const auto state = verdict.resident() ? ResidencyState::Resident : ResidencyState::NotResident;
+    shard.set_meta_locked(i, detail::with_residency(shard.entry_at(i).meta, state, verdict.memory_type));
+    return true;
+  }
+
+  const ResidencyOracle& oracle() const noexcept { return *oracle_; }
+  const LogSink& sink() const noexcept { return options_.sink; }
+
+  // ---- Violation listeners (HealthMonitor attaches itself here) -----------
+
+  // Listeners hear about violations found outside a monitor's own sweeps
+  // (tensor checks with ViolationAction::ReportAndMarkUnhealthy). They are
+  // called on the reporting thread and must not add or remove listeners.
+  std::uint64_t add_violation_listener(ViolationListener listener) {
+    std::unique_lock<std::shared_mutex> lock(listeners_mutex_);
+    const std::uint64_t id = ++next_listener_id_;
+    listeners_.emplace_back(id, std::move(listener));
+    return id;
+  }
+
+  // Waits for calls in flight, so the listener is never called afterwards.
+  void remove_violation_listener(std::uint64_t id) {
+    std::unique_lock<std::shared_mutex> lock(listeners_mutex_);
+    listeners_.erase(std::remove_if(listeners_.begin(), listeners_.end(),
+                                    [id](const auto& l) { return l.first == id; }),
+                     listeners_.end());
+  }
+
+  void publish_violation(const Violation& violation) const {
+    std::shared_lock<std::shared_mutex> lock(listeners_mutex_);
+    for (const auto& listener : listeners_) {
+      try {
+        listener.second(violation);
+      } catch (...) {
+        log_to(options_.sink, LogLevel::Error, "a violation listener threw; ignored");
+      }
+    }
+  }
+
+ private:
+  static constexpr std::size_t kMaxDeferred = 8;
+
+  struct MisuseCounters {
+    std::atomic<std::uint64_t> null_records{0};
+    std::atomic<std::uint64_t> zero_byte_records{0};
+    std::atomic<std::uint64_t> invalid_ranges{0};
+    std::atomic<std::uint64_t> double_records{0};
+    std::atomic<std::uint64_t> overlapping_records{0};
+    std::atomic<std::uint64_t> unknown_deallocations{0};
+  };
+
+  struct Dropped {
+    detail::Entry entry;
+    std::string label;
+  };
+
+  struct SweepItem {
+    detail::Entry entry;
+    std::uint32_t shard;
+  };
+
+  class ShardLock {
+   public:
+    explicit ShardLock(detail::TrackerShard& shard) noexcept : shard_(shard) { shard_.lock(); }
+    ~ShardLock() { shard_.unlock(); }
+    ShardLock(const ShardLock&) = delete;
+    ShardLock& operator=(const ShardLock&) = delete;
+
+   private:
+    detail::TrackerShard& shard_;
+  };
+
+  static std::uint64_t address(const void* p) noexcept {
+    return static_cast<std::uint64_t>(reinterpret_cast<std::uintptr_t>(p));
+  }
+  static const void* pointer(std::uint64_t a) noexcept {
+    return reinterpret_cast<const void*>(static_cast<std::uintptr_t>(a));
+  }
+
+  std::size_t shard_count() const noexcept { return std::size_t{1} << shard_bits_; }
+
+  // Where the records of (size class, granule) live: the key, its slot hash,
+  // and its shard. Shards are chosen per group of consecutive granules
+  // covering TrackerOptions::shard_region_log2 bytes, so that granule g and
+  // g - 1 (which every lookup probes) are usually in the same shard (one
+  // optimistic read instead of two), and a thread's own address range maps
+  // to few shards.
+  struct KeyRef {  // trivial: arrays of it are not zero-filled on the hot path
+    std::uint64_t key;
+    std::uint64_t hash;
+    std::size_t shard;
+  };
+
+  void fill_ref(unsigned level, std::uint64_t granule, KeyRef& r) const noexcept {
+    r.key = detail::make_key(level, granule);
+    r.hash = detail::hash_key(r.key);
+    r.shard = shard_of_group(level, granule >> group_bits_[level]);
+  }
+
+  KeyRef ref(unsigned level, std::uint64_t granule) const noexcept {
+    KeyRef r;
+    fill_ref(level, granule, r);
+    return r;
+  }
+
+  // Fibonacci hashing: the top bits of group * 2^64/phi spread neighbouring
+  // and strided groups evenly over the shards.
+  std::size_t shard_of_group(unsigned level, std::uint64_t group) const noexcept {
+    const std::uint64_t h = detail::make_key(level, group) * 0x9e3779b97f4a7c15ULL;
+    return shard_bits_ == 0 ? 0 : static_cast<std::size_t>(h >> (64 - shard_bits_));
+  }
+
+  KeyRef ref_of_key(std::uint64_t key) const noexcept {
+    return ref(detail::level_of_key(key), key & ((std::uint64_t{1} << 58) - 1));
+  }
+
+  template <class F>
+  static void for_each_level(std::uint32_t mask, F&& f) {
+    for (std::uint32_t m = mask; m != 0; m &= m - 1) {
+      f(static_cast<unsigned>(__builtin_ctz(m)));
+    }
+  }
+
+  // Marks a size class as non-empty (sticky) and returns the mask.
+  std::uint32_t mark_level(unsigned level) noexcept {
+    const std::uint32_t bit = 1u << level;
+    const std::uint32_t mask = levels_.load(std::memory_order_acquire);
+    if ((mask & bit) != 0) {
+      return mask;
+    }
+    return levels_.fetch_or(bit, std::memory_order_acq_rel) | bit;
+  }
+
+  template <class Get>
+  std::uint64_t sum(Get&& get) const noexcept {
+    std::uint64_t total = 0;
+    for (std::size_t s = 0; s < shard_count(); ++s) {
+      total += get(shards_[s]);
+    }
+    return total;
+  }
+
+  TrackedAllocation to_tracked(const detail::Entry& e, std::size_t shard) const noexcept {
+    TrackedAllocation t;
+    t.base = pointer(e.base);
+    t.bytes = static_cast<std::size_t>(e.bytes);
+    t.purpose = detail::meta_purpose(e.meta);
+    t.device = detail::meta_device(e.meta);
+    t.id = detail::meta_seq(e.meta) << shard_bits_ | shard;
+    t.residency = detail::meta_residency(e.meta);
+    t.memory_type = detail::meta_memory_type(e.meta);
+    return t;
+  }
+
+  // The record behind `hit` with its label, if it is still live.
+  std::optional<AllocationInfo> lookup_info(const TrackedAllocation& hit) const {
+    const std::uint64_t base = address(hit.base);
+    const unsigned level = detail::level_for(hit.bytes);
+    const KeyRef r = ref(level, detail::granule_of(base, level));
+    const std::uint64_t seq = hit.id >> shard_bits_;
+    detail::TrackerShard& shard = shards_[r.shard];
+    ShardLock lock(shard);
+    const std::size_t i = shard.find_locked(r.key, r.hash, [&](const detail::Entry& e) {
+      return e.base == base && detail::meta_seq(e.meta) == seq;
+    });
+    if (i == detail::TrackerShard::npos) {
+      return std::nullopt;
+    }
+    AllocationInfo info;
+    static_cast<TrackedAllocation&>(info) = to_tracked(shard.entry_at(i), r.shard);
+    info.label = shard.label_at(i);
+    return info;
+  }
+
+  void drop_intersecting(const KeyRef& r, std::uint64_t a, std::uint64_t last,
+                         std::vector<Dropped>& dropped) {
+    detail::TrackerShard& shard = shards_[r.shard];
+    detail::Entry seen;
+    const auto intersects = [a, last](const detail::Entry& e) {
+      return e.base <= last && a <= e.base + (e.bytes - 1);
+    };
+    if (!shard.find(r.key, r.hash, intersects, &seen)) {
+      return;  // the common case: nothing there, nothing written
+    }
+    ShardLock lock(shard);
+    drop_intersecting_locked(shard, r, a, last, dropped);
+  }
+
+  static void drop_intersecting_locked(detail::TrackerShard& shard, const KeyRef& r,
+                                       std::uint64_t a, std::uint64_t last,
+                                       std::vector<Dropped>& dropped) {
+    const auto intersects = [a, last](const detail::Entry& e) {
+      return e.base <= last && a <= e.base + (e.bytes - 1);
+    };
+    for (;;) {
+      const std::size_t i = shard.find_locked(r.key, r.hash, intersects);
+      if (i == detail::TrackerShard::npos) {
+        return;
+      }
+      dropped.push_back(Dropped{shard.entry_at(i), shard.label_at(i)});
+      shard.erase_locked(i);
+    }
+  }
+
+  void report_dropped(const void* ptr, std::size_t bytes, VramPurpose purpose,
+                      std::string_view label, const std::vector<Dropped>& dropped) {
+    for (const Dropped& d : dropped) {
+      const std::string old = format_pointer(pointer(d.entry.base)) + " +" +
+                              std::to_string(d.entry.bytes) + " bytes, " +
+                              std::string(to_string(detail::meta_purpose(d.entry.meta))) +
+                              ", label=" + quote(d.label);
+      const std::string now = format_pointer(ptr) + " +" + std::to_string(bytes) + " bytes, " +
+                              std::string(to_string(purpose)) + ", label=" + quote(label);
+      if (d.entry.base == address(ptr)) {
+        misuse(misuse_.double_records, "record_allocation(" + now +
+                                           "): the pointer is already recorded (" + old +
+                                           "); the old record is replaced");
+      } else {
+        misuse(misuse_.overlapping_records, "record_allocation(" + now +
+                                                ") overlaps the live record " + old +
+                                                ", which is dropped");
+      }
+    }
+  }
+
+  void misuse(std::atomic<std::uint64_t>& counter, const std::string& message) {
+    counter.fetch_add(1, std::memory_order_relaxed);
+    log_to(options_.sink, LogLevel::Warning, "tracker misuse: " + message);
+  }
+
+  void raise_peak(std::uint64_t total) const noexcept {
+    std::uint64_t peak = peak_.load(std::memory_order_relaxed);
+    while (total > peak &&
+           !peak_.compare_exchange_weak(peak, total, std::memory_order_relaxed)) {
+    }
+  }
+
+  void sample_peak() const noexcept { total_usage(); }
+
+  // Under the item's shard lock: is the very same record still live?
+  std::size_t locate_locked(detail::TrackerShard& shard, const detail::Entry& entry) const noexcept {
+    const std::uint64_t seq = detail::meta_seq(entry.meta);
+    return shard.find_locked(entry.key, detail::hash_key(entry.key),
+                             [&](const detail::Entry& e) {
+                               return e.base == entry.base && detail::meta_seq(e.meta) == seq;
+                             });
+  }
+
+  void set_residency(const SweepItem& item, ResidencyState state, MemoryType type) {
+    detail::TrackerShard& shard = shards_[item.shard];
+    ShardLock lock(shard);
+    const std::size_t i = locate_locked(shard, item.entry);
+    if (i != detail::TrackerShard::npos) {
+      shard.set_meta_locked(i, detail::with_residency(shard.entry_at(i).meta, state, type));
+    }
+  }
+
+  std::optional<Violation> confirm_violation(const SweepItem& item,
+                                             const ResidencyVerdict& verdict) {
+    std::string label;
+    {
+      detail::TrackerShard& shard = shards_[item.shard];
+      ShardLock lock(shard);
+      const std::size_t i = locate_locked(shard, item.entry);
+      if (i == detail::TrackerShard::npos) {
+        return std::nullopt;  // deallocated while we asked: not a violation
+      }
+      label = shard.label_at(i);
+      if (verdict.memory_type != MemoryType::Error) {  // failed queries are not cached
+        shard.set_meta_locked(i, detail::with_residency(shard.entry_at(i).meta,
+                                                        ResidencyState::NotResident,
+                                                        verdict.memory_type));
+      }
+    }
+    const detail::Entry& e = item.entry;
+    return make_violation(verdict, pointer(e.base), static_cast<std::size_t>(e.bytes),
+                          detail::meta_purpose(e.meta), std::move(label),
+                          detail::meta_device(e.meta),
+                          detail::meta_seq(e.meta) << shard_bits_ | item.shard);
+  }
+
+  std::vector<SweepItem> snapshot_items() const {
+    std::vector<SweepItem> items;
+    items.reserve(static_cast<std::size_t>(live_count()) + 64);
+    for (std::size_t s = 0; s < shard_count(); ++s) {
+      detail::TrackerShard& shard = shards_[s];
+      ShardLock lock(shard);
+      shard.for_each_locked([&](std::size_t, const detail::Entry& e) {
+        items.push_back(SweepItem{e, static_cast<std::uint32_t>(s)});
+      });
+    }
+    return items;
+  }
+
+  // The deferred overlap check: records flagged at record time (a range
+  // recorded while records two or more size classes smaller existed) are
+  // checked for whole smaller records inside them; those are dropped.
+  std::size_t drop_nested(const std::vector<SweepItem>& items) {
+    std::vector<const SweepItem*> candidates;
+    for (const SweepItem& item : items) {
+      if (detail::meta_deep_check(item.entry.meta)) {
+        candidates.push_back(&item);
+      }
+    }
+    std::sort(candidates.begin(), candidates.end(),
+              [](const SweepItem* x, const SweepItem* y) { return x->entry.base < y->entry.base; });
+    std::vector<std::uint64_t> max_last(candidates.size());  // prefix max of last byte
+    for (std::size_t k = 0; k < candidates.size(); ++k) {
+      const std::uint64_t last = candidates[k]->entry.base + (candidates[k]->entry.bytes - 1);
+      max_last[k] = k == 0 ? last : std::max(max_last[k - 1], last);
+    }
+    std::size_t dropped_count = 0;
+    for (const SweepItem& item : items) {
+      const detail::Entry& e = item.entry;
+      const unsigned level = detail::level_of_key(e.key);
+      auto it = std::upper_bound(candidates.begin(), candidates.end(), e.base,
+                                 [](std::uint64_t b, const SweepItem* c) { return b < c->entry.base; });
+      for (auto k = static_cast<std::ptrdiff_t>(it - candidates.begin()) - 1;
+           k >= 0 && max_last[static_cast<std::size_t>(k)] >= e.base; --k) {
+        const detail::Entry& c = candidates[static_cast<std::size_t>(k)]->entry;
+        const bool inside = c.base <= e.base && e.base + (e.bytes - 1) <= c.base + (c.bytes - 1);
+        if (inside && detail::level_of_key(c.key) >= level + 2) {
+          dropped_count += drop_nested_item(item, c) ? 1u : 0u;
+          break;
+        }
+      }
+    }
+    for (const SweepItem* c : candidates) {
+      detail::TrackerShard& shard = shards_[c->shard];
+      ShardLock lock(shard);
+      const std::size_t i = locate_locked(shard, c->entry);
+      if (i != detail::TrackerShard::npos) {
+        shard.set_meta_locked(i, detail::without_deep_check(shard.entry_at(i).meta));
+      }
+    }
+    return dropped_count;
+  }
+
+  bool drop_nested_item(const SweepItem& item, const detail::Entry& container) {
+    Dropped d;
+    {
+      detail::TrackerShard& shard = shards_[item.shard];
+      ShardLock lock(shard);
+      const std::size_t i = locate_locked(shard, item.entry);
+      if (i == detail::TrackerShard::npos) {
+        return false;
+      }
+      d = Dropped{shard.entry_at(i), shard.label_at(i)};
+      shard.erase_locked(i);
+    }
+    std::string container_label;
+    if (const auto info = describe(pointer(container.base)); info && address(info->base) == container.base) {
+      container_label = info->label;
+    }
+    misuse(misuse_.overlapping_records,
+           "record_allocation(" + format_pointer(pointer(container.base)) + " +" +
+               std::to_string(container.bytes) + " bytes, " +
+               std::string(to_string(detail::meta_purpose(container.meta))) +
+               ", label=" + quote(container_label) + ") overlaps the live record " +
+               format_pointer(pointer(d.entry.base)) + " +" + std::to_string(d.entry.bytes) +
+               " bytes, " + std::string(to_string(detail::meta_purpose(d.entry.meta))) +
+               ", label=" + quote(d.label) + ", which is dropped (found by the sweep)");
+    return true;
+  }
+
+  // Read by every operation, written almost never: one cache line of its own.
+  alignas(64) std::atomic<std::uint32_t> levels_{0};  // bit k: size class k has had records
+  unsigned shard_bits_ = 0;
+  unsigned group_bits_[detail::kLevelCount] = {};  // per size class: granules per shard group (log2)
+  std::uint64_t group_mask_[detail::kLevelCount] = {};
+  std::unique_ptr<detail::TrackerShard[]> shards_;
+  detail::GroupFilter filter_;
+  const ResidencyOracle* oracle_;
+  TrackerOptions options_;
+  // Written by peak samples and misuse: away from the line above.
+  alignas(64) mutable std::atomic<std::uint64_t> peak_{0};
+  MisuseCounters misuse_;
+  mutable std::shared_mutex listeners_mutex_;
+  std::uint64_t next_listener_id_ = 0;
+  std::vector<std::pair<std::uint64_t, ViolationListener>> listeners_;
+};
+
+// The process-wide tracker (created at first use, never destroyed, so that
+// threads still running during static destruction can use it).
+inline VramTracker& default_tracker() {
+  static VramTracker* const tracker = new VramTracker();
+  return *tracker;
+}
+
+}  // namespace vram_only
