@@ -9,6 +9,8 @@
 #include <numeric>
 #include <sstream>
 
+#include <sys/stat.h>
+
 namespace worker::gguf {
 
 namespace {
@@ -446,6 +448,13 @@ File File::parse(std::istream &in, uint64_t size, const std::string &source) {
 }
 
 File File::open(const std::string &path) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) {
+    throw Error(ErrorKind::Io, path + ": cannot open: " + std::strerror(errno));
+  }
+  if (!S_ISREG(st.st_mode)) {
+    throw Error(ErrorKind::Io, path + ": not a regular file");
+  }
   std::ifstream in(path, std::ios::binary);
   if (!in) {
     throw Error(ErrorKind::Io, path + ": cannot open: " + std::strerror(errno));
