@@ -15,12 +15,13 @@ using vram_only::VramPurpose;
 // Indices into activations_, in allocation order.
 enum Act : size_t { X, XN, Q, K, V, ATT, GATE, UP, LOGITS, SCORES, TOKEN, kActCount };
 
-// Constructs the runtime's checked view over a tracked buffer: the tensor's
-// pointer range must lie inside its tracked allocation and be resident VRAM.
-// A violation is reported by the runtime (logged; counted by the monitor),
-// and the worker carries on, so that --violate demonstrations keep serving.
-void check_tensor(const DeviceBuffer &buffer) {
-  VRAM_ONLY_CHECK_TENSOR(buffer.data(), buffer.bytes());
+// A tensor over a whole tracked buffer, built through the runtime's checked
+// view: the range must lie inside one tracked allocation that is resident
+// VRAM. What a failed check does is the process-wide
+// vram_only::tensor_check_action() (the worker reports it and marks itself
+// unhealthy; the tests throw).
+template <typename T> vram_only::DeviceView<T> checked(vram_only::VramTracker &tracker, const DeviceBuffer &buffer) {
+  return vram_only::checked_view(tracker, buffer.as<T>(), buffer.bytes() / sizeof(T));
 }
 
 } // namespace
@@ -53,9 +54,16 @@ Qwen2Engine::Qwen2Engine(const gguf::File &file, vram_only::VramTracker &tracker
     kernels::check(cudaMemcpy(buffer.data(), staging.data(), staging.size(),
                               kind == MemoryKind::PinnedHost ? cudaMemcpyHostToHost : cudaMemcpyHostToDevice),
                    ("uploading tensor " + t.name).c_str());
-    check_tensor(buffer);
+    kernels::Weight w;
+    if (t.type() == gguf::TensorType::F16) {
+      w = {checked<const uint16_t>(tracker_, buffer).data(), kernels::DType::F16};
+    } else if (t.type() == gguf::TensorType::F32) {
+      w = {checked<const float>(tracker_, buffer).data(), kernels::DType::F32};
+    } else { // a tensor the forward pass does not read (validated above)
+      w = {checked<const uint8_t>(tracker_, buffer).data(), kernels::DType::F32};
+    }
     weights_.push_back(std::move(buffer));
-    weight_types_.push_back(t.type());
+    weight_views_.push_back(w);
   }
   staging.clear();
   staging.shrink_to_fit();
@@ -70,8 +78,7 @@ Qwen2Engine::Qwen2Engine(const gguf::File &file, vram_only::VramTracker &tracker
     const std::string prefix = "kv_cache.blk." + std::to_string(l);
     KvLayer layer{DeviceBuffer(tracker_, layer_bytes, VramPurpose::KvCache, prefix + ".k", kv_kind),
                   DeviceBuffer(tracker_, layer_bytes, VramPurpose::KvCache, prefix + ".v", kv_kind)};
-    check_tensor(layer.k);
-    check_tensor(layer.v);
+    kv_views_.push_back({checked<float>(tracker_, layer.k), checked<float>(tracker_, layer.v)});
     kv_.push_back(std::move(layer));
   }
 
@@ -95,16 +102,14 @@ Qwen2Engine::Qwen2Engine(const gguf::File &file, vram_only::VramTracker &tracker
   activations_.reserve(kActCount);
   for (const auto &a : acts) {
     activations_.emplace_back(tracker_, a.bytes, VramPurpose::Activations, a.label);
-    check_tensor(activations_.back());
+    act_views_.push_back(checked<float>(tracker_, activations_.back()));
   }
 }
 
 kernels::Weight Qwen2Engine::weight(const std::string &name) const {
   for (size_t i = 0; i < weights_.size(); ++i) {
     if (weights_[i].label() == name) {
-      return kernels::Weight{weights_[i].data(), weight_types_[i] == gguf::TensorType::F16
-                                                     ? kernels::DType::F16
-                                                     : kernels::DType::F32};
+      return weight_views_[i];
     }
   }
   throw model::ModelError("tensor '" + name + "' was not uploaded");
@@ -131,8 +136,8 @@ int32_t Qwen2Engine::step(int32_t token) {
     matvec(w.wk, activation(XN), w.bk, nullptr, c.kv_dim(), c.n_embd, activation(K), s);
     matvec(w.wv, activation(XN), w.bv, nullptr, c.kv_dim(), c.n_embd, activation(V), s);
     rope_neox(activation(Q), c.n_head, activation(K), c.n_head_kv, c.head_dim, pos, c.rope_freq_base, s);
-    store_kv(activation(K), activation(V), kv_[l].k.as<float>(), kv_[l].v.as<float>(), pos, c.kv_dim(), s);
-    attention(activation(Q), kv_[l].k.as<float>(), kv_[l].v.as<float>(), pos + 1, c.n_head, c.n_head_kv,
+    store_kv(activation(K), activation(V), kv_views_[l].k.data(), kv_views_[l].v.data(), pos, c.kv_dim(), s);
+    attention(activation(Q), kv_views_[l].k.data(), kv_views_[l].v.data(), pos + 1, c.n_head, c.n_head_kv,
               c.head_dim, activation(SCORES), n_ctx_, activation(ATT), s);
     matvec(w.wo, activation(ATT), none, activation(X), c.n_embd, c.q_dim(), activation(X), s);
     rms_norm(activation(X), w.ffn_norm, c.rms_eps, c.n_embd, activation(XN), s);
@@ -143,7 +148,7 @@ int32_t Qwen2Engine::step(int32_t token) {
   }
   rms_norm(activation(X), w_.output_norm, c.rms_eps, c.n_embd, activation(XN), s);
   matvec(w_.output, activation(XN), none, nullptr, c.n_vocab, c.n_embd, activation(LOGITS), s);
-  argmax(activation(LOGITS), c.n_vocab, activations_[TOKEN].as<int32_t>(), s);
+  argmax(activation(LOGITS), c.n_vocab, reinterpret_cast<int32_t *>(activation(TOKEN)), s);
   int32_t next = 0;
   check(cudaMemcpy(&next, activations_[TOKEN].data(), sizeof next, cudaMemcpyDeviceToHost),
         "reading the next token");

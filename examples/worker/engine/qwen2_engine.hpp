@@ -69,16 +69,21 @@ public:
 
 private:
   kernels::Weight weight(const std::string &name) const;
-  float *activation(size_t index) const { return activations_[index].as<float>(); }
+  float *activation(size_t index) const { return act_views_[index].data(); }
 
   model::Qwen2Config config_;
   uint32_t n_ctx_ = 0;
   vram_only::VramTracker &tracker_;
   std::vector<DeviceBuffer> weights_;
-  std::vector<gguf::TensorType> weight_types_;
+  std::vector<kernels::Weight> weight_views_; // checked views of weights_, same order
   model::Qwen2Weights<kernels::Weight> w_;
   std::vector<KvLayer> kv_;
+  struct KvViews {
+    vram_only::DeviceView<float> k, v;
+  };
+  std::vector<KvViews> kv_views_;
   std::vector<DeviceBuffer> activations_;
+  std::vector<vram_only::DeviceView<float>> act_views_;
   std::vector<std::string> unused_;
   int32_t position_ = 0;
 };
