@@ -1,0 +1,120 @@
+// The health endpoint's two bodies, rendered from a HealthStatus:
+// the /health JSON and the /metrics Prometheus text. Pure functions (the
+// HTTP transport is health_server.hpp). Needs nlohmann/json.
+#pragma once
+
+#include <cstdio>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "vram_only/health_monitor.hpp"
+#include "vram_only/violation.hpp"
+
+namespace vram_only {
+
+// {"pointer":"0x..","bytes":N,"purpose":"KvCache","label":"..","memory_type":"Managed",
+//  "device":0,"kind":"NotResident","reason":".."}
+inline nlohmann::ordered_json violation_json(const Violation& v) {
+  nlohmann::ordered_json j;
+  j["pointer"] = format_pointer(v.pointer);
+  j["bytes"] = v.bytes;
+  j["purpose"] = std::string(to_string(v.purpose));
+  j["label"] = v.label;
+  j["memory_type"] = std::string(to_string(v.memory_type));
+  j["device"] = v.device;
+  j["kind"] = std::string(to_string(v.kind));
+  j["reason"] = v.reason;
+  return j;
+}
+
+// The /health body, exactly these keys in this order:
+// {"status":"healthy","resident":true,"vram_bytes_used":N,"last_check_secs":N,"violations":[...]}
+// last_check_secs is the Unix time of the last completed check (0 before the first).
+// Invalid UTF-8 in labels is replaced (U+FFFD), never an error.
+inline std::string health_json(const HealthStatus& status) {
+  nlohmann::ordered_json j;
+  j["status"] = status.status_text();
+  j["resident"] = status.resident;
+  j["vram_bytes_used"] = status.vram_bytes_used;
+  j["last_check_secs"] = status.last_check_secs;
+  j["violations"] = nlohmann::ordered_json::array();
+  for (const Violation& v : status.violations) {
+    j["violations"].push_back(violation_json(v));
+  }
+  return j.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
+}
+
+namespace detail {
+inline void metric_header(std::string& out, const char* name, const char* type, const char* help) {
+  out += "# HELP ";
+  out += name;
+  out += ' ';
+  out += help;
+  out += "\n# TYPE ";
+  out += name;
+  out += ' ';
+  out += type;
+  out += '\n';
+}
+
+inline std::string format_double(double value) {
+  char buffer[32];
+  std::snprintf(buffer, sizeof buffer, "%.9g", value);
+  return buffer;
+}
+}  // namespace detail
+
+// The /metrics body (Prometheus text exposition format 0.0.4).
+inline std::string prometheus_metrics(const HealthStatus& s) {
+  std::string out;
+  out.reserve(2048);
+  detail::metric_header(out, "vram_only_healthy", "gauge",
+                        "1 when residency was verified and no violation occurred since the last reset.");
+  out += "vram_only_healthy " + std::to_string(s.healthy ? 1 : 0) + "\n";
+  detail::metric_header(out, "vram_only_resident", "gauge",
+                        "1 when the last check found every tracked allocation in device memory.");
+  out += "vram_only_resident " + std::to_string(s.resident ? 1 : 0) + "\n";
+  detail::metric_header(out, "vram_only_tracked_bytes", "gauge",
+                        "Bytes of tracked device allocations, by purpose.");
+  for (std::size_t i = 0; i < kVramPurposeCount; ++i) {
+    out += "vram_only_tracked_bytes{purpose=\"";
+    out += to_string(static_cast<VramPurpose>(i));
+    out += "\"} " + std::to_string(s.bytes_by_purpose[i]) + "\n";
+  }
+  detail::metric_header(out, "vram_only_tracked_allocations", "gauge",
+                        "Live tracked device allocations.");
+  out += "vram_only_tracked_allocations " + std::to_string(s.live_allocations) + "\n";
+  detail::metric_header(out, "vram_only_tracked_peak_bytes", "gauge",
+                        "Peak of tracked bytes (sampled).");
+  out += "vram_only_tracked_peak_bytes " + std::to_string(s.peak_bytes) + "\n";
+  detail::metric_header(out, "vram_only_violations_total", "counter",
+                        "Distinct VRAM residency violations reported.");
+  out += "vram_only_violations_total " + std::to_string(s.violations_total) + "\n";
+  detail::metric_header(out, "vram_only_checks_total", "counter", "Completed residency checks.");
+  out += "vram_only_checks_total " + std::to_string(s.checks) + "\n";
+  detail::metric_header(out, "vram_only_last_check_timestamp_seconds", "gauge",
+                        "Unix time of the last completed residency check (0: none yet).");
+  out += "vram_only_last_check_timestamp_seconds " + std::to_string(s.last_check_secs) + "\n";
+  detail::metric_header(out, "vram_only_sweep_duration_seconds", "gauge",
+                        "Duration of the last residency check.");
+  out += "vram_only_sweep_duration_seconds " + detail::format_double(s.last_sweep_seconds) + "\n";
+  detail::metric_header(out, "vram_only_tracker_misuse_total", "counter",
+                        "Tracker misuse, by kind.");
+  const std::pair<const char*, std::uint64_t> misuse[] = {
+      {"null_record", s.misuse.null_records},
+      {"zero_byte_record", s.misuse.zero_byte_records},
+      {"invalid_range", s.misuse.invalid_ranges},
+      {"double_record", s.misuse.double_records},
+      {"overlapping_record", s.misuse.overlapping_records},
+      {"unknown_deallocation", s.misuse.unknown_deallocations},
+  };
+  for (const auto& m : misuse) {
+    out += "vram_only_tracker_misuse_total{kind=\"";
+    out += m.first;
+    out += "\"} " + std::to_string(m.second) + "\n";
+  }
+  return out;
+}
+
+}  // namespace vram_only

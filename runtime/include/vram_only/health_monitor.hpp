@@ -1,0 +1,350 @@
+// HealthMonitor: sweeps every tracked allocation at an interval and keeps
+// the worker's health: healthy until the first violation, then unhealthy
+// until reset() (sticky), so an orchestrator's readiness probe stops routing
+// to a worker whose memory is no longer VRAM-only.
+//
+//   vram_only::HealthMonitor monitor(vram_only::default_tracker(),
+//                                    {std::chrono::seconds(60)});
+//   monitor.on_violation([](const vram_only::Violation& v) { ... });
+//   monitor.start();           // first check now, then every interval
+//   ...
+//   if (!monitor.is_healthy()) { ... }
+//   monitor.stop();            // returns within 100 ms, even mid-interval
+//
+// On each new violation (an allocation that is Managed, Host, Unregistered
+// -- dangling --, or whose residency cannot be determined: fail closed) the
+// monitor logs one critical line "VRAM residency violated: pointer=...
+// bytes=... purpose=... label=... memory_type=... ..." through the sink,
+// marks itself unhealthy and calls the registered callbacks. A violation that
+// persists is reported once (until reset()).
+//
+// Violations found by tensor checks under
+// ViolationAction::ReportAndMarkUnhealthy reach the monitor through the
+// tracker's violation listeners and turn it unhealthy too.
+//
+// Before the first completed check the monitor is not healthy (nothing has
+// been verified yet); start() runs the first check before returning.
+//
+// Thread-safety: all member functions are thread-safe. status() and
+// is_healthy() never wait for a running sweep. Callbacks run on the thread
+// that found the violation (the monitor's thread, a check_now() caller, or
+// a thread whose tensor check failed); they must not call stop(), reset()
+// or remove callbacks.
+#pragma once
+
+#include <array>
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <mutex>
+#include <set>
+#include <shared_mutex>
+#include <string>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include "vram_only/allocation.hpp"
+#include "vram_only/log_sink.hpp"
+#include "vram_only/residency_oracle.hpp"
+#include "vram_only/residency_report.hpp"
+#include "vram_only/violation.hpp"
+#include "vram_only/vram_purpose.hpp"
+#include "vram_only/vram_tracker.hpp"
+
+namespace vram_only {
+
+struct HealthMonitorOptions {
+  // Time between two sweeps of the background thread (default 60 s;
+  // milliseconds work, for tests).
+  std::chrono::milliseconds interval{std::chrono::seconds(60)};
+  // Log sink; empty = the tracker's sink (itself defaulting to stderr).
+  LogSink sink;
+  // Residency answers; null = the tracker's oracle (the CUDA driver).
+  const ResidencyOracle* oracle = nullptr;
+  // At most this many violations are kept for status() (the total is counted).
+  std::size_t max_listed_violations = 64;
+  // At most this many critical lines per sweep; the rest are summarised.
+  std::size_t max_logged_per_sweep = 16;
+};
+
+struct HealthStatus {
+  bool healthy = false;   // checked, and no violation since start / the last reset()
+  bool checked = false;   // at least one check has completed
+  bool resident = false;  // the last check (or a later tensor check) found nothing wrong
+  std::uint64_t vram_bytes_used = 0;  // tracked bytes, now
+  std::int64_t last_check_secs = 0;   // Unix time of the last completed check; 0 = none
+  double last_sweep_seconds = 0;      // how long that check took
+  std::uint64_t checks = 0;           // completed checks
+  std::uint64_t violations_total = 0;  // distinct violations reported, ever (monotonic)
+  std::uint64_t live_allocations = 0;
+  std::uint64_t peak_bytes = 0;
+  std::array<std::uint64_t, kVramPurposeCount> bytes_by_purpose{};
+  MisuseCounts misuse;
+  std::vector<Violation> violations;  // since the last reset(), oldest first
+
+  const char* status_text() const noexcept { return healthy ? "healthy" : "unhealthy"; }
+};
+
+class HealthMonitor {
+ public:
+  using Callback = std::function<void(const Violation&)>;
+
+  explicit HealthMonitor(VramTracker& tracker, HealthMonitorOptions options = {})
+      : tracker_(tracker), options_(std::move(options)) {
+    if (!options_.sink) {
+      options_.sink = tracker_.sink();
+    }
+    listener_id_ = tracker_.add_violation_listener(
+        [this](const Violation& violation) { record_external(violation); });
+  }
+
+  ~HealthMonitor() {
+    tracker_.remove_violation_listener(listener_id_);
+    stop();
+  }
+
+  HealthMonitor(const HealthMonitor&) = delete;
+  HealthMonitor& operator=(const HealthMonitor&) = delete;
+
+  // Runs the first check on the calling thread, then starts the background
+  // thread. Does nothing when already running.
+  void start() {
+    std::lock_guard<std::mutex> control(control_mutex_);
+    if (thread_.joinable()) {
+      return;
+    }
+    {
+      std::lock_guard<std::mutex> lock(wake_mutex_);
+      stop_.store(false, std::memory_order_relaxed);
+    }
+    sweep_once(nullptr);
+    thread_ = std::thread([this] { run(); });
+  }
+
+  // Stops the background thread: wakes it mid-interval and interrupts a
+  // running sweep (whose partial result is discarded).
+  void stop() {
+    std::lock_guard<std::mutex> control(control_mutex_);
+    {
+      std::lock_guard<std::mutex> lock(wake_mutex_);
+      stop_.store(true, std::memory_order_relaxed);
+    }
+    wake_.notify_all();
+    if (thread_.joinable()) {
+      thread_.join();
+    }
+  }
+
+  bool running() const {
+    std::lock_guard<std::mutex> control(control_mutex_);
+    return thread_.joinable();
+  }
+
+  // A full check on the calling thread (waits for a sweep in progress).
+  HealthStatus check_now() {
+    sweep_once(nullptr);
+    return status();
+  }
+
+  bool is_healthy() const noexcept { return healthy_.load(std::memory_order_acquire); }
+
+  HealthStatus status() const {
+    HealthStatus s;
+    {
+      std::lock_guard<std::mutex> lock(state_mutex_);
+      s.checked = checked_;
+      s.healthy = checked_ && !tripped_;
+      s.resident = checked_ && resident_;
+      s.last_check_secs = last_check_secs_;
+      s.last_sweep_seconds = last_sweep_seconds_;
+      s.checks = checks_;
+      s.violations_total = violations_total_;
+      s.violations = violations_;
+    }
+    s.vram_bytes_used = tracker_.total_usage();
+    s.live_allocations = tracker_.live_count();
+    s.peak_bytes = tracker_.peak_usage();
+    for (std::size_t i = 0; i < kVramPurposeCount; ++i) {
+      s.bytes_by_purpose[i] = tracker_.usage(static_cast<VramPurpose>(i));
+    }
+    s.misuse = tracker_.misuse();
+    return s;
+  }
+
+  // Healthy again (if a check has completed) until the next violation; the
+  // violation list is cleared and persisting violations are reported anew
+  // by the next sweep.
+  void reset() {
+    std::lock_guard<std::mutex> lock(state_mutex_);
+    tripped_ = false;
+    resident_ = true;
+    violations_.clear();
+    seen_.clear();
+    healthy_.store(checked_, std::memory_order_release);
+  }
+
+  // Called once per new violation. Returns an id for remove_callback().
+  std::uint64_t on_violation(Callback callback) {
+    std::unique_lock<std::shared_mutex> lock(callbacks_mutex_);
+    const std::uint64_t id = ++next_callback_id_;
+    callbacks_.emplace_back(id, std::move(callback));
+    return id;
+  }
+
+  void remove_callback(std::uint64_t id) {
+    std::unique_lock<std::shared_mutex> lock(callbacks_mutex_);
+    for (auto it = callbacks_.begin(); it != callbacks_.end(); ++it) {
+      if (it->first == id) {
+        callbacks_.erase(it);
+        return;
+      }
+    }
+  }
+
+  const HealthMonitorOptions& options() const noexcept { return options_; }
+  VramTracker& tracker() const noexcept { return tracker_; }
+
+ private:
+  void run() {
+    std::unique_lock<std::mutex> lock(wake_mutex_);
+    for (;;) {
+      if (wake_.wait_for(lock, options_.interval,
+                         [this] { return stop_.load(std::memory_order_relaxed); })) {
+        return;
+      }
+      lock.unlock();
+      sweep_once(&stop_);
+      lock.lock();
+    }
+  }
+
+  void sweep_once(const std::atomic<bool>* stop) {
+    std::lock_guard<std::mutex> sweeping(sweep_mutex_);
+    const ResidencyOracle& oracle =
+        options_.oracle != nullptr ? *options_.oracle : tracker_.oracle();
+    const ResidencyReport report = tracker_.sweep(oracle, stop);
+    if (!report.complete) {
+      return;
+    }
+    std::vector<Violation> fresh;
+    {
+      std::lock_guard<std::mutex> lock(state_mutex_);
+      checked_ = true;
+      resident_ = report.resident();
+      last_check_secs_ = static_cast<std::int64_t>(
+          std::chrono::duration_cast<std::chrono::seconds>(
+              std::chrono::system_clock::now().time_since_epoch())
+              .count());
+      last_sweep_seconds_ = std::chrono::duration<double>(report.duration).count();
+      ++checks_;
+      for (const Violation& v : report.violations) {
+        if (remember_locked(v)) {
+          fresh.push_back(v);
+        }
+      }
+      healthy_.store(!tripped_, std::memory_order_release);
+    }
+    std::size_t logged = 0;
+    for (const Violation& v : fresh) {
+      if (logged++ < options_.max_logged_per_sweep) {
+        log_to(options_.sink, LogLevel::Critical, describe(v));
+      }
+    }
+    if (fresh.size() > options_.max_logged_per_sweep) {
+      log_to(options_.sink, LogLevel::Critical,
+             "VRAM residency violated: " +
+                 std::to_string(fresh.size() - options_.max_logged_per_sweep) +
+                 " more violating allocations not listed");
+    }
+    notify(fresh);
+  }
+
+  // A violation found by a tensor check (already logged there).
+  void record_external(const Violation& v) {
+    bool is_new = false;
+    {
+      std::lock_guard<std::mutex> lock(state_mutex_);
+      is_new = remember_locked(v);
+      resident_ = false;
+      healthy_.store(false, std::memory_order_release);
+    }
+    if (is_new) {
+      notify({v});
+    }
+  }
+
+  // Trips the monitor; true when the violation was not known yet.
+  bool remember_locked(const Violation& v) {
+    tripped_ = true;
+    const Key key{v.allocation_id, reinterpret_cast<std::uintptr_t>(v.pointer),
+                  static_cast<int>(v.kind)};
+    if (!seen_.insert(key).second) {
+      return false;
+    }
+    ++violations_total_;
+    if (violations_.size() < options_.max_listed_violations) {
+      violations_.push_back(v);
+    }
+    return true;
+  }
+
+  void notify(const std::vector<Violation>& fresh) {
+    if (fresh.empty()) {
+      return;
+    }
+    std::shared_lock<std::shared_mutex> lock(callbacks_mutex_);
+    for (const Violation& v : fresh) {
+      for (const auto& callback : callbacks_) {
+        try {
+          callback.second(v);
+        } catch (...) {
+          log_to(options_.sink, LogLevel::Error, "a HealthMonitor violation callback threw; ignored");
+        }
+      }
+    }
+  }
+
+  struct Key {
+    std::uint64_t allocation_id;
+    std::uintptr_t pointer;
+    int kind;
+    bool operator<(const Key& o) const noexcept {
+      if (allocation_id != o.allocation_id) return allocation_id < o.allocation_id;
+      if (pointer != o.pointer) return pointer < o.pointer;
+      return kind < o.kind;
+    }
+  };
+
+  VramTracker& tracker_;
+  HealthMonitorOptions options_;
+  std::uint64_t listener_id_ = 0;
+
+  mutable std::mutex control_mutex_;  // start / stop
+  std::thread thread_;
+  std::mutex wake_mutex_;
+  std::condition_variable wake_;
+  std::atomic<bool> stop_{false};
+  std::mutex sweep_mutex_;  // one sweep at a time
+
+  mutable std::mutex state_mutex_;  // never held across a sweep
+  bool checked_ = false;
+  bool tripped_ = false;
+  bool resident_ = false;
+  std::int64_t last_check_secs_ = 0;
+  double last_sweep_seconds_ = 0;
+  std::uint64_t checks_ = 0;
+  std::uint64_t violations_total_ = 0;
+  std::vector<Violation> violations_;
+  std::set<Key> seen_;
+  std::atomic<bool> healthy_{false};
+
+  mutable std::shared_mutex callbacks_mutex_;
+  std::uint64_t next_callback_id_ = 0;
+  std::vector<std::pair<std::uint64_t, Callback>> callbacks_;
+};
+
+}  // namespace vram_only
