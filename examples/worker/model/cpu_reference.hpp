@@ -48,6 +48,9 @@ public:
   int32_t position() const { return position_; }
   void reset() { position_ = 0; }
   const Qwen2Config &config() const { return config_; }
+  // The cached keys / values of a layer, [n_ctx][n_head_kv * head_dim].
+  const std::vector<float> &k_cache(uint32_t layer) const { return k_cache_.at(layer); }
+  const std::vector<float> &v_cache(uint32_t layer) const { return v_cache_.at(layer); }
 
 private:
   using HostTensor = std::shared_ptr<const std::vector<float>>;
