@@ -17,6 +17,7 @@
 #include <chrono>
 #include <cmath>
 #include <mutex>
+#include <set>
 #include <thread>
 
 namespace worker {
@@ -352,15 +353,14 @@ TEST_F(WorkerGpu, ManagedKvCacheIsReportedAndTheWorkerCarriesOn) {
   const vram_only::HealthStatus status = monitor.status();
   EXPECT_FALSE(status.healthy);
   EXPECT_FALSE(status.resident);
-  std::vector<std::string> labels;
+  std::set<std::string> labels;
   for (const auto &v : status.violations) {
-    labels.push_back(v.label);
+    labels.insert(v.label);
     EXPECT_EQ(v.memory_type, MemoryType::Managed) << v.label;
     EXPECT_EQ(v.purpose, VramPurpose::KvCache) << v.label;
   }
-  std::sort(labels.begin(), labels.end());
-  EXPECT_EQ(labels, (std::vector<std::string>{"kv_cache.blk.0.k", "kv_cache.blk.0.v", "kv_cache.blk.1.k",
-                                              "kv_cache.blk.1.v"}));
+  EXPECT_EQ(labels, (std::set<std::string>{"kv_cache.blk.0.k", "kv_cache.blk.0.v", "kv_cache.blk.1.k",
+                                           "kv_cache.blk.1.v"}));
   EXPECT_TRUE(log.contains("CRITICAL: VRAM residency violated:", "label=\"kv_cache.blk.0.k\""));
   EXPECT_TRUE(log.contains("label=\"kv_cache.blk.0.k\"", "memory_type=Managed"));
   // It keeps serving: the same tokens as with a VRAM KV cache.
@@ -385,10 +385,12 @@ TEST_F(WorkerGpu, PinnedWeightIsReportedAndTheWorkerCarriesOn) {
   Qwen2Engine engine(file, tracker, o);
   const vram_only::HealthStatus status = monitor.check_now();
   EXPECT_FALSE(status.healthy);
-  ASSERT_EQ(status.violations.size(), 1u);
-  EXPECT_EQ(status.violations[0].label, "output_norm.weight");
-  EXPECT_EQ(status.violations[0].memory_type, MemoryType::Host);
-  EXPECT_EQ(status.violations[0].purpose, VramPurpose::ModelWeights);
+  ASSERT_FALSE(status.violations.empty());
+  for (const auto &v : status.violations) { // the tensor check's and the sweep's report, or one of them
+    EXPECT_EQ(v.label, "output_norm.weight");
+    EXPECT_EQ(v.memory_type, MemoryType::Host);
+    EXPECT_EQ(v.purpose, VramPurpose::ModelWeights);
+  }
   EXPECT_TRUE(log.contains("label=\"output_norm.weight\"", "memory_type=Host"));
   VramTracker clean_tracker;
   vram_only::set_tensor_check_action(vram_only::ViolationAction::Throw);
