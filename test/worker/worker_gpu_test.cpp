@@ -239,7 +239,7 @@ TEST_F(WorkerGpu, KvCacheIsVramOnly) {
     reference.forward(t);
   }
   const size_t n = prompt.size() * kv_dim;
-  for (size_t l = 0; l < 2; ++l) {
+  for (uint32_t l = 0; l < 2; ++l) {
     const std::vector<uint8_t> k_bytes = copy_to_host(engine.kv_cache()[l].k.data(), n * sizeof(float));
     const std::vector<uint8_t> v_bytes = copy_to_host(engine.kv_cache()[l].v.data(), n * sizeof(float));
     const float *k = reinterpret_cast<const float *>(k_bytes.data());
