@@ -396,6 +396,52 @@ TEST(GgufReader, ReadTensorDataNoticesAFileThatShrankAfterOpening) {
   }
 }
 
+TEST(GgufReader, RandomlyDamagedFilesNeverCrash) {
+  // Deterministic damage: 3000 copies of a small model with 1-4 bytes
+  // overwritten in the header structures and at random places. Each parse
+  // either succeeds or throws gguf::Error; nothing else may happen (the
+  // sanitizer builds check memory safety).
+  Writer w;
+  w.add_metadata("general.architecture", Value::string("qwen2"));
+  w.add_metadata("x.strs", Value::string_array({"a", "bc", "def"}));
+  w.add_metadata("x.nested", Value::array(Array{ValueType::Array, {Value::i32_array({1, 2})}}));
+  w.add_tensor("a", TensorType::F16, {4, 2}, std::vector<uint8_t>(16, 1));
+  w.add_tensor("b", TensorType::Q8_0, {32}, std::vector<uint8_t>(34, 2));
+  const std::vector<uint8_t> good = w.to_bytes();
+  const size_t header = w.data_offset();
+  uint64_t state = 42;
+  auto next = [&state] {
+    state += 0x9E3779B97F4A7C15ull;
+    uint64_t z = state;
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    return z ^ (z >> 31);
+  };
+  size_t parsed = 0, rejected = 0;
+  for (int i = 0; i < 3000; ++i) {
+    std::vector<uint8_t> bytes = good;
+    const int damage = 1 + static_cast<int>(next() % 4);
+    for (int d = 0; d < damage; ++d) {
+      const size_t at = next() % (i % 2 == 0 ? header : bytes.size());
+      bytes[at] = static_cast<uint8_t>(next());
+    }
+    if (next() % 4 == 0) {
+      bytes.resize(next() % bytes.size());
+    }
+    try {
+      const File file = parse_bytes(bytes);
+      ++parsed;
+      for (const auto &t : file.tensors()) {
+        ASSERT_LE(t.file_offset + t.n_bytes, file.file_size()) << t.name;
+      }
+    } catch (const Error &) {
+      ++rejected;
+    }
+  }
+  EXPECT_EQ(parsed + rejected, 3000u);
+  EXPECT_GT(rejected, 1000u); // most damage to the header is detected
+}
+
 TEST(GgufTypes, KnowsGgmlBlockLayouts) {
   EXPECT_EQ(tensor_type_traits(0)->block_bytes, 4u);
   EXPECT_EQ(tensor_type_traits(1)->block_bytes, 2u);
