@@ -3,6 +3,8 @@
 #include "gguf/gguf_file.hpp"
 
 #include <algorithm>
+#include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <fstream>
 #include <istream>
