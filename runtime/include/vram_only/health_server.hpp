@@ -24,6 +24,7 @@
 #pragma once
 
 #include <httplib.h>
+#include <sys/socket.h>
 
 #include <cerrno>
 #include <chrono>
@@ -126,6 +127,14 @@ class HealthServer {
   }
 
   void install_routes(httplib::Server& server) {
+    // cpp-httplib sets SO_REUSEPORT by default, which lets a second process
+    // listen on the same port and silently take half of the probes. Only
+    // SO_REUSEADDR (restart while old connections linger): a port in use is
+    // an error.
+    server.set_socket_options([](socket_t sock) {
+      int yes = 1;
+      ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
+    });
     server.set_keep_alive_max_count(1000);
     // 405 for every method but GET and HEAD on the two known paths.
     server.set_pre_routing_handler([](const httplib::Request& req, httplib::Response& res) {

@@ -1,0 +1,203 @@
+// VramTracker::verify_vram_residency / sweep with injected residency answers.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <cstdint>
+#include <string>
+
+#include "test_support.hpp"
+
+namespace vram_only {
+namespace {
+
+using testing::ptr;
+
+constexpr std::uintptr_t kBase = 0x7f0000000000;
+
+class TrackerSweepTest : public ::testing::Test, protected testing::TrackerFixture {};
+
+TEST_F(TrackerSweepTest, EmptyTrackerIsResident) {
+  const auto report = tracker.verify_vram_residency();
+  EXPECT_TRUE(report.resident());
+  EXPECT_EQ(report.checked, 0u);
+  EXPECT_EQ(oracle.queries(), 0u);
+}
+
+TEST_F(TrackerSweepTest, AllDeviceMemoryIsResident) {
+  oracle.set(kBase, 1 << 20, MemoryType::Device);
+  ASSERT_TRUE(tracker.record_allocation(ptr(kBase), 4096, VramPurpose::ModelWeights, "w0", 0));
+  ASSERT_TRUE(tracker.record_allocation(ptr(kBase + 8192), 4096, VramPurpose::KvCache, "kv", 0));
+  const auto report = tracker.verify_vram_residency();
+  EXPECT_TRUE(report.resident());
+  EXPECT_TRUE(report.complete);
+  EXPECT_EQ(report.checked, 2u);
+  EXPECT_EQ(report.query_failures, 0u);
+  EXPECT_EQ(oracle.queries(), 2u);  // one query per allocation, by base address
+  // The verdict is cached for the tensor checks.
+  EXPECT_EQ(tracker.find(ptr(kBase))->residency, ResidencyState::Resident);
+}
+
+struct Case {
+  MemoryType type;
+  ViolationKind kind;
+  const char* reason;
+};
+
+class SweepVerdictTest : public ::testing::TestWithParam<Case>, protected testing::TrackerFixture {};
+
+TEST_P(SweepVerdictTest, ViolationCarriesEveryField) {
+  const Case c = GetParam();
+  oracle.set(kBase, 1 << 20, MemoryType::Device);
+  oracle.set(kBase + (1 << 20), 1 << 20, c.type, 2);
+  ASSERT_TRUE(tracker.record_allocation(ptr(kBase), 4096, VramPurpose::ModelWeights, "ok", 2));
+  ASSERT_TRUE(tracker.record_allocation(ptr(kBase + (1 << 20)), 65536, VramPurpose::KvCache, "kv.3", 2));
+  const auto id = tracker.find(ptr(kBase + (1 << 20)))->id;
+
+  const auto report = tracker.verify_vram_residency();
+  EXPECT_FALSE(report.resident());
+  EXPECT_EQ(report.checked, 2u);
+  ASSERT_EQ(report.violations.size(), 1u);
+  const Violation& v = report.violations[0];
+  EXPECT_EQ(v.kind, c.kind);
+  EXPECT_EQ(v.pointer, ptr(kBase + (1 << 20)));
+  EXPECT_EQ(v.bytes, 65536u);
+  EXPECT_EQ(v.purpose, VramPurpose::KvCache);
+  EXPECT_EQ(v.label, "kv.3");
+  EXPECT_EQ(v.device, 2);
+  EXPECT_EQ(v.memory_type, c.type);
+  EXPECT_EQ(v.reason, c.reason);
+  EXPECT_EQ(v.allocation_id, id);
+  EXPECT_EQ(report.query_failures, c.type == MemoryType::Error ? 1u : 0u);
+  const auto hit = tracker.find(ptr(kBase + (1 << 20)));
+  if (c.type == MemoryType::Error) {
+    EXPECT_EQ(hit->residency, ResidencyState::Unknown);  // failures are not cached
+  } else {
+    EXPECT_EQ(hit->residency, ResidencyState::NotResident);
+    EXPECT_EQ(hit->memory_type, c.type);
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    EveryNonResidentType, SweepVerdictTest,
+    ::testing::Values(
+        Case{MemoryType::Managed, ViolationKind::NotResident,
+             "managed (unified) memory: its pages can migrate to host memory"},
+        Case{MemoryType::Host, ViolationKind::NotResident,
+             "host memory (pinned, registered, mapped or host-NUMA)"},
+        Case{MemoryType::Unregistered, ViolationKind::NotResident,
+             "not CUDA memory (plain host memory, or freed / dangling)"},
+        Case{MemoryType::Error, ViolationKind::QueryFailed,
+             "cuPointerGetAttributes failed (CUDA_ERROR_INVALID_VALUE)"}),
+    [](const ::testing::TestParamInfo<Case>& info) {
+      return std::string(to_string(info.param.type));
+    });
+
+TEST_F(TrackerSweepTest, DriverFailureFailsClosedForEveryAllocation) {
+  oracle.fail_all(CUDA_ERROR_DEINITIALIZED, "CUDA_ERROR_DEINITIALIZED");
+  for (int i = 0; i < 10; ++i) {
+    ASSERT_TRUE(tracker.record_allocation(ptr(kBase + i * 4096), 4096, VramPurpose::Other));
+  }
+  const auto report = tracker.verify_vram_residency();
+  EXPECT_FALSE(report.resident());
+  EXPECT_EQ(report.query_failures, 10u);
+  ASSERT_EQ(report.violations.size(), 10u);
+  for (const auto& v : report.violations) {
+    EXPECT_EQ(v.kind, ViolationKind::QueryFailed);
+    EXPECT_EQ(v.cuda_error, CUDA_ERROR_DEINITIALIZED);
+    EXPECT_EQ(v.cuda_error_name, "CUDA_ERROR_DEINITIALIZED");
+  }
+}
+
+TEST_F(TrackerSweepTest, AFreeRacingTheSweepIsNotAViolation) {
+  // The allocation is deallocated (and its memory freed) while the sweep
+  // asks about it: the driver then says Unregistered, but the record is gone
+  // by the time the sweep confirms, so nothing is reported.
+  ASSERT_TRUE(tracker.record_allocation(ptr(kBase), 4096, VramPurpose::Activations));
+  oracle.on_query([this](const void* p) {
+    if (p == ptr(kBase)) {
+      tracker.record_deallocation(p);
+    }
+  });
+  const auto report = tracker.verify_vram_residency();
+  EXPECT_TRUE(report.resident());
+  EXPECT_EQ(report.checked, 1u);
+  EXPECT_EQ(tracker.live_count(), 0u);
+}
+
+TEST_F(TrackerSweepTest, AReusedAddressIsNotConfusedWithTheOldRecord) {
+  // Freed and recorded again (new id) while the sweep asks about the old one.
+  oracle.set(kBase, 4096, MemoryType::Unregistered);
+  ASSERT_TRUE(tracker.record_allocation(ptr(kBase), 4096, VramPurpose::Activations, "old"));
+  oracle.on_query([this](const void* p) {
+    if (p == ptr(kBase) && tracker.describe(p)->label == "old") {
+      tracker.record_deallocation(p);
+      tracker.record_allocation(p, 4096, VramPurpose::Activations, "new");
+    }
+  });
+  const auto report = tracker.verify_vram_residency();
+  EXPECT_TRUE(report.violations.empty());
+  EXPECT_EQ(tracker.describe(ptr(kBase))->label, "new");
+}
+
+TEST_F(TrackerSweepTest, AVerdictThatFlipsBetweenSweeps) {
+  oracle.set(kBase, 4096, MemoryType::Device);
+  ASSERT_TRUE(tracker.record_allocation(ptr(kBase), 4096, VramPurpose::KvCache));
+  EXPECT_TRUE(tracker.verify_vram_residency().resident());
+  EXPECT_EQ(tracker.find(ptr(kBase))->residency, ResidencyState::Resident);
+
+  oracle.set(kBase, 4096, MemoryType::Host);
+  auto report = tracker.verify_vram_residency();
+  ASSERT_EQ(report.violations.size(), 1u);
+  EXPECT_EQ(report.violations[0].memory_type, MemoryType::Host);
+  EXPECT_EQ(tracker.find(ptr(kBase))->residency, ResidencyState::NotResident);
+
+  oracle.set(kBase, 4096, MemoryType::Device);
+  EXPECT_TRUE(tracker.verify_vram_residency().resident());
+  EXPECT_EQ(tracker.find(ptr(kBase))->residency, ResidencyState::Resident);
+}
+
+TEST_F(TrackerSweepTest, ExplicitOracleOverridesTheTrackers) {
+  ASSERT_TRUE(tracker.record_allocation(ptr(kBase), 4096, VramPurpose::KvCache));
+  testing::FakeOracle other;
+  other.set_default(MemoryType::Device);
+  EXPECT_TRUE(tracker.verify_vram_residency(other).resident());
+  EXPECT_EQ(oracle.queries(), 0u);
+  EXPECT_EQ(other.queries(), 1u);
+}
+
+TEST_F(TrackerSweepTest, StopFlagInterruptsTheSweep) {
+  oracle.set_default(MemoryType::Device);
+  for (int i = 0; i < 1000; ++i) {
+    ASSERT_TRUE(tracker.record_allocation(ptr(kBase + i * 4096), 4096, VramPurpose::Other));
+  }
+  std::atomic<bool> stop{true};
+  const auto report = tracker.sweep(oracle, &stop);
+  EXPECT_FALSE(report.complete);
+  EXPECT_FALSE(report.resident());
+  EXPECT_LT(report.checked, 1000u);
+}
+
+TEST_F(TrackerSweepTest, ReportsDuration) {
+  oracle.set_default(MemoryType::Device);
+  ASSERT_TRUE(tracker.record_allocation(ptr(kBase), 4096, VramPurpose::Other));
+  EXPECT_GT(tracker.verify_vram_residency().duration.count(), 0);
+}
+
+TEST(Violation, DescribeIsTheCriticalLine) {
+  Violation v;
+  v.kind = ViolationKind::NotResident;
+  v.pointer = ptr(0x7f00deadb000);
+  v.bytes = 1048576;
+  v.purpose = VramPurpose::KvCache;
+  v.label = "kv.layer3";
+  v.device = 0;
+  v.memory_type = MemoryType::Managed;
+  v.reason = "managed (unified) memory: its pages can migrate to host memory";
+  EXPECT_EQ(describe(v),
+            "VRAM residency violated: pointer=0x7f00deadb000 bytes=1048576 purpose=KvCache "
+            "label=\"kv.layer3\" memory_type=Managed device=0 kind=NotResident "
+            "reason=\"managed (unified) memory: its pages can migrate to host memory\"");
+}
+
+}  // namespace
+}  // namespace vram_only

@@ -1,0 +1,271 @@
+// VramTracker: recording, range lookups, totals, peak, snapshots.
+#include <gtest/gtest.h>
+
+#include <cstdint>
+#include <random>
+#include <set>
+#include <vector>
+
+#include "test_support.hpp"
+
+namespace vram_only {
+namespace {
+
+using testing::ptr;
+using testing::TrackerFixture;
+
+constexpr std::uintptr_t kBase = 0x7f0000000000;
+
+class VramTrackerTest : public ::testing::Test, protected TrackerFixture {};
+
+TEST_F(VramTrackerTest, EmptyTracker) {
+  EXPECT_EQ(tracker.total_usage(), 0u);
+  EXPECT_EQ(tracker.live_count(), 0u);
+  EXPECT_EQ(tracker.peak_usage(), 0u);
+  EXPECT_FALSE(tracker.find(ptr(kBase)).has_value());
+  EXPECT_FALSE(tracker.find(nullptr).has_value());
+  EXPECT_TRUE(tracker.snapshot().empty());
+  EXPECT_EQ(tracker.misuse().total(), 0u);
+}
+
+TEST_F(VramTrackerTest, RecordFindAndDeallocate) {
+  ASSERT_TRUE(tracker.record_allocation(ptr(kBase), 4096, VramPurpose::KvCache, "kv.0", 1));
+  EXPECT_EQ(tracker.total_usage(), 4096u);
+  EXPECT_EQ(tracker.live_count(), 1u);
+  EXPECT_EQ(tracker.usage(VramPurpose::KvCache), 4096u);
+  EXPECT_EQ(tracker.usage(VramPurpose::ModelWeights), 0u);
+  EXPECT_EQ(tracker.usage_on_device(1), 4096u);
+  EXPECT_EQ(tracker.usage_on_device(0), 0u);
+
+  const auto hit = tracker.find(ptr(kBase + 100));
+  ASSERT_TRUE(hit.has_value());
+  EXPECT_EQ(hit->base, ptr(kBase));
+  EXPECT_EQ(hit->bytes, 4096u);
+  EXPECT_EQ(hit->purpose, VramPurpose::KvCache);
+  EXPECT_EQ(hit->device, 1);
+  EXPECT_NE(hit->id, 0u);
+  EXPECT_EQ(hit->residency, ResidencyState::Unknown);
+
+  const auto info = tracker.describe(ptr(kBase + 4095));
+  ASSERT_TRUE(info.has_value());
+  EXPECT_EQ(info->label, "kv.0");
+  EXPECT_EQ(info->id, hit->id);
+
+  EXPECT_TRUE(tracker.record_deallocation(ptr(kBase)));
+  EXPECT_EQ(tracker.total_usage(), 0u);
+  EXPECT_EQ(tracker.live_count(), 0u);
+  EXPECT_EQ(tracker.usage(VramPurpose::KvCache), 0u);
+  EXPECT_EQ(tracker.usage_on_device(1), 0u);
+  EXPECT_FALSE(tracker.find(ptr(kBase + 100)).has_value());
+  EXPECT_EQ(tracker.peak_usage(), 4096u);
+  EXPECT_EQ(tracker.misuse().total(), 0u);
+  EXPECT_TRUE(log.lines().empty());
+}
+
+TEST_F(VramTrackerTest, LookupBoundaries) {
+  ASSERT_TRUE(tracker.record_allocation(ptr(kBase + 512), 1000, VramPurpose::Activations));
+  EXPECT_FALSE(tracker.find(ptr(kBase + 511)).has_value());  // one before
+  EXPECT_TRUE(tracker.find(ptr(kBase + 512)).has_value());   // first byte
+  EXPECT_TRUE(tracker.find(ptr(kBase + 1511)).has_value());  // last byte
+  EXPECT_FALSE(tracker.find(ptr(kBase + 1512)).has_value()); // one past the end
+}
+
+TEST_F(VramTrackerTest, DefaultDeviceIsUnknown) {
+  ASSERT_TRUE(tracker.record_allocation(ptr(kBase), 64, VramPurpose::Other));
+  EXPECT_EQ(tracker.find(ptr(kBase))->device, -1);
+  EXPECT_EQ(tracker.usage_on_device(-1), 64u);
+}
+
+TEST_F(VramTrackerTest, RareDeviceOrdinalsAreCountedByScanning) {
+  ASSERT_TRUE(tracker.record_allocation(ptr(kBase), 64, VramPurpose::Other, "", 100));
+  ASSERT_TRUE(tracker.record_allocation(ptr(kBase + 4096), 32, VramPurpose::Other, "", 63));
+  EXPECT_EQ(tracker.usage_on_device(100), 64u);
+  EXPECT_EQ(tracker.usage_on_device(63), 32u);
+  EXPECT_EQ(tracker.find(ptr(kBase))->device, 100);
+}
+
+// Every size class, including allocations that straddle a granule boundary.
+class SizeClassTest : public ::testing::TestWithParam<std::uint64_t>, protected TrackerFixture {};
+
+TEST_P(SizeClassTest, InteriorPointersFindTheirAllocation) {
+  const std::uint64_t bytes = GetParam();
+  // A base just below a large power-of-two boundary, so the range crosses granules.
+  const std::uintptr_t base = (std::uintptr_t{1} << 46) - 768;
+  ASSERT_TRUE(tracker.record_allocation(ptr(base), bytes, VramPurpose::ModelWeights, "w"));
+  for (const std::uint64_t offset : {std::uint64_t{0}, bytes / 3, bytes / 2, bytes - 1}) {
+    const auto hit = tracker.find(ptr(base + offset));
+    ASSERT_TRUE(hit.has_value()) << "offset " << offset;
+    EXPECT_EQ(hit->base, ptr(base));
+    EXPECT_EQ(hit->bytes, bytes);
+  }
+  EXPECT_FALSE(tracker.find(ptr(base + bytes)).has_value());
+  EXPECT_FALSE(tracker.find(ptr(base - 1)).has_value());
+  EXPECT_EQ(tracker.total_usage(), bytes);
+  EXPECT_TRUE(tracker.record_deallocation(ptr(base)));
+  EXPECT_EQ(tracker.live_count(), 0u);
+  EXPECT_EQ(tracker.misuse().total(), 0u);
+}
+
+INSTANTIATE_TEST_SUITE_P(AllLevels, SizeClassTest,
+                         ::testing::Values(1, 512, 4096, 4097, 65536, 262144, 262145,
+                                           16u << 20, (16u << 20) + 1, std::uint64_t{1} << 30,
+                                           (std::uint64_t{1} << 30) + 1, std::uint64_t{1} << 40));
+
+TEST_F(VramTrackerTest, MixedSizesSideBySide) {
+  // Neighbours of very different sizes must never be confused.
+  struct A { std::uintptr_t base; std::size_t bytes; };
+  const std::vector<A> allocations = {
+      {kBase, 256}, {kBase + 256, 3840}, {kBase + 4096, 1 << 20},
+      {kBase + 4096 + (1 << 20), 512}, {kBase + (64 << 20), std::size_t{1} << 31}};
+  std::uint64_t total = 0;
+  for (const A& a : allocations) {
+    ASSERT_TRUE(tracker.record_allocation(ptr(a.base), a.bytes, VramPurpose::Workspace));
+    total += a.bytes;
+  }
+  EXPECT_EQ(tracker.total_usage(), total);
+  for (const A& a : allocations) {
+    for (const std::size_t offset : {std::size_t{0}, a.bytes - 1}) {
+      const auto hit = tracker.find(ptr(a.base + offset));
+      ASSERT_TRUE(hit.has_value());
+      EXPECT_EQ(hit->base, ptr(a.base)) << std::hex << a.base << " +" << offset;
+    }
+  }
+  EXPECT_EQ(tracker.misuse().total(), 0u);
+}
+
+TEST_F(VramTrackerTest, ManyRecordsGrowTheTablesAndStayFindable) {
+  std::mt19937_64 rng(42);
+  std::vector<std::uintptr_t> bases;
+  for (int i = 0; i < 20000; ++i) {
+    bases.push_back(kBase + static_cast<std::uintptr_t>(i) * 8192 + (rng() % 8) * 512);
+  }
+  std::shuffle(bases.begin(), bases.end(), rng);
+  for (const auto b : bases) {
+    ASSERT_TRUE(tracker.record_allocation(ptr(b), 512, VramPurpose::KvCache));
+  }
+  EXPECT_EQ(tracker.live_count(), bases.size());
+  EXPECT_EQ(tracker.total_usage(), bases.size() * 512);
+  for (const auto b : bases) {
+    ASSERT_TRUE(tracker.find(ptr(b + 511)).has_value());
+    ASSERT_FALSE(tracker.find(ptr(b + 512)).has_value());
+  }
+  // Remove every other one; the rest must still be found (backward-shift deletion).
+  for (std::size_t i = 0; i < bases.size(); i += 2) {
+    ASSERT_TRUE(tracker.record_deallocation(ptr(bases[i])));
+  }
+  for (std::size_t i = 0; i < bases.size(); ++i) {
+    EXPECT_EQ(tracker.find(ptr(bases[i] + 7)).has_value(), i % 2 == 1) << i;
+  }
+  EXPECT_EQ(tracker.live_count(), bases.size() / 2);
+  EXPECT_EQ(tracker.misuse().total(), 0u);
+}
+
+TEST_F(VramTrackerTest, ManySmallAllocationsInOneGranule) {
+  // 64 records of 64 bytes share one level-0 granule (one hash key).
+  for (int i = 0; i < 64; ++i) {
+    ASSERT_TRUE(tracker.record_allocation(ptr(kBase + i * 64), 64, VramPurpose::Other));
+  }
+  for (int i = 0; i < 64; ++i) {
+    const auto hit = tracker.find(ptr(kBase + i * 64 + 63));
+    ASSERT_TRUE(hit.has_value());
+    EXPECT_EQ(hit->base, ptr(kBase + i * 64));
+  }
+  for (int i = 0; i < 64; i += 3) {
+    ASSERT_TRUE(tracker.record_deallocation(ptr(kBase + i * 64)));
+  }
+  for (int i = 0; i < 64; ++i) {
+    EXPECT_EQ(tracker.find(ptr(kBase + i * 64)).has_value(), i % 3 != 0) << i;
+  }
+}
+
+TEST_F(VramTrackerTest, IdsAreUniqueAcrossRecords) {
+  std::set<std::uint64_t> ids;
+  for (int round = 0; round < 3; ++round) {
+    for (int i = 0; i < 100; ++i) {
+      ASSERT_TRUE(tracker.record_allocation(ptr(kBase + i * 4096), 4096, VramPurpose::Other));
+      ASSERT_TRUE(ids.insert(tracker.find(ptr(kBase + i * 4096))->id).second);
+    }
+    for (int i = 0; i < 100; ++i) {
+      ASSERT_TRUE(tracker.record_deallocation(ptr(kBase + i * 4096)));
+    }
+  }
+}
+
+TEST_F(VramTrackerTest, SnapshotListsEveryAllocationWithLabels) {
+  ASSERT_TRUE(tracker.record_allocation(ptr(kBase), 4096, VramPurpose::ModelWeights, "blk.0.attn_q.weight", 0));
+  ASSERT_TRUE(tracker.record_allocation(ptr(kBase + (1 << 20)), 8 << 20, VramPurpose::KvCache, "kv", 0));
+  auto all = tracker.snapshot();
+  ASSERT_EQ(all.size(), 2u);
+  std::sort(all.begin(), all.end(), [](const auto& a, const auto& b) { return a.base < b.base; });
+  EXPECT_EQ(all[0].label, "blk.0.attn_q.weight");
+  EXPECT_EQ(all[0].bytes, 4096u);
+  EXPECT_EQ(all[0].purpose, VramPurpose::ModelWeights);
+  EXPECT_EQ(all[1].label, "kv");
+  EXPECT_EQ(all[1].bytes, std::size_t{8} << 20);
+}
+
+TEST_F(VramTrackerTest, PeakFollowsLargeRecords) {
+  ASSERT_TRUE(tracker.record_allocation(ptr(kBase), 2 << 20, VramPurpose::Other));
+  ASSERT_TRUE(tracker.record_allocation(ptr(kBase + (4 << 20)), 3 << 20, VramPurpose::Other));
+  ASSERT_TRUE(tracker.record_deallocation(ptr(kBase)));
+  ASSERT_TRUE(tracker.record_deallocation(ptr(kBase + (4 << 20))));
+  // Never queried while both were live: the large records sampled it.
+  EXPECT_EQ(tracker.peak_usage(), std::uint64_t{5} << 20);
+  EXPECT_EQ(tracker.total_usage(), 0u);
+}
+
+TEST_F(VramTrackerTest, PeakIsSampledForSmallRecordsToo) {
+  // Small records do not sample on their own every time; a query does.
+  for (int i = 0; i < 100; ++i) {
+    ASSERT_TRUE(tracker.record_allocation(ptr(kBase + i * 4096), 1024, VramPurpose::Other));
+  }
+  EXPECT_EQ(tracker.total_usage(), 102400u);
+  for (int i = 0; i < 100; ++i) {
+    ASSERT_TRUE(tracker.record_deallocation(ptr(kBase + i * 4096)));
+  }
+  EXPECT_EQ(tracker.peak_usage(), 102400u);
+}
+
+TEST(VramTrackerOptions, SingleShardWorks) {
+  testing::FakeOracle oracle;
+  TrackerOptions options;
+  options.oracle = &oracle;
+  options.shard_count = 1;
+  VramTracker tracker(options);
+  for (int i = 0; i < 1000; ++i) {
+    ASSERT_TRUE(tracker.record_allocation(ptr(kBase + i * 4096), 4096, VramPurpose::Other));
+  }
+  EXPECT_EQ(tracker.live_count(), 1000u);
+  EXPECT_TRUE(tracker.find(ptr(kBase + 999 * 4096 + 1)).has_value());
+  for (int i = 0; i < 1000; ++i) {
+    ASSERT_TRUE(tracker.record_deallocation(ptr(kBase + i * 4096)));
+  }
+  EXPECT_EQ(tracker.total_usage(), 0u);
+}
+
+TEST(VramTrackerDefault, IsOneProcessWideInstance) {
+  EXPECT_EQ(&default_tracker(), &default_tracker());
+}
+
+TEST(VramPurpose, ToString) {
+  EXPECT_EQ(to_string(VramPurpose::ModelWeights), "ModelWeights");
+  EXPECT_EQ(to_string(VramPurpose::KvCache), "KvCache");
+  EXPECT_EQ(to_string(VramPurpose::Activations), "Activations");
+  EXPECT_EQ(to_string(VramPurpose::Workspace), "Workspace");
+  EXPECT_EQ(to_string(VramPurpose::Other), "Other");
+}
+
+TEST(TrackedAllocation, Contains) {
+  TrackedAllocation a;
+  a.base = ptr(1000);
+  a.bytes = 100;
+  EXPECT_TRUE(a.contains(ptr(1000), 100));
+  EXPECT_TRUE(a.contains(ptr(1099), 1));
+  EXPECT_FALSE(a.contains(ptr(1099), 2));
+  EXPECT_FALSE(a.contains(ptr(999), 1));
+  EXPECT_FALSE(a.contains(ptr(1100), 0));
+  EXPECT_TRUE(a.contains(ptr(1050), 0));
+}
+
+}  // namespace
+}  // namespace vram_only
