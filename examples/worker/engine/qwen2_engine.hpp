@@ -1,0 +1,91 @@
+// The CUDA Qwen2 decoder: uploads every tensor of a GGUF file to VRAM
+// (tracked, purpose ModelWeights, staged through pageable host memory),
+// allocates the KV cache (KvCache, one K and one V buffer per layer, sized
+// n_ctx x n_head_kv x head_dim) and the activation buffers (Activations),
+// checks each through the runtime's checked views, and runs one token at a
+// time with greedy argmax.
+//
+// Nothing is allocated after construction: step() only launches kernels and
+// copies the chosen token id back.
+//
+// Thread-safety: one thread drives an engine; the tracker it records into
+// may be swept concurrently by a HealthMonitor.
+#pragma once
+
+#include "engine/device_buffer.hpp"
+#include "gguf/gguf_file.hpp"
+#include "kernels/kernels.hpp"
+#include "model/qwen2_config.hpp"
+#include "model/qwen2_layout.hpp"
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace worker::engine {
+
+struct EngineOptions {
+  uint32_t n_ctx = 0;           // tokens in the KV cache; 0: the model's context length
+  bool managed_kv = false;      // KV cache in cudaMallocManaged memory (a violation)
+  std::string pinned_weight;    // this tensor stays in cudaMallocHost memory (a violation)
+};
+
+// The tensor --violate=pinned-weights keeps in pinned host memory.
+inline constexpr const char *kPinnedViolationTensor = "output_norm.weight";
+// The most KV cache --violate=managed-kv may allocate (a demonstration, not a mode).
+inline constexpr uint64_t kMaxManagedKvBytes = 64ull << 20;
+
+struct KvLayer {
+  DeviceBuffer k, v; // [n_ctx][n_head_kv][head_dim] floats each
+};
+
+class Qwen2Engine {
+public:
+  // Throws model::ModelError for a model it cannot run, kernels::CudaError
+  // for CUDA failures (allocations made so far are released and untracked).
+  Qwen2Engine(const gguf::File &file, vram_only::VramTracker &tracker, EngineOptions options = {});
+
+  const model::Qwen2Config &config() const { return config_; }
+  uint32_t n_ctx() const { return n_ctx_; }
+  int32_t position() const { return position_; }
+  // Forgets the cached tokens (the KV cache is overwritten from position 0).
+  void reset() { position_ = 0; }
+
+  // Runs `token` at position(), writes its K/V to the cache and returns the
+  // greedy next token. Throws std::out_of_range for a token outside the
+  // vocabulary or a full cache.
+  int32_t step(int32_t token);
+  // The logits of the last step, copied to the host.
+  std::vector<float> logits() const;
+
+  const std::vector<DeviceBuffer> &weights() const { return weights_; } // every tensor, file order
+  uint64_t weight_bytes() const;
+  const std::vector<KvLayer> &kv_cache() const { return kv_; }
+  uint64_t kv_cache_bytes() const;
+  const std::vector<DeviceBuffer> &activations() const { return activations_; }
+  uint64_t activation_bytes() const;
+  // Tensors of the file that the forward pass does not read (uploaded anyway).
+  const std::vector<std::string> &unused_tensors() const { return unused_; }
+
+private:
+  kernels::Weight weight(const std::string &name) const;
+  float *activation(size_t index) const { return act_views_[index].data(); }
+
+  model::Qwen2Config config_;
+  uint32_t n_ctx_ = 0;
+  vram_only::VramTracker &tracker_;
+  std::vector<DeviceBuffer> weights_;
+  std::vector<kernels::Weight> weight_views_; // checked views of weights_, same order
+  model::Qwen2Weights<kernels::Weight> w_;
+  std::vector<KvLayer> kv_;
+  struct KvViews {
+    vram_only::DeviceView<float> k, v;
+  };
+  std::vector<KvViews> kv_views_;
+  std::vector<DeviceBuffer> activations_;
+  std::vector<vram_only::DeviceView<float>> act_views_;
+  std::vector<std::string> unused_;
+  int32_t position_ = 0;
+};
+
+} // namespace worker::engine
