@@ -59,6 +59,8 @@ run_case clang "$clang" "$message"
 # With clang 19 the C++ compile goes through the plugin, not the launcher.
 grep -F -- "-fplugin=$work/prefix/lib/VramOnlyPlugin.so" "$work/clang/build.ninja" >/dev/null ||
   fail "clang: the C++ targets should use -fplugin"
-grep -F -- "vram-check --launcher" "$work/gcc/build.ninja" >/dev/null ||
-  fail "gcc: the targets should use the launcher"
+grep -F -- "bin/vram-check --launcher -- /usr/bin/g++" "$work/gcc/CMakeFiles/rules.ninja" >/dev/null ||
+  fail "gcc: the C++ targets should use the launcher"
+grep -E -- "bin/vram-check --launcher -- [^ ]*nvcc " "$work/gcc/CMakeFiles/rules.ninja" >/dev/null ||
+  fail "gcc: the CUDA targets should use the launcher"
 echo "PASS: consumer project"
