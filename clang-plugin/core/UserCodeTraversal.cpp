@@ -6,24 +6,22 @@
 #include "clang/AST/ASTContext.h"
 #include "clang/AST/Decl.h"
 
+#include <vector>
+
 namespace vram_only::analysis {
 
-void UserCodeTraversal::addTopLevelDecls(clang::DeclGroupRef Group) {
-  TopLevel.insert(TopLevel.end(), Group.begin(), Group.end());
-}
-
-void UserCodeTraversal::matchUserCode(clang::ast_matchers::MatchFinder &Finder,
-                                      clang::ASTContext &Context) {
+void matchUserCode(clang::ast_matchers::MatchFinder &Finder,
+                   clang::ASTContext &Context) {
   ReportLocator Locator(Context.getSourceManager());
   std::vector<clang::Decl *> Scope;
-  for (clang::Decl *D : TopLevel)
+  for (clang::Decl *D : Context.getTranslationUnitDecl()->decls())
     if (Locator.userLocation(D->getLocation()).isValid() ||
         Locator.userLocation(D->getBeginLoc()).isValid())
       Scope.push_back(D);
-  TopLevel.clear();
+  std::vector<clang::Decl *> Previous = Context.getTraversalScope();
   Context.setTraversalScope(Scope);
   Finder.matchAST(Context);
-  Context.setTraversalScope({Context.getTranslationUnitDecl()});
+  Context.setTraversalScope(Previous);
 }
 
 } // namespace vram_only::analysis

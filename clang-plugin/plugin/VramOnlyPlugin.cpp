@@ -67,13 +67,8 @@ public:
     Core.registerPPCallbacks(CI.getPreprocessor(), Sink);
   }
 
-  bool HandleTopLevelDecl(clang::DeclGroupRef Group) override {
-    UserCode.addTopLevelDecls(Group);
-    return true;
-  }
-
   void HandleTranslationUnit(clang::ASTContext &Context) override {
-    UserCode.matchUserCode(Finder, Context);
+    analysis::matchUserCode(Finder, Context);
   }
 
 private:
@@ -84,7 +79,6 @@ private:
   analysis::Analysis Core;
   DiagnosticSink Sink;
   clang::ast_matchers::MatchFinder Finder;
-  analysis::UserCodeTraversal UserCode;
 };
 
 class VramOnlyPluginAction : public clang::PluginASTAction {

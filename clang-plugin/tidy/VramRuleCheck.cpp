@@ -1,6 +1,8 @@
 //===- VramRuleCheck.cpp - A clang-tidy check over one rule of the core ---===//
 #include "tidy/VramRuleCheck.h"
 
+#include "core/UserCodeTraversal.h"
+
 namespace vram_only::tidy {
 
 VramRuleCheck::VramRuleCheck(llvm::StringRef Name,
@@ -28,12 +30,19 @@ void VramRuleCheck::registerPPCallbacks(const clang::SourceManager &,
 }
 
 void VramRuleCheck::registerMatchers(clang::ast_matchers::MatchFinder *Finder) {
-  Analysis.registerMatchers(*Finder, this);
+  Finder->addMatcher(clang::ast_matchers::translationUnitDecl(), this);
+  Analysis.registerMatchers(UserCodeFinder, &Matches);
 }
 
 void VramRuleCheck::check(
     const clang::ast_matchers::MatchFinder::MatchResult &Result) {
-  Analysis.interpret(Result, *this);
+  // The translation unit, before clang-tidy's traversal descends into it.
+  analysis::matchUserCode(UserCodeFinder, *Result.Context);
+}
+
+void VramRuleCheck::CoreMatches::run(
+    const clang::ast_matchers::MatchFinder::MatchResult &Result) {
+  Check.Analysis.interpret(Result, Check);
 }
 
 void VramRuleCheck::storeOptions(

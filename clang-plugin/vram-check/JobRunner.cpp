@@ -79,17 +79,12 @@ class UserCodeConsumer : public clang::ASTConsumer {
 public:
   explicit UserCodeConsumer(clang::ast_matchers::MatchFinder &Finder)
       : Finder(Finder) {}
-  bool HandleTopLevelDecl(clang::DeclGroupRef Group) override {
-    UserCode.addTopLevelDecls(Group);
-    return true;
-  }
   void HandleTranslationUnit(clang::ASTContext &Context) override {
-    UserCode.matchUserCode(Finder, Context);
+    analysis::matchUserCode(Finder, Context);
   }
 
 private:
   clang::ast_matchers::MatchFinder &Finder;
-  analysis::UserCodeTraversal UserCode;
 };
 
 /// Parses the source with the core's preprocessor callbacks and matchers.
