@@ -78,6 +78,14 @@ void writeSarif(const AnalysisReport &Report,
   };
 
   llvm::json::OStream J(OS, /*IndentSize=*/2);
+  auto WriteArtifact = [&](llvm::StringRef File) {
+    ArtifactUri Uri = artifactUri(File, Root);
+    J.attributeObject("artifactLocation", [&] {
+      J.attribute("uri", Uri.Uri);
+      if (Uri.UnderRoot)
+        J.attribute("uriBaseId", "%SRCROOT%");
+    });
+  };
   J.object([&] {
     J.attribute("$schema", "https://json.schemastore.org/sarif-2.1.0.json");
     J.attribute("version", "2.1.0");
@@ -128,12 +136,7 @@ void writeSarif(const AnalysisReport &Report,
               J.attributeArray("locations", [&] {
                 J.object([&] {
                   J.attributeObject("physicalLocation", [&] {
-                    ArtifactUri Uri = artifactUri(F.File, Root);
-                    J.attributeObject("artifactLocation", [&] {
-                      J.attribute("uri", Uri.Uri);
-                      if (Uri.UnderRoot)
-                        J.attribute("uriBaseId", "%SRCROOT%");
-                    });
+                    WriteArtifact(F.File);
                     J.attributeObject("region", [&] {
                       J.attribute("startLine", F.Line);
                       J.attribute("startColumn", F.Column);
@@ -166,12 +169,7 @@ void writeSarif(const AnalysisReport &Report,
                   J.attributeArray("locations", [&] {
                     J.object([&] {
                       J.attributeObject("physicalLocation", [&] {
-                        ArtifactUri Uri = artifactUri(Failure.File, Root);
-                        J.attributeObject("artifactLocation", [&] {
-                          J.attribute("uri", Uri.Uri);
-                          if (Uri.UnderRoot)
-                            J.attribute("uriBaseId", "%SRCROOT%");
-                        });
+                        WriteArtifact(Failure.File);
                       });
                     });
                   });
