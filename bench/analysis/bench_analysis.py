@@ -12,6 +12,9 @@
    Target: <= 2%.
 3. vram-check over a compile database of 50+ translation units (nvcc and g++
    entries), -j 1 and -j <all cores>.
+With --instructions, 1. and 2. are also counted in instructions with
+valgrind's callgrind on a smaller CUDA unit (host side): a count that does
+not depend on what else the machine is doing, for noisy or shared machines.
 
 Runs of the variants being compared are interleaved (A B C A B C ...) so
 that drift in the machine's speed hits them alike. Reports min and median
@@ -51,6 +54,18 @@ def measure(variants, repetitions, expect):
             times[name].append(elapsed)
     return {name: {"min": min(t), "median": statistics.median(t), "runs": t}
             for name, t in times.items()}
+
+
+def count_instructions(argv):
+    """Instructions executed by argv and its child processes (callgrind)."""
+    proc = subprocess.run(["valgrind", "--tool=callgrind", "--trace-children=yes",
+                           "--callgrind-out-file=/dev/null"] + argv,
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    counts = [int(line.split("Collected :")[1].replace(",", "").strip())
+              for line in proc.stderr.splitlines() if "Collected :" in line]
+    if not counts:
+        sys.exit(f"bench: callgrind gave no count for {' '.join(argv)}:\n{proc.stderr[-2000:]}")
+    return sum(counts)
 
 
 def ratio(results, name, baseline):
@@ -93,6 +108,8 @@ def main():
     parser.add_argument("--work", required=True)
     parser.add_argument("--repetitions", type=int, default=3)
     parser.add_argument("--json", default=None)
+    parser.add_argument("--instructions", action="store_true",
+                        help="also count instructions with callgrind (slow)")
     args = parser.parse_args()
 
     build = os.path.abspath(args.build)
@@ -168,6 +185,29 @@ def main():
         r = results[variant]
         lines.append(f"  {variant:30s} {r['min']:7.2f} / {r['median']:7.2f}   "
                      f"{r['min'] / units:.3f} s per unit, speed-up x{serial / r['min']:.2f}")
+
+    if args.instructions:
+        unit = os.path.join(work, "db", "src", "worker_0.cu")
+        _, small = export_commands(vram_check, [unit], os.path.join(work, "small"))
+        host = next(e["arguments"] for e in small if "--cuda-host-only" in e["arguments"])
+        tidy_flags = host[2:-1]
+        tidy = [clang_tidy, "--quiet", unit]
+        variants = {
+            "clang-tidy parse-only": tidy[:2] + ["--checks=-*,portability-restrict-system-includes"]
+                                     + tidy[2:] + ["--"] + tidy_flags,
+            "clang-tidy vram-*": tidy[:2] + [f"--load={module}", "--checks=-*,vram-*"]
+                                 + tidy[2:] + ["--"] + tidy_flags,
+            "clang -fsyntax-only": host,
+            "clang -fsyntax-only -fplugin": host[:1] + [f"-fplugin={plugin}"] + host[1:],
+        }
+        counts = {name: count_instructions(argv) for name, argv in variants.items()}
+        report["instructions"] = counts
+        lines.append(f"instructions (callgrind), {os.path.basename(unit)} host side:")
+        for name, count in counts.items():
+            lines.append(f"  {name:30s} {count:>16,d}")
+        lines.append("  vram-* over parse-only: x%.4f; plugin over plain: x%.4f" % (
+            counts["clang-tidy vram-*"] / counts["clang-tidy parse-only"],
+            counts["clang -fsyntax-only -fplugin"] / counts["clang -fsyntax-only"]))
 
     header = (f"analysis benchmarks on {report['machine']['host']} "
               f"({cores} CPUs), {report['date']}, {reps} repetitions")
