@@ -19,7 +19,7 @@ struct Item {
 
 bool operator==(const Item& a, const Item& b) { return a.base == b.base && a.tag == b.tag; }
 
-std::vector<Item> sorted_by_radix(const std::vector<Item>& items, std::vector<std::uint64_t>& scratch) {
+std::vector<Item> sorted_by_radix(const std::vector<Item>& items, SortScratch& scratch) {
   std::vector<Item> out(items.size(), Item{0, 0});
   sort_by_address(items.data(), items.size(), [](const Item& i) { return i.base; }, out.data(),
                   scratch);
@@ -43,14 +43,14 @@ std::vector<Item> make(std::size_t n, std::uint64_t first, std::uint64_t spread,
 }
 
 TEST(AddressOrder, EmptyAndSingle) {
-  std::vector<std::uint64_t> scratch;
+  SortScratch scratch;
   EXPECT_TRUE(sorted_by_radix({}, scratch).empty());
   const std::vector<Item> one = {Item{42, 7}};
   EXPECT_EQ(sorted_by_radix(one, scratch), one);
 }
 
 TEST(AddressOrder, EqualKeysKeepTheirOrder) {
-  std::vector<std::uint64_t> scratch;
+  SortScratch scratch;
   std::vector<Item> items;
   for (std::uint32_t i = 0; i < 100; ++i) {
     items.push_back(Item{0x7f0000000000, i});
@@ -71,7 +71,7 @@ class AddressOrderRegimes : public ::testing::TestWithParam<Regime> {};
 TEST_P(AddressOrderRegimes, MatchesStableSort) {
   const Regime r = GetParam();
   std::mt19937_64 rng(r.n + r.spread);
-  std::vector<std::uint64_t> scratch;
+  SortScratch scratch;
   for (int round = 0; round < 3; ++round) {  // scratch reused across calls
     const auto items = make(r.n, r.first, r.spread, r.align, rng);
     EXPECT_EQ(sorted_by_radix(items, scratch), sorted_by_std(items)) << r.name;

@@ -21,17 +21,29 @@
 //   exact; under concurrent changes the sum combines shard values from
 //   slightly different moments).
 // - Range lookup (find) uses size classes (detail/size_class.hpp): it
-//   probes granule(p) and granule(p) - 1 of each size class that has
-//   records, with optimistic reads that take no lock; a sticky presence
-//   filter (detail/group_filter.hpp) skips size classes with nothing near p.
-// - Sweeps copy the records shard by shard (a few words each), release the
-//   lock, ask the oracle (the CUDA driver) about each base address, and only
-//   report a violation after confirming, under the shard lock, that the very
-//   same record (same sequence number) is still live. No tracker lock is
-//   ever held across a driver call. Record the deallocation BEFORE freeing
-//   the memory: a record whose memory is already freed reads as
-//   Unregistered and is a violation (a dangling record), which is exactly
-//   what the sweep is for.
+//   probes granule(p) of each size class that has records, with optimistic
+//   reads that take no lock, and granule(p) - 1 only when a record based
+//   there may cross into granule(p). Two sticky presence filters
+//   (detail/group_filter.hpp) decide: one skips size classes with nothing
+//   near p, the other remembers granules whose records ever crossed their
+//   end (aligned allocations never do, so their lookups and records probe
+//   one key, not two).
+// - The common paths do no allocation, build no string and write no shared
+//   line besides their shard's: an unlabelled record or a deallocation is a
+//   few hash computations, one lock of its shard and a short probe; misuse
+//   reports, labels and table growth are out of line.
+// - Sweeps copy every record (three words each) shard by shard under that
+//   shard's lock alone, sort the copy by address (the driver answers much
+//   faster for neighbouring addresses than for scattered ones;
+//   detail/address_order.hpp), ask the oracle (the CUDA driver) about each
+//   base address with no lock held, and only report a violation after
+//   confirming, under the shard lock, that the very same record (same
+//   sequence number) is still live. No tracker lock is ever held across a
+//   driver call; verdicts to cache are written back in small batches. A
+//   sweep keeps its working memory (about 50 bytes per record) for the next
+//   one. Record the deallocation BEFORE freeing the memory: a record whose
+//   memory is already freed reads as Unregistered and is a violation (a
+//   dangling record), which is exactly what the sweep is for.
 //
 // Misuse never crashes and never corrupts totals; it is counted (misuse())
 // and logged through the sink:
@@ -52,7 +64,7 @@
 // a contended cache line per record. peak_usage() is the largest total seen
 // by samples taken at every record of >= peak_sample_bytes (1 MiB by
 // default), every 4096th change of each shard, every query of total_usage()
-// / peak_usage() and every sweep. It is exact for single-threaded use when
+// / peak_usage() and every sweep (the sum of the shards it copied). It is exact for single-threaded use when
 // the peak is reached by a large record, and otherwise a close lower bound.
 #pragma once
 
@@ -435,20 +447,20 @@ class VramTracker {
   ResidencyReport sweep(const ResidencyOracle& oracle, const std::atomic<bool>* stop = nullptr) {
     const auto started = std::chrono::steady_clock::now();
     ResidencyReport report;
-    // The buffers of the last sweep when no other sweep is using them (no
-    // page faults for fresh multi-megabyte buffers on every sweep).
-    std::unique_lock<std::mutex> reuse(sweep_buffers_mutex_, std::try_to_lock);
+    // The buffers of the last sweep unless another sweep is using them
+    // (fresh multi-megabyte buffers would cost page faults on every sweep).
+    BufferClaim claim(sweep_buffers_busy_);
     SweepBuffers own_buffers;
-    SweepBuffers& buffers = reuse.owns_lock() ? sweep_buffers_ : own_buffers;
+    SweepBuffers& buffers = claim.owned() ? sweep_buffers_ : own_buffers;
     // 1. Copy every record (three words each), shard by shard under that
     //    shard's lock alone.
     const Snapshot snap = snapshot_items(buffers);
     const std::size_t n = snap.size;
     // 2. Ask in ascending address order (detail/address_order.hpp says why).
     SweepBuffers::fit(buffers.sorted, n);
-    detail::sort_by_address(buffers.snapshot.data(), n,
+    detail::sort_by_address(buffers.snapshot.data(), n, snap.span,
                             [](const SweepItem& item) { return item.base; },
-                            buffers.sorted.data(), buffers.words);
+                            buffers.sorted.data(), buffers.scratch);
     const SweepItem* const items = buffers.sorted.data();
     // 3. Query with no lock held. Verdicts to cache go through a small
     //    batch, written one shard lock per run of neighbours; a violation is
@@ -482,7 +494,7 @@ class VramTracker {
       report.checked = end;
     }
     mark_resident(items, marks, mark_count);
-    if (report.complete && snap.deep_candidates > 0) {
+    if (report.complete && snap.deep_check) {
       // Ranges recorded over much smaller records (rare): check them
       // against the snapshot.
       report.overlaps_dropped = drop_nested(items, n);
@@ -892,7 +904,7 @@ class VramTracker {
   struct SweepBuffers {
     std::vector<SweepItem> snapshot;
     std::vector<SweepItem> sorted;
-    std::vector<std::uint64_t> words;
+    detail::SortScratch scratch;
 
     static void fit(std::vector<SweepItem>& v, std::size_t n) {
       if (v.size() < n) {
@@ -903,10 +915,32 @@ class VramTracker {
     }
   };
 
+  // Claims a busy flag if it is free (for as long as it lives); never
+  // waits, and a sweep started from inside a sweep (an oracle calling back)
+  // simply does not get it.
+  class BufferClaim {
+   public:
+    explicit BufferClaim(std::atomic<bool>& busy) noexcept
+        : busy_(busy), owned_(!busy.exchange(true, std::memory_order_acquire)) {}
+    ~BufferClaim() {
+      if (owned_) {
+        busy_.store(false, std::memory_order_release);
+      }
+    }
+    BufferClaim(const BufferClaim&) = delete;
+    BufferClaim& operator=(const BufferClaim&) = delete;
+    bool owned() const noexcept { return owned_; }
+
+   private:
+    std::atomic<bool>& busy_;
+    bool owned_;
+  };
+
   struct Snapshot {
     std::size_t size = 0;
-    std::size_t deep_candidates = 0;  // items flagged for the deferred overlap check
+    bool deep_check = false;          // some item is flagged for the deferred overlap check
     std::uint64_t bytes = 0;          // their total
+    detail::KeySpan span;             // of their base addresses
   };
 
   // Every live record into buffers.snapshot, shard by shard (each shard
@@ -914,8 +948,8 @@ class VramTracker {
   Snapshot snapshot_items(SweepBuffers& buffers) const {
     Snapshot snap;
     SweepBuffers::fit(buffers.snapshot, static_cast<std::size_t>(live_count()) + 64);
-    if (buffers.words.size() > 8 * buffers.snapshot.size() + 8192) {
-      std::vector<std::uint64_t>().swap(buffers.words);
+    if (buffers.scratch.words.size() > 8 * buffers.snapshot.size() + 8192) {
+      std::vector<std::uint64_t>().swap(buffers.scratch.words);
     }
     for (std::size_t s = 0; s < shard_count(); ++s) {
       detail::TrackerShard& shard = shards_[s];
@@ -929,13 +963,19 @@ class VramTracker {
       }
       SweepItem* const begin = buffers.snapshot.data();
       SweepItem* out = begin + snap.size;
-      std::size_t deep = 0;
+      std::uint64_t any_meta = 0;  // the OR of the metas: is any deep check due?
+      std::uint64_t any_base = 0;
+      std::uint64_t all_base = ~std::uint64_t{0};
       shard.for_each_locked([&](std::size_t, const detail::Entry& e) {
         *out++ = SweepItem{e.base, e.bytes, e.meta};
-        deep += detail::meta_deep_check(e.meta) ? 1u : 0u;
+        any_meta |= e.meta;
+        any_base |= e.base;
+        all_base &= e.base;
       });
       snap.size = static_cast<std::size_t>(out - begin);
-      snap.deep_candidates += deep;
+      snap.deep_check |= detail::meta_deep_check(any_meta);
+      snap.span.any |= any_base;
+      snap.span.all &= all_base;
       snap.bytes += shard.bytes();
     }
     return snap;
@@ -1038,7 +1078,7 @@ class VramTracker {
   // Written by peak samples and misuse: away from the line above.
   alignas(64) mutable std::atomic<std::uint64_t> peak_{0};
   MisuseCounters misuse_;
-  std::mutex sweep_buffers_mutex_;  // guards sweep_buffers_ (try_lock only: never waited for)
+  std::atomic<bool> sweep_buffers_busy_{false};  // claims sweep_buffers_ (never waited for)
   SweepBuffers sweep_buffers_;
   mutable std::shared_mutex listeners_mutex_;
   std::uint64_t next_listener_id_ = 0;

@@ -15,7 +15,8 @@
 // more, packed 8-byte words (key bits above, item index below) are sorted
 // and the last pass moves the items. Each pass also counts the digits of
 // the next one. Keys too spread out to pack next to an index fall back to
-// std::stable_sort. Stable.
+// std::stable_sort. Stable. The caller gathers the keys' span (KeySpan)
+// while producing the items, and keeps the scratch memory between sorts.
 #pragma once
 
 #include <algorithm>
@@ -29,33 +30,49 @@ inline unsigned bit_width(std::uint64_t x) noexcept {
   return x == 0 ? 0u : 64u - static_cast<unsigned>(__builtin_clzll(x));
 }
 
+// Which bits vary among a set of keys, gathered while the items are
+// produced (two instructions a key; no extra pass to find it).
+struct KeySpan {
+  std::uint64_t any = 0;              // OR of the keys
+  std::uint64_t all = ~std::uint64_t{0};  // AND of the keys
+
+  void add(std::uint64_t key) noexcept {
+    any |= key;
+    all &= key;
+  }
+  void add(const KeySpan& other) noexcept {
+    any |= other.any;
+    all &= other.all;
+  }
+  // Bits that are 1 in some key and 0 in another.
+  std::uint64_t differ() const noexcept { return any ^ all; }
+};
+
+// Working memory of sort_by_address, kept between calls.
+struct SortScratch {
+  std::vector<std::uint64_t> words;
+  std::vector<std::uint32_t> counts;
+};
+
 // Writes items[0 .. n) to out[0 .. n) in ascending order of key(item).
-// out must not overlap items. `scratch` is working memory for more than one
-// pass (grown to 2n words when needed, kept for the next call); may throw
-// std::bad_alloc.
+// `span` must hold exactly the keys of the n items. out must not overlap
+// items. May throw std::bad_alloc (growing the scratch memory).
 template <class Item, class Key>
-void sort_by_address(const Item* items, std::size_t n, Key&& key, Item* out,
-                     std::vector<std::uint64_t>& scratch) {
+void sort_by_address(const Item* items, std::size_t n, const KeySpan& span, Key&& key, Item* out,
+                     SortScratch& scratch) {
   if (n == 0) {
     return;
   }
-  const std::uint64_t first = key(items[0]);
-  std::uint64_t lo = first;
-  std::uint64_t hi = first;
-  std::uint64_t differ = 0;  // bits in which some key differs from the first
-  for (std::size_t i = 1; i < n; ++i) {
-    const std::uint64_t k = key(items[i]);
-    lo = k < lo ? k : lo;
-    hi = k > hi ? k : hi;
-    differ |= k ^ first;
-  }
-  // Keys agree on their bits below `shift`: (key - lo) >> shift loses nothing.
-  const unsigned shift = differ == 0 ? 0u : static_cast<unsigned>(__builtin_ctzll(differ));
-  const unsigned key_bits = bit_width((hi - lo) >> shift);
-  if (key_bits == 0) {  // one key (or one item)
+  // Keys agree on every bit outside [shift, shift + key_bits): comparing
+  // those bits compares the keys.
+  const std::uint64_t differ = span.differ();
+  if (differ == 0) {  // one key (or one item)
     std::copy(items, items + n, out);
     return;
   }
+  const unsigned shift = static_cast<unsigned>(__builtin_ctzll(differ));
+  const unsigned key_bits = bit_width(differ) - shift;
+  const std::uint64_t key_mask = key_bits == 64 ? ~std::uint64_t{0} : (std::uint64_t{1} << key_bits) - 1;
   const unsigned index_bits = bit_width(n - 1);
   if (key_bits + index_bits > 64 || n >= (std::size_t{1} << 32)) {
     std::vector<std::size_t> order(n);
@@ -76,9 +93,13 @@ void sort_by_address(const Item* items, std::size_t n, Key&& key, Item* out,
   const unsigned digit = (key_bits + passes - 1) / passes;
   const std::size_t buckets = std::size_t{1} << digit;
   const std::uint64_t digit_mask = buckets - 1;
-  std::vector<std::uint32_t> counts(2 * buckets);  // this pass's and the next one's
-  std::uint32_t* count = counts.data();
+  const std::size_t tables = passes == 1 ? 1 : 2;  // this pass's counts and the next one's
+  if (scratch.counts.size() < tables * buckets) {
+    scratch.counts.resize(tables * buckets);
+  }
+  std::uint32_t* count = scratch.counts.data();
   std::uint32_t* next = count + buckets;
+  std::fill(count, count + buckets, 0u);
   const auto prefix = [buckets](std::uint32_t* c) {
     std::uint32_t sum = 0;
     for (std::size_t b = 0; b < buckets; ++b) {
@@ -89,21 +110,21 @@ void sort_by_address(const Item* items, std::size_t n, Key&& key, Item* out,
   };
   if (passes == 1) {
     for (std::size_t i = 0; i < n; ++i) {
-      ++count[((key(items[i]) - lo) >> shift) & digit_mask];
+      ++count[(key(items[i]) >> shift) & digit_mask];
     }
     prefix(count);
     for (std::size_t i = 0; i < n; ++i) {
-      out[count[((key(items[i]) - lo) >> shift) & digit_mask]++] = items[i];
+      out[count[(key(items[i]) >> shift) & digit_mask]++] = items[i];
     }
     return;
   }
-  if (scratch.size() < 2 * n) {
-    scratch.resize(2 * n);
+  if (scratch.words.size() < 2 * n) {
+    scratch.words.resize(2 * n);
   }
-  std::uint64_t* from = scratch.data();
+  std::uint64_t* from = scratch.words.data();
   std::uint64_t* to = from + n;
   for (std::size_t i = 0; i < n; ++i) {
-    const std::uint64_t w = ((key(items[i]) - lo) >> shift) << index_bits | i;
+    const std::uint64_t w = ((key(items[i]) >> shift) & key_mask) << index_bits | i;
     from[i] = w;
     ++count[(w >> index_bits) & digit_mask];
   }
@@ -127,6 +148,16 @@ void sort_by_address(const Item* items, std::size_t n, Key&& key, Item* out,
     std::swap(count, next);
     std::swap(from, to);
   }
+}
+
+// The same, finding the span itself.
+template <class Item, class Key>
+void sort_by_address(const Item* items, std::size_t n, Key&& key, Item* out, SortScratch& scratch) {
+  KeySpan span;
+  for (std::size_t i = 0; i < n; ++i) {
+    span.add(key(items[i]));
+  }
+  sort_by_address(items, n, span, key, out, scratch);
 }
 
 }  // namespace vram_only::detail

@@ -4,6 +4,10 @@
 // bit for the address is clear -- the usual case for the size classes an
 // address does not belong to -- without touching a shard.
 //
+// The tracker keeps a second one keyed by single granules: the granules
+// whose records ever crossed their end into the next granule. A lookup or
+// an overlap check probes granule g - 1 only when its bit is set.
+//
 // Bits are only ever set (read first, fetch_or only when clear), so in the
 // steady state the filter is read-only and shared by all cores. A set bit
 // can be stale (the group emptied since); that costs a probe, never a
