@@ -174,62 +174,16 @@ class VramTracker {
     // Overlap checks: every key a live record intersecting [a, last] can
     // have. Keys in the shard the new record goes to are checked under its
     // lock (exactly); the others optimistically, locking only where
-    // something is found.
+    // something is found. In a run of aligned records of one size class
+    // the only such key is g - 1 in g's group, whose crossing bit is read
+    // under the lock; everything else is out of line.
     std::vector<Dropped> dropped;  // stays empty (no allocation) unless misused
     const KeyRef own = ref(level, g);
     detail::TrackerShard& shard = shards_[own.shard];
     Deferred deferred;
-    const auto probe = [&](unsigned j, std::uint64_t granule) {
-      KeyRef& r = deferred.next();
-      fill_ref(j, granule, r);
-      if (r.shard == own.shard && deferred.count < kMaxDeferred) {
-        ++deferred.count;  // checked under the lock below
-      } else {
-        drop_intersecting(r, a, last, dropped);
-      }
-    };
-    // Same size class: a record based in g - 1 reaches into g only if it
-    // crosses its granule's end (the crossing filter); g itself is checked
-    // while inserting; g + 1 when the new record reaches into it. g - 1 in
-    // g's group lives in our shard: its crossing bit is read under the lock.
     const bool before_in_own_group = (g & group_mask_[level]) != 0;
-    if (!before_in_own_group && g > 0 && crossing_.maybe(level, g - 1)) {
-      probe(level, g - 1);
-    }
-    if (crosses && filter_.maybe(level, (g + 1) >> group_bits_[level])) {
-      probe(level, g + 1);
-    }
-    // Other size classes with records (rare in a tight loop of one size).
-    for (std::uint32_t m = levels & ~(1u << level); m != 0; m &= m - 1) {
-      const unsigned j = static_cast<unsigned>(__builtin_ctz(m));
-      const std::uint64_t g_first = detail::granule_of(a, j);
-      const std::uint64_t g_last = detail::granule_of(last, j);
-      if (g_first > 0 && crossing_.maybe(j, g_first - 1)) {
-        probe(j, g_first - 1);
-      }
-      if (j + 1 >= level) {
-        // Records of this size class are at least 1/64 of the new size:
-        // every granule of the range (at most 65).
-        for (std::uint64_t gg = g_first; gg <= g_last; ++gg) {
-          if (filter_.maybe(j, gg >> group_bits_[j])) {
-            probe(j, gg);
-          }
-        }
-      } else {
-        // Much smaller records: those containing either end. Whole records
-        // inside are left to the next sweep (deep_check flag).
-        if (filter_.maybe(j, g_first >> group_bits_[j])) {
-          probe(j, g_first);
-        }
-        if (g_last > g_first) {
-          if (g_last - 1 > g_first && crossing_.maybe(j, g_last - 1)) {
-            probe(j, g_last - 1);
-          }
-          if (filter_.maybe(j, g_last >> group_bits_[j])) {
-            probe(j, g_last);
-          }
-        }
-      }
+    if (VRAM_ONLY_UNLIKELY(crosses || !before_in_own_group || levels != (1u << level))) {
+      check_neighbours(Range{a, last, level, g}, levels, own.shard, deferred, dropped);
     }
 
     bool sample = bytes >= options_.peak_sample_bytes;
@@ -658,6 +612,78 @@ class VramTracker {
     std::size_t count = 0;
     KeyRef& next() noexcept { return refs[count]; }
   };
+
+  // A range being recorded: [a, last], its size class and base granule.
+  struct Range {
+    std::uint64_t a;
+    std::uint64_t last;
+    unsigned level;
+    std::uint64_t g;
+  };
+
+  // The overlap checks of record_allocation besides g itself and g - 1 in
+  // g's group: g - 1 in the previous group, g + 1 when the range reaches
+  // into it, and every other size class with records. Keys in the shard
+  // `own_shard` are left in `deferred` (checked under its lock by the
+  // caller); the others are checked here.
+  VRAM_ONLY_NOINLINE void check_neighbours(const Range& r, std::uint32_t levels,
+                                           std::size_t own_shard, Deferred& deferred,
+                                           std::vector<Dropped>& dropped) {
+    const std::uint64_t a = r.a;
+    const std::uint64_t last = r.last;
+    const unsigned level = r.level;
+    const std::uint64_t g = r.g;
+    const auto probe = [&](unsigned j, std::uint64_t granule) {
+      KeyRef& k = deferred.next();
+      fill_ref(j, granule, k);
+      if (k.shard == own_shard && deferred.count < kMaxDeferred) {
+        ++deferred.count;  // checked under the lock by the caller
+      } else {
+        drop_intersecting(k, a, last, dropped);
+      }
+    };
+    // Same size class: a record based in g - 1 reaches into g only if it
+    // crosses its granule's end (the crossing filter); g + 1 when the new
+    // record reaches into it.
+    if ((g & group_mask_[level]) == 0 && g > 0 && crossing_.maybe(level, g - 1)) {
+      probe(level, g - 1);
+    }
+    if (detail::granule_of(last, level) != g && filter_.maybe(level, (g + 1) >> group_bits_[level])) {
+      probe(level, g + 1);
+    }
+    // Other size classes with records.
+    for (std::uint32_t m = levels & ~(1u << level); m != 0; m &= m - 1) {
+      const unsigned j = static_cast<unsigned>(__builtin_ctz(m));
+      const std::uint64_t g_first = detail::granule_of(a, j);
+      const std::uint64_t g_last = detail::granule_of(last, j);
+      if (g_first > 0 && crossing_.maybe(j, g_first - 1)) {
+        probe(j, g_first - 1);
+      }
+      if (j + 1 >= level) {
+        // Records of this size class are at least 1/64 of the new size:
+        // every granule of the range (at most 65).
+        for (std::uint64_t gg = g_first; gg <= g_last; ++gg) {
+          if (filter_.maybe(j, gg >> group_bits_[j])) {
+            probe(j, gg);
+          }
+        }
+      } else {
+        // Much smaller records: those containing either end. Whole records
+        // inside are left to the next sweep (deep_check flag).
+        if (filter_.maybe(j, g_first >> group_bits_[j])) {
+          probe(j, g_first);
+        }
+        if (g_last > g_first) {
+          if (g_last - 1 > g_first && crossing_.maybe(j, g_last - 1)) {
+            probe(j, g_last - 1);
+          }
+          if (filter_.maybe(j, g_last >> group_bits_[j])) {
+            probe(j, g_last);
+          }
+        }
+      }
+    }
+  }
 
   template <class F>
   static void for_each_level(std::uint32_t mask, F&& f) {
