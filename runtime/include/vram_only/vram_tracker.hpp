@@ -40,10 +40,10 @@
 //   confirming, under the shard lock, that the very same record (same
 //   sequence number) is still live. No tracker lock is ever held across a
 //   driver call; verdicts to cache are written back in small batches. A
-//   sweep keeps its working memory (about 50 bytes per record) for the next
-//   one. Record the deallocation BEFORE freeing the memory: a record whose
-//   memory is already freed reads as Unregistered and is a violation (a
-//   dangling record), which is exactly what the sweep is for.
+//   sweep keeps its working memory (50 to 70 bytes per record) for the
+//   next one. Record the deallocation BEFORE freeing the memory: a record
+//   whose memory is already freed reads as Unregistered and is a violation
+//   (a dangling record), which is exactly what the sweep is for.
 //
 // Misuse never crashes and never corrupts totals; it is counted (misuse())
 // and logged through the sink:
@@ -223,7 +223,7 @@ class VramTracker {
     if (a == 0) {
       return false;
     }
-    const std::uint32_t levels = levels_.load(std::memory_order_acquire);
+    const std::uint32_t levels = levels_.load(std::memory_order_relaxed);
     if (VRAM_ONLY_LIKELY((levels & (levels - 1)) == 0)) {
       // One size class in use: its shard for a is the only place the record
       // can be.
@@ -266,7 +266,9 @@ class VramTracker {
   // Lock-free; no driver call.
   std::optional<TrackedAllocation> find(const void* ptr) const noexcept {
     const std::uint64_t a = address(ptr);
-    std::uint32_t m = a != 0 ? levels_.load(std::memory_order_acquire) : 0;
+    // Relaxed loads of the size-class mask and the filters (see
+    // detail/group_filter.hpp); the shard reads synchronise.
+    std::uint32_t m = a != 0 ? levels_.load(std::memory_order_relaxed) : 0;
     const auto contains = [a](const detail::Entry& e) { return a - e.base < e.bytes; };
     detail::Entry found;
     for (; m != 0; m &= m - 1) {
