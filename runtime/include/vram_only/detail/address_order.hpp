@@ -87,8 +87,10 @@ void sort_by_address(const Item* items, std::size_t n, const KeySpan& span, Key&
     }
     return;
   }
-  // Digits of at most 11 bits (an 8 KiB count table), fewer for few items.
-  const unsigned max_digit = std::min(11u, std::max(4u, bit_width(n)));
+  // Digits of up to about twice as many buckets as items (a count table
+  // costs about what a pass over the items does) and at most 14 bits (a
+  // 64 KiB table, in L2): one pass up to ~10k items of a 40 MB range.
+  const unsigned max_digit = std::min(14u, std::max(4u, bit_width(n) + 1));
   const unsigned passes = (key_bits + max_digit - 1) / max_digit;
   const unsigned digit = (key_bits + passes - 1) / passes;
   const std::size_t buckets = std::size_t{1} << digit;
