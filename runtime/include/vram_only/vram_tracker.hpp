@@ -421,7 +421,7 @@ class VramTracker {
     // 3. Query with no lock held. Verdicts to cache go through a small
     //    batch, written one shard lock per run of neighbours; a violation is
     //    confirmed against the live record before it is reported.
-    std::uint32_t marks[kMarkBatch];
+    std::size_t marks[kMarkBatch];
     std::size_t mark_count = 0;
     for (std::size_t block = 0; block < n; block += kStopCheckInterval) {
       if (stop != nullptr && stop->load(std::memory_order_relaxed)) {
@@ -434,7 +434,7 @@ class VramTracker {
         const ResidencyVerdict verdict = oracle.query(pointer(item.base));
         if (VRAM_ONLY_LIKELY(verdict.resident())) {
           if (VRAM_ONLY_UNLIKELY(detail::meta_residency(item.meta) != ResidencyState::Resident)) {
-            marks[mark_count++] = static_cast<std::uint32_t>(k);
+            marks[mark_count++] = k;
             if (mark_count == kMarkBatch) {
               mark_resident(items, marks, mark_count);
               mark_count = 0;
@@ -598,10 +598,6 @@ class VramTracker {
     return static_cast<std::size_t>((h >> shard_shift_) >> 1);  // the top shard_bits_ bits
   }
 
-  KeyRef ref_of_key(std::uint64_t key) const noexcept {
-    return ref(detail::level_of_key(key), key & ((std::uint64_t{1} << 58) - 1));
-  }
-
   KeyRef ref_of(const SweepItem& item) const noexcept {
     const unsigned level = detail::level_for(item.bytes);
     return ref(level, detail::granule_of(item.base, level));
@@ -684,13 +680,6 @@ class VramTracker {
           }
         }
       }
-    }
-  }
-
-  template <class F>
-  static void for_each_level(std::uint32_t mask, F&& f) {
-    for (std::uint32_t m = mask; m != 0; m &= m - 1) {
-      f(static_cast<unsigned>(__builtin_ctz(m)));
     }
   }
 
@@ -873,7 +862,7 @@ class VramTracker {
   // Caches "resident" in the records items[index[0..count)] that are still
   // live. Consecutive items in one shard (neighbours in address order)
   // share one lock hold.
-  void mark_resident(const SweepItem* items, const std::uint32_t* index,
+  void mark_resident(const SweepItem* items, const std::size_t* index,
                      std::size_t count) {
     std::size_t k = 0;
     while (k < count) {

@@ -335,6 +335,7 @@ class alignas(64) TrackerShard {
  private:
   static constexpr std::size_t kInitialCapacity = 8;
 
+  // The lock's slow path: another writer is inside.
   VRAM_ONLY_NOINLINE void lock_contended() noexcept {
     Backoff backoff;
     for (;;) {
@@ -348,6 +349,7 @@ class alignas(64) TrackerShard {
     }
   }
 
+  // reserve_one_locked's slow path: a table twice as large (or the first).
   VRAM_ONLY_NOINLINE void grow_locked(std::uintptr_t word) {
     const std::size_t capacity = word == 0 ? 0 : std::size_t{1} << (word & 63);
     const std::size_t new_capacity = capacity == 0 ? kInitialCapacity : capacity * 2;
@@ -379,7 +381,6 @@ class alignas(64) TrackerShard {
     }
     table_word_.store(grown_word, std::memory_order_release);
   }
-
 
   static View decode(std::uintptr_t word) noexcept {
     return View{reinterpret_cast<Slot*>(word & ~std::uintptr_t{63}),
