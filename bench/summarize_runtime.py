@@ -232,9 +232,17 @@ def main(argv):
         sweep = r.ns(f"sweep_gpu/vram_only/{n}", per_item=True)
         bare = r.ns(f"sweep_gpu/bare_driver_queries/{n}", per_item=True)
         ratio = sweep[0] / bare[0] if sweep and bare else None
-        t.row(f"GPU, {n} allocations: sweep / bare driver queries",
+        t.row(f"GPU, {n} allocations: sweep / bare driver queries (address order)",
               f"{fmt_ratio(ratio)} ({fmt_ns(sweep)} vs {fmt_ns(bare)})", "<= 1.2x",
               verdict(ratio, 1.2, False))
+        # The same queries in other orders: how much the order alone costs the driver.
+        for variant, label in (("allocation_order", "allocation order"), ("shuffled", "shuffled")):
+            other = r.ns(f"sweep_gpu/bare_driver_queries_{variant}/{n}", per_item=True)
+            if other is None:
+                continue
+            vs = sweep[0] / other[0] if sweep else None
+            t.row(f"GPU, {n} allocations: bare driver queries, {label}",
+                  f"{fmt_ns(other)}; sweep / this {fmt_ratio(vs)}")
 
     t.section("record+deallocate latency on another thread during sweeps of 100k allocations")
     for kind in ("pair_latency_cpu", "pair_latency_gpu"):

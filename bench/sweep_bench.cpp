@@ -1,6 +1,7 @@
 // Sweeps: time per allocation of a sweep over 1k / 10k / 100k live
-// allocations against a bare loop of the same residency queries, and the
-// latency of record/deallocate on another thread while sweeps run.
+// allocations against a bare loop of the same residency queries (same
+// pointers, same oracle, same order), and the latency of record/deallocate
+// on another thread while sweeps run.
 #include <benchmark/benchmark.h>
 
 #include <cuda_runtime.h>
@@ -11,6 +12,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <random>
 #include <thread>
 #include <vector>
 
@@ -71,7 +73,8 @@ BENCHMARK(BM_SweepCpu)->Name("sweep_cpu/vram_only")->Arg(1000)->Arg(10000)->Arg(
 
 void BM_BareQueriesCpu(benchmark::State& state) {
   Population& p = synthetic_cached(static_cast<std::size_t>(state.range(0)));
-  const ResidencyOracle& oracle = device_oracle();
+  const ResidencyOracle& oracle = p.tracker->oracle();  // the one the sweep uses
+  // (p.pointers is in ascending address order, the sweep's order)
   for (auto _ : state) {
     for (const void* q : p.pointers) {
       benchmark::DoNotOptimize(oracle.query(q));
@@ -177,11 +180,28 @@ void BM_SweepGpu(benchmark::State& state) {
   state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()) * state.range(0));
 }
 
+// The same driver queries as the sweep, over the same pointers (the
+// tracker's), through the same oracle, without the tracker. Order::Address
+// is the order the sweep asks in (its baseline); Order::Allocation is the
+// order cudaMalloc returned them; Order::Shuffled is a random order (what
+// a sweep in the tracker's hash order paid).
+enum class Order { Address, Allocation, Shuffled };
+
+template <Order O>
 void BM_BareDriverQueries(benchmark::State& state) {
   Population& p = device_population(static_cast<std::size_t>(state.range(0)));
-  const ResidencyOracle& oracle = cuda_residency_oracle();
+  std::vector<const void*> pointers = p.pointers;
+  if (O == Order::Address) {
+    std::sort(pointers.begin(), pointers.end(), [](const void* a, const void* b) {
+      return reinterpret_cast<std::uintptr_t>(a) < reinterpret_cast<std::uintptr_t>(b);
+    });
+  } else if (O == Order::Shuffled) {
+    std::mt19937_64 rng(12345);
+    std::shuffle(pointers.begin(), pointers.end(), rng);
+  }
+  const ResidencyOracle& oracle = p.tracker->oracle();  // the one the sweep uses
   for (auto _ : state) {
-    for (const void* q : p.pointers) {
+    for (const void* q : pointers) {
       benchmark::DoNotOptimize(oracle.query(q));
     }
   }
@@ -199,7 +219,9 @@ void BM_PairLatencyGpu(benchmark::State& state) {
 void register_gpu_sweep_benchmarks() {
   for (const int n : {1000, 10000, 100000}) {
     benchmark::RegisterBenchmark("sweep_gpu/vram_only", BM_SweepGpu)->Arg(n)->Unit(benchmark::kMicrosecond);
-    benchmark::RegisterBenchmark("sweep_gpu/bare_driver_queries", BM_BareDriverQueries)->Arg(n)->Unit(benchmark::kMicrosecond);
+    benchmark::RegisterBenchmark("sweep_gpu/bare_driver_queries", BM_BareDriverQueries<Order::Address>)->Arg(n)->Unit(benchmark::kMicrosecond);
+    benchmark::RegisterBenchmark("sweep_gpu/bare_driver_queries_allocation_order", BM_BareDriverQueries<Order::Allocation>)->Arg(n)->Unit(benchmark::kMicrosecond);
+    benchmark::RegisterBenchmark("sweep_gpu/bare_driver_queries_shuffled", BM_BareDriverQueries<Order::Shuffled>)->Arg(n)->Unit(benchmark::kMicrosecond);
   }
   benchmark::RegisterBenchmark("pair_latency_gpu/100k_sweeping", BM_PairLatencyGpu<true>)->Iterations(300000)->UseRealTime();
   benchmark::RegisterBenchmark("pair_latency_gpu/idle", BM_PairLatencyGpu<false>)->Iterations(300000)->UseRealTime();

@@ -1,9 +1,13 @@
 // VramTracker::verify_vram_residency / sweep with injected residency answers.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstdint>
+#include <mutex>
+#include <random>
 #include <string>
+#include <vector>
 
 #include "test_support.hpp"
 
@@ -91,6 +95,49 @@ INSTANTIATE_TEST_SUITE_P(
     [](const ::testing::TestParamInfo<Case>& info) {
       return std::string(to_string(info.param.type));
     });
+
+TEST_F(TrackerSweepTest, AsksInAscendingAddressOrder) {
+  // Recorded in a scrambled order over every size class and far-apart
+  // regions; the driver is asked about each exactly once, lowest address first.
+  oracle.set_default(MemoryType::Device);
+  std::mt19937_64 rng(7);
+  std::vector<std::uintptr_t> bases;
+  for (int i = 0; i < 3000; ++i) {
+    const std::uintptr_t region = (i % 3 == 0) ? 0x10000000 : (i % 3 == 1) ? kBase : kBase << 1;
+    bases.push_back(region + static_cast<std::uintptr_t>(i) * (std::uintptr_t{1} << 22) +
+                    (rng() % 1024) * 256);
+  }
+  std::shuffle(bases.begin(), bases.end(), rng);
+  const std::size_t sizes[] = {100, 4096, 70000, 3u << 20};
+  for (std::size_t i = 0; i < bases.size(); ++i) {
+    ASSERT_TRUE(tracker.record_allocation(ptr(bases[i]), sizes[i % 4], VramPurpose::Other));
+  }
+  std::mutex mutex;
+  std::vector<std::uintptr_t> asked;
+  oracle.on_query([&](const void* p) {
+    std::lock_guard<std::mutex> lock(mutex);
+    asked.push_back(reinterpret_cast<std::uintptr_t>(p));
+  });
+  const auto report = tracker.verify_vram_residency();
+  EXPECT_TRUE(report.resident());
+  EXPECT_EQ(report.checked, bases.size());
+  std::sort(bases.begin(), bases.end());
+  EXPECT_EQ(asked, bases);
+}
+
+TEST_F(TrackerSweepTest, ViolationsAreReportedInAddressOrder) {
+  oracle.set_default(MemoryType::Host);
+  for (const std::uintptr_t offset : {std::uintptr_t{5} << 20, std::uintptr_t{1} << 12,
+                                      std::uintptr_t{3} << 30, std::uintptr_t{0}}) {
+    ASSERT_TRUE(tracker.record_allocation(ptr(kBase + offset), 4096, VramPurpose::Other));
+  }
+  const auto report = tracker.verify_vram_residency();
+  ASSERT_EQ(report.violations.size(), 4u);
+  EXPECT_EQ(report.violations[0].pointer, ptr(kBase));
+  EXPECT_EQ(report.violations[1].pointer, ptr(kBase + (1 << 12)));
+  EXPECT_EQ(report.violations[2].pointer, ptr(kBase + (5 << 20)));
+  EXPECT_EQ(report.violations[3].pointer, ptr(kBase + (std::uintptr_t{3} << 30)));
+}
 
 TEST_F(TrackerSweepTest, DriverFailureFailsClosedForEveryAllocation) {
   oracle.fail_all(CUDA_ERROR_DEINITIALIZED, "CUDA_ERROR_DEINITIALIZED");

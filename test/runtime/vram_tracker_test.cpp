@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include <cstdint>
+#include <map>
 #include <random>
 #include <set>
 #include <vector>
@@ -130,6 +131,107 @@ TEST_F(VramTrackerTest, MixedSizesSideBySide) {
       EXPECT_EQ(hit->base, ptr(a.base)) << std::hex << a.base << " +" << offset;
     }
   }
+  EXPECT_EQ(tracker.misuse().total(), 0u);
+}
+
+// Records that cross the end of their granule are found from the next
+// granule, both inside a shard group (g - 1 in g's shard) and at a group
+// boundary (2 MiB: g - 1 in another shard); records that do not cross leave
+// the next granule's lookups alone.
+TEST_F(VramTrackerTest, RecordsCrossingIntoTheNextGranuleAreFoundFromIt) {
+  const std::uintptr_t in_group = kBase + (5 << 12) - 100;           // crosses 4 KiB granule 5
+  const std::uintptr_t at_group = kBase + (std::uintptr_t{2} << 20) - 100;  // crosses a 2 MiB group
+  const std::uintptr_t level1 = kBase + (std::uintptr_t{64} << 20) - 1000;  // 48 KiB across 256 KiB + 64 MiB
+  ASSERT_TRUE(tracker.record_allocation(ptr(in_group), 4000, VramPurpose::Other));
+  ASSERT_TRUE(tracker.record_allocation(ptr(at_group), 4000, VramPurpose::Other));
+  ASSERT_TRUE(tracker.record_allocation(ptr(level1), 48 << 10, VramPurpose::Other));
+  for (const std::uintptr_t base : {in_group, at_group}) {
+    EXPECT_EQ(tracker.find(ptr(base + 99))->base, ptr(base));    // last byte of the first granule
+    EXPECT_EQ(tracker.find(ptr(base + 100))->base, ptr(base));   // first byte of the next one
+    EXPECT_EQ(tracker.find(ptr(base + 3999))->base, ptr(base));  // last byte
+    EXPECT_FALSE(tracker.find(ptr(base + 4000)).has_value());
+  }
+  EXPECT_EQ(tracker.find(ptr(level1 + 1000))->base, ptr(level1));
+  EXPECT_EQ(tracker.find(ptr(level1 + (48 << 10) - 1))->base, ptr(level1));
+  EXPECT_FALSE(tracker.find(ptr(level1 + (48 << 10))).has_value());
+  EXPECT_EQ(tracker.misuse().total(), 0u);
+}
+
+// A new record overlapping an old one that crossed into the new record's
+// granule is caught at once, whichever shard the old record is in.
+class CrossingOverlapTest : public ::testing::TestWithParam<std::uintptr_t>,
+                            protected TrackerFixture {};
+
+TEST_P(CrossingOverlapTest, NewRecordInTheNextGranuleDropsTheCrossingOne) {
+  const std::uintptr_t boundary = GetParam();  // a 4 KiB granule boundary
+  ASSERT_TRUE(tracker.record_allocation(ptr(boundary - 100), 4000, VramPurpose::Other, "old"));
+  ASSERT_TRUE(tracker.record_allocation(ptr(boundary + 3000), 96, VramPurpose::Other, "unrelated"));
+  ASSERT_TRUE(tracker.record_allocation(ptr(boundary + 512), 512, VramPurpose::Other, "new"));
+  EXPECT_EQ(tracker.misuse().overlapping_records, 1u);
+  EXPECT_EQ(tracker.live_count(), 2u);
+  EXPECT_EQ(tracker.total_usage(), 608u);
+  EXPECT_FALSE(tracker.find(ptr(boundary - 100)).has_value());
+  EXPECT_EQ(tracker.describe(ptr(boundary + 600))->label, "new");
+  ASSERT_EQ(log.messages(LogLevel::Warning).size(), 1u);
+  EXPECT_NE(log.messages(LogLevel::Warning)[0].find("label=\"old\", which is dropped"),
+            std::string::npos);
+}
+
+TEST_P(CrossingOverlapTest, NewRecordReachingIntoTheNextGranuleDropsWhatItMeets) {
+  const std::uintptr_t boundary = GetParam();
+  ASSERT_TRUE(tracker.record_allocation(ptr(boundary + 100), 64, VramPurpose::Other, "old"));
+  ASSERT_TRUE(tracker.record_allocation(ptr(boundary - 2000), 2200, VramPurpose::Other, "new"));
+  EXPECT_EQ(tracker.misuse().overlapping_records, 1u);
+  EXPECT_EQ(tracker.live_count(), 1u);
+  EXPECT_EQ(tracker.find(ptr(boundary + 150))->base, ptr(boundary - 2000));
+}
+
+INSTANTIATE_TEST_SUITE_P(InAGroupAndAtAGroupBoundary, CrossingOverlapTest,
+                         ::testing::Values(kBase + (7 << 12), kBase + (std::uintptr_t{6} << 20)));
+
+// Random layouts of every size class (most ranges not aligned to their
+// granule) against a reference map: every probe finds exactly what the
+// reference says, before and after half the records are freed.
+TEST_F(VramTrackerTest, RandomLayoutsMatchAReferenceMap) {
+  std::mt19937_64 rng(2024);
+  std::map<std::uintptr_t, std::size_t> reference;
+  std::uintptr_t next = kBase;
+  for (int i = 0; i < 4000; ++i) {
+    const unsigned scale = static_cast<unsigned>(rng() % 4);
+    const std::size_t bytes = 1 + rng() % (std::size_t{1} << (8 + 6 * scale));
+    next += rng() % 3 == 0 ? 0 : 1 + rng() % (std::size_t{1} << (8 + 6 * (rng() % 4)));
+    ASSERT_TRUE(tracker.record_allocation(ptr(next), bytes, VramPurpose::Other));
+    reference[next] = bytes;
+    next += bytes;
+  }
+  const auto expected = [&](std::uintptr_t p) -> std::uintptr_t {
+    auto it = reference.upper_bound(p);
+    if (it == reference.begin()) {
+      return 0;
+    }
+    --it;
+    return p - it->first < it->second ? it->first : 0;
+  };
+  const auto probe_all = [&] {
+    for (int k = 0; k < 40000; ++k) {
+      const std::uintptr_t p = kBase + rng() % (next - kBase + 4096);
+      const auto hit = tracker.find(ptr(p));
+      const std::uintptr_t want = expected(p);
+      ASSERT_EQ(hit.has_value() ? reinterpret_cast<std::uintptr_t>(hit->base) : 0, want)
+          << std::hex << "probe " << p;
+    }
+  };
+  probe_all();
+  for (auto it = reference.begin(); it != reference.end();) {
+    if (rng() % 2 == 0) {
+      ASSERT_TRUE(tracker.record_deallocation(ptr(it->first)));
+      it = reference.erase(it);
+    } else {
+      ++it;
+    }
+  }
+  probe_all();
+  EXPECT_EQ(tracker.live_count(), reference.size());
   EXPECT_EQ(tracker.misuse().total(), 0u);
 }
 

@@ -21,17 +21,29 @@
 //   exact; under concurrent changes the sum combines shard values from
 //   slightly different moments).
 // - Range lookup (find) uses size classes (detail/size_class.hpp): it
-//   probes granule(p) and granule(p) - 1 of each size class that has
-//   records, with optimistic reads that take no lock; a sticky presence
-//   filter (detail/group_filter.hpp) skips size classes with nothing near p.
-// - Sweeps copy the records shard by shard (a few words each), release the
-//   lock, ask the oracle (the CUDA driver) about each base address, and only
-//   report a violation after confirming, under the shard lock, that the very
-//   same record (same sequence number) is still live. No tracker lock is
-//   ever held across a driver call. Record the deallocation BEFORE freeing
-//   the memory: a record whose memory is already freed reads as
-//   Unregistered and is a violation (a dangling record), which is exactly
-//   what the sweep is for.
+//   probes granule(p) of each size class that has records, with optimistic
+//   reads that take no lock, and granule(p) - 1 only when a record based
+//   there may cross into granule(p). Two sticky presence filters
+//   (detail/group_filter.hpp) decide: one skips size classes with nothing
+//   near p, the other remembers granules whose records ever crossed their
+//   end (aligned allocations never do, so their lookups and records probe
+//   one key, not two).
+// - The common paths do no allocation, build no string and write no shared
+//   line besides their shard's: an unlabelled record or a deallocation is a
+//   few hash computations, one lock of its shard and a short probe; misuse
+//   reports, labels and table growth are out of line.
+// - Sweeps copy every record (three words each) shard by shard under that
+//   shard's lock alone, sort the copy by address (the driver answers much
+//   faster for neighbouring addresses than for scattered ones;
+//   detail/address_order.hpp), ask the oracle (the CUDA driver) about each
+//   base address with no lock held, and only report a violation after
+//   confirming, under the shard lock, that the very same record (same
+//   sequence number) is still live. No tracker lock is ever held across a
+//   driver call; verdicts to cache are written back in small batches. A
+//   sweep keeps its working memory (50 to 70 bytes per record) for the
+//   next one. Record the deallocation BEFORE freeing the memory: a record
+//   whose memory is already freed reads as Unregistered and is a violation
+//   (a dangling record), which is exactly what the sweep is for.
 //
 // Misuse never crashes and never corrupts totals; it is counted (misuse())
 // and logged through the sink:
@@ -52,7 +64,7 @@
 // a contended cache line per record. peak_usage() is the largest total seen
 // by samples taken at every record of >= peak_sample_bytes (1 MiB by
 // default), every 4096th change of each shard, every query of total_usage()
-// / peak_usage() and every sweep. It is exact for single-threaded use when
+// / peak_usage() and every sweep (the sum of the shards it copied). It is exact for single-threaded use when
 // the peak is reached by a large record, and otherwise a close lower bound.
 #pragma once
 
@@ -72,6 +84,8 @@
 #include <vector>
 
 #include "vram_only/allocation.hpp"
+#include "vram_only/detail/address_order.hpp"
+#include "vram_only/detail/branch_hints.hpp"
 #include "vram_only/detail/group_filter.hpp"
 #include "vram_only/detail/record_meta.hpp"
 #include "vram_only/detail/size_class.hpp"
@@ -115,6 +129,7 @@ class VramTracker {
       ++bits;
     }
     shard_bits_ = bits;
+    shard_shift_ = 63 - bits;
     const unsigned region = options_.shard_region_log2 < 12   ? 12
                             : options_.shard_region_log2 > 40 ? 40
                                                               : options_.shard_region_log2;
@@ -137,108 +152,65 @@ class VramTracker {
   bool record_allocation(const void* ptr, std::size_t bytes, VramPurpose purpose,
                          std::string_view label = {}, int device = -1) {
     const std::uint64_t a = address(ptr);
-    if (a == 0) {
-      misuse(misuse_.null_records, "record_allocation(nullptr, " + std::to_string(bytes) +
-                                       " bytes, " + std::string(to_string(purpose)) +
-                                       ", label=" + quote(label) + ") ignored: null pointer");
-      return false;
-    }
-    if (bytes == 0) {
-      misuse(misuse_.zero_byte_records, "record_allocation(" + format_pointer(ptr) +
-                                            ", 0 bytes, " + std::string(to_string(purpose)) +
-                                            ", label=" + quote(label) +
-                                            ") ignored: zero bytes");
-      return false;
-    }
-    if (bytes > detail::kMaxTrackedBytes || a + (bytes - 1) < a) {
-      misuse(misuse_.invalid_ranges,
-             "record_allocation(" + format_pointer(ptr) + ", " + std::to_string(bytes) +
-                 " bytes, label=" + quote(label) +
-                 ") ignored: the range wraps around the address space or exceeds 2^60 bytes");
-      return false;
-    }
     const std::uint64_t last = a + (bytes - 1);
+    // One test for null, zero bytes (bytes - 1 wraps), too large and wrapping.
+    if (VRAM_ONLY_UNLIKELY(a == 0 || bytes - 1 >= detail::kMaxTrackedBytes || last < a)) {
+      reject_record(ptr, bytes, purpose, label);
+      return false;
+    }
     const unsigned level = detail::level_for(bytes);
-    const std::uint32_t mask = mark_level(level);
-    const bool deep_check = level >= 2 && (mask & ((1u << (level - 1)) - 1)) != 0;
+    const std::uint32_t levels = mark_level(level);
+    const std::uint64_t g = detail::granule_of(a, level);
+    const bool crosses = detail::granule_of(last, level) != g;
+    const bool deep_check = level >= 2 && (levels & ((1u << (level - 1)) - 1)) != 0;
+    filter_.mark(level, g >> group_bits_[level]);
+    if (crosses) {
+      crossing_.mark(level, g);  // before the record is visible
+    }
     // Allocate before touching any shard; unlabelled records allocate nothing.
     std::unique_ptr<std::string> owned_label =
         label.empty() ? nullptr : std::make_unique<std::string>(label);
 
-    // Every granule a record intersecting [a, last] can start in. Keys in
-    // the shard the new record goes to are checked under its lock (exactly);
-    // the others optimistically, locking only where something is found.
+    // Overlap checks: every key a live record intersecting [a, last] can
+    // have. Keys in the shard the new record goes to are checked under its
+    // lock (exactly); the others optimistically, locking only where
+    // something is found. In a run of aligned records of one size class
+    // the only such key is g - 1 in g's group, whose crossing bit is read
+    // under the lock; everything else is out of line.
     std::vector<Dropped> dropped;  // stays empty (no allocation) unless misused
-    const KeyRef own = ref(level, detail::granule_of(a, level));
+    const KeyRef own = ref(level, g);
     detail::TrackerShard& shard = shards_[own.shard];
-    KeyRef deferred[kMaxDeferred + 1];  // built in place: no copies on the hot path
-    std::size_t deferred_count = 0;
-    filter_.mark(level, detail::granule_of(a, level) >> group_bits_[level]);
-    const std::uint64_t own_granule = detail::granule_of(a, level);
-    const auto check = [&](unsigned j, std::uint64_t g) {
-      if (j == level && g == own_granule) {
-        return;  // checked while inserting
-      }
-      if (!filter_.maybe(j, g >> group_bits_[j])) {
-        return;  // no record ever started in this group
-      }
-      KeyRef& r = deferred[deferred_count];
-      fill_ref(j, g, r);
-      if (r.shard == own.shard && deferred_count < kMaxDeferred) {
-        ++deferred_count;
-      } else {
-        drop_intersecting(r, a, last, dropped);
-      }
-    };
-    for (std::uint32_t m = mask | (1u << level); m != 0; m &= m - 1) {
-      const unsigned j = static_cast<unsigned>(__builtin_ctz(m));
-      const std::uint64_t g_first = detail::granule_of(a, j);
-      const std::uint64_t g_last = detail::granule_of(last, j);
-      const std::uint64_t g_begin = g_first > 0 ? g_first - 1 : 0;
-      if (j + 1 >= level) {
-        // Records of this size class are at least 1/64 of the new size:
-        // a handful of granules (at most 66).
-        for (std::uint64_t g = g_begin; g <= g_last; ++g) {
-          check(j, g);
-        }
-      } else {
-        // Much smaller records: those containing either end. Whole records
-        // inside are left to the next sweep (deep_check flag).
-        check(j, g_begin);
-        if (g_first != g_begin) {
-          check(j, g_first);
-        }
-        if (g_last > g_first) {
-          if (g_last - 1 > g_first) {
-            check(j, g_last - 1);
-          }
-          check(j, g_last);
-        }
-      }
+    Deferred deferred;
+    const bool before_in_own_group = (g & group_mask_[level]) != 0;
+    if (VRAM_ONLY_UNLIKELY(crosses || !before_in_own_group || levels != (1u << level))) {
+      check_neighbours(Range{a, last, level, g}, levels, own.shard, deferred, dropped);
     }
 
     bool sample = bytes >= options_.peak_sample_bytes;
     {
       ShardLock lock(shard);
-      for (std::size_t i = 0; i < deferred_count; ++i) {
-        drop_intersecting_locked(shard, deferred[i], a, last, dropped);
+      if (before_in_own_group && crossing_.maybe(level, g - 1)) {
+        drop_intersecting_locked(shard, ref(level, g - 1), a, last, dropped);
+      }
+      for (std::size_t i = 0; i < deferred.count; ++i) {
+        drop_intersecting_locked(shard, deferred.refs[i], a, last, dropped);
       }
       shard.reserve_one_locked();
-      const std::uint64_t meta = detail::pack_meta(device, purpose, shard.next_seq_locked(), deep_check,
-                                                   owned_label != nullptr);
+      const std::uint64_t meta = detail::pack_meta(device, purpose, shard.next_seq_locked(),
+                                                   deep_check, owned_label != nullptr);
       const auto intersects = [a, last](const detail::Entry& e) {
         return e.base <= last && a <= e.base + (e.bytes - 1);
       };
       const detail::Entry entry{own.key, a, bytes, meta};
-      while (!shard.insert_unless_locked(entry, own.hash, intersects, owned_label)) {
+      while (VRAM_ONLY_UNLIKELY(!shard.insert_unless_locked(entry, own.hash, intersects, owned_label))) {
         drop_intersecting_locked(shard, own, a, last, dropped);  // misuse: rare
       }
       sample = shard.sample_due_locked() || sample;
     }
-    if (!dropped.empty()) {
+    if (VRAM_ONLY_UNLIKELY(!dropped.empty())) {
       report_dropped(ptr, bytes, purpose, label, dropped);
     }
-    if (sample) {
+    if (VRAM_ONLY_UNLIKELY(sample)) {
       sample_peak();
     }
     return true;
@@ -251,49 +223,40 @@ class VramTracker {
     if (a == 0) {
       return false;
     }
-    // The size classes whose filter bit admits a record based at a.
-    std::uint32_t mask = 0;
-    for_each_level(levels_.load(std::memory_order_acquire), [&](unsigned j) {
-      if (filter_.maybe(j, detail::granule_of(a, j) >> group_bits_[j])) {
-        mask |= 1u << j;
+    const std::uint32_t levels = levels_.load(std::memory_order_relaxed);
+    if (VRAM_ONLY_LIKELY((levels & (levels - 1)) == 0)) {
+      // One size class in use: its shard for a is the only place the record
+      // can be.
+      if (levels != 0 && erase_base(static_cast<unsigned>(__builtin_ctz(levels)), a)) {
+        return true;
       }
-    });
-    const bool single_level = (mask & (mask - 1)) == 0;
-    const auto is_base = [a](const detail::Entry& e) { return e.base == a; };
-    bool removed = false;
-    bool sample = false;
-    for_each_level(mask, [&](unsigned j) {
-      if (removed) {
-        return;
+    } else {
+      // The size classes whose filter bit admits a record based at a.
+      std::uint32_t mask = 0;
+      for (std::uint32_t m = levels; m != 0; m &= m - 1) {
+        const unsigned j = static_cast<unsigned>(__builtin_ctz(m));
+        if (filter_.maybe(j, detail::granule_of(a, j) >> group_bits_[j])) {
+          mask |= 1u << j;
+        }
       }
-      const KeyRef r = ref(j, detail::granule_of(a, j));
-      detail::TrackerShard& shard = shards_[r.shard];
-      detail::Entry seen;
-      if (!single_level && !shard.find(r.key, r.hash, is_base, &seen)) {
-        return;
+      if ((mask & (mask - 1)) == 0) {
+        if (mask != 0 && erase_base(static_cast<unsigned>(__builtin_ctz(mask)), a)) {
+          return true;
+        }
+      } else {
+        // Several candidates: look before locking.
+        const auto is_base = [a](const detail::Entry& e) { return e.base == a; };
+        for (std::uint32_t m = mask; m != 0; m &= m - 1) {
+          const unsigned j = static_cast<unsigned>(__builtin_ctz(m));
+          const KeyRef r = ref(j, detail::granule_of(a, j));
+          detail::Entry seen;
+          if (shards_[r.shard].find(r.key, r.hash, is_base, &seen) && erase_base(j, a)) {
+            return true;
+          }
+        }
       }
-      ShardLock lock(shard);
-      const std::size_t i = shard.find_locked(r.key, r.hash, is_base);
-      if (i != detail::TrackerShard::npos) {
-        shard.erase_locked(i);
-        removed = true;
-        sample = shard.sample_due_locked();
-      }
-    });
-    if (removed) {
-      if (sample) {
-        sample_peak();
-      }
-      return true;
     }
-    std::string message = "record_deallocation(" + format_pointer(ptr) +
-                          ") ignored: not the base address of a live tracked allocation";
-    if (const auto inside = describe(ptr)) {
-      message += " (it lies inside " + format_pointer(inside->base) + " +" +
-                 std::to_string(inside->bytes) + " bytes, " +
-                 std::string(to_string(inside->purpose)) + ", label=" + quote(inside->label) + ")";
-    }
-    misuse(misuse_.unknown_deallocations, message);
+    unknown_deallocation(ptr);
     return false;
   }
 
@@ -303,40 +266,40 @@ class VramTracker {
   // Lock-free; no driver call.
   std::optional<TrackedAllocation> find(const void* ptr) const noexcept {
     const std::uint64_t a = address(ptr);
-    const std::uint32_t mask = levels_.load(std::memory_order_acquire);
-    if (a == 0 || mask == 0) {
-      return std::nullopt;
-    }
+    // Relaxed loads of the size-class mask and the filters (see
+    // detail/group_filter.hpp); the shard reads synchronise.
+    std::uint32_t m = a != 0 ? levels_.load(std::memory_order_relaxed) : 0;
     const auto contains = [a](const detail::Entry& e) { return a - e.base < e.bytes; };
     detail::Entry found;
-    for (std::uint32_t m = mask; m != 0; m &= m - 1) {
+    for (; m != 0; m &= m - 1) {
       const unsigned j = static_cast<unsigned>(__builtin_ctz(m));
       const std::uint64_t g = detail::granule_of(a, j);
-      if ((g & group_mask_[j]) != 0) {
-        // g and g - 1 share a group, hence a shard: one optimistic read;
-        // the second key only when the first misses.
-        if (!filter_.maybe(j, g >> group_bits_[j])) {
-          continue;  // nothing of this size class was ever recorded near a
-        }
+      // g - 1 shares g's group (hence its shard), unless g starts a group.
+      const bool in_group = (g & group_mask_[j]) != 0;
+      if (filter_.maybe(j, g >> group_bits_[j])) {
         const KeyRef here = ref(j, g);
-        const std::uint64_t before_key = detail::make_key(j, g - 1);
         if (shards_[here.shard].read([&](const detail::TrackerShard::View& table) {
-              return detail::TrackerShard::scan(table, here.key, here.hash, contains, &found) ||
-                     detail::TrackerShard::scan(table, before_key, detail::hash_key(before_key),
+              if (detail::TrackerShard::scan(table, here.key, here.hash, contains, &found)) {
+                return true;
+              }
+              // A record based in g - 1 reaches a only if it crosses into g.
+              if (!in_group || !crossing_.maybe(j, g - 1)) {
+                return false;
+              }
+              const std::uint64_t before_key = detail::make_key(j, g - 1);
+              return detail::TrackerShard::scan(table, before_key, detail::hash_key(before_key),
                                                 contains, &found);
             })) {
           return to_tracked(found, here.shard);
         }
-        continue;
+        if (in_group) {
+          continue;
+        }
+      } else if (in_group) {
+        continue;  // nothing of this size class was ever recorded near a
       }
       // g starts a group: g - 1 belongs to the previous one (another shard).
-      if (filter_.maybe(j, g >> group_bits_[j])) {
-        const KeyRef here = ref(j, g);
-        if (shards_[here.shard].find(here.key, here.hash, contains, &found)) {
-          return to_tracked(found, here.shard);
-        }
-      }
-      if (g > 0 && filter_.maybe(j, (g - 1) >> group_bits_[j])) {
+      if (g > 0 && crossing_.maybe(j, g - 1)) {
         const KeyRef before = ref(j, g - 1);
         if (shards_[before.shard].find(before.key, before.hash, contains, &found)) {
           return to_tracked(found, before.shard);
@@ -440,33 +403,42 @@ class VramTracker {
   ResidencyReport sweep(const ResidencyOracle& oracle, const std::atomic<bool>* stop = nullptr) {
     const auto started = std::chrono::steady_clock::now();
     ResidencyReport report;
-    // Shard by shard: copy the records (a few words each) into a buffer that
-    // stays in cache, release the lock, then ask the oracle about each.
-    std::vector<SweepItem> items;
-    std::size_t deep_candidates = 0;
-    for (std::size_t s = 0; s < shard_count() && report.complete; ++s) {
-      detail::TrackerShard& shard = shards_[s];
-      items.clear();
-      {
-        ShardLock lock(shard);
-        items.reserve(static_cast<std::size_t>(shard.live()));
-        shard.for_each_locked([&](std::size_t, const detail::Entry& e) {
-          items.push_back(SweepItem{e, static_cast<std::uint32_t>(s)});
-        });
+    // The buffers of the last sweep unless another sweep is using them
+    // (fresh multi-megabyte buffers would cost page faults on every sweep).
+    BufferClaim claim(sweep_buffers_busy_);
+    SweepBuffers own_buffers;
+    SweepBuffers& buffers = claim.owned() ? sweep_buffers_ : own_buffers;
+    // 1. Copy every record (three words each), shard by shard under that
+    //    shard's lock alone.
+    const Snapshot snap = snapshot_items(buffers);
+    const std::size_t n = snap.size;
+    // 2. Ask in ascending address order (detail/address_order.hpp says why).
+    SweepBuffers::fit(buffers.sorted, n);
+    detail::sort_by_address(buffers.snapshot.data(), n, snap.span,
+                            [](const SweepItem& item) { return item.base; },
+                            buffers.sorted.data(), buffers.scratch);
+    const SweepItem* const items = buffers.sorted.data();
+    // 3. Query with no lock held. Verdicts to cache go through a small
+    //    batch, written one shard lock per run of neighbours; a violation is
+    //    confirmed against the live record before it is reported.
+    std::size_t marks[kMarkBatch];
+    std::size_t mark_count = 0;
+    for (std::size_t block = 0; block < n; block += kStopCheckInterval) {
+      if (stop != nullptr && stop->load(std::memory_order_relaxed)) {
+        report.complete = false;
+        break;
       }
-      for (std::size_t i = 0; i < items.size(); ++i) {
-        if (stop != nullptr && ((report.checked & 63) == 0) &&
-            stop->load(std::memory_order_relaxed)) {
-          report.complete = false;
-          break;
-        }
-        const SweepItem& item = items[i];
-        deep_candidates += detail::meta_deep_check(item.entry.meta) ? 1u : 0u;
-        const ResidencyVerdict verdict = oracle.query(pointer(item.entry.base));
-        ++report.checked;
-        if (verdict.resident()) {
-          if (detail::meta_residency(item.entry.meta) != ResidencyState::Resident) {
-            set_residency(item, ResidencyState::Resident, MemoryType::Device);
+      const std::size_t end = std::min(n, block + kStopCheckInterval);
+      for (std::size_t k = block; k < end; ++k) {
+        const SweepItem& item = items[k];
+        const ResidencyVerdict verdict = oracle.query(pointer(item.base));
+        if (VRAM_ONLY_LIKELY(verdict.resident())) {
+          if (VRAM_ONLY_UNLIKELY(detail::meta_residency(item.meta) != ResidencyState::Resident)) {
+            marks[mark_count++] = k;
+            if (mark_count == kMarkBatch) {
+              mark_resident(items, marks, mark_count);
+              mark_count = 0;
+            }
           }
           continue;
         }
@@ -475,13 +447,15 @@ class VramTracker {
           report.violations.push_back(std::move(*violation));
         }
       }
+      report.checked = end;
     }
-    if (report.complete && deep_candidates > 0) {
-      // Ranges recorded over much smaller records since the last sweep
-      // (rare): check them against a snapshot of everything.
-      report.overlaps_dropped = drop_nested(snapshot_items());
+    mark_resident(items, marks, mark_count);
+    if (report.complete && snap.deep_check) {
+      // Ranges recorded over much smaller records (rare): check them
+      // against the snapshot.
+      report.overlaps_dropped = drop_nested(items, n);
     }
-    total_usage();  // samples the peak
+    raise_peak(snap.bytes);  // a sample of the total (each shard's part exact)
     report.duration = std::chrono::steady_clock::now() - started;
     return report;
   }
@@ -546,6 +520,10 @@ class VramTracker {
 
  private:
   static constexpr std::size_t kMaxDeferred = 8;
+  // Sweep: verdicts cached per shard lock at most (a lock hold of ~1 us).
+  static constexpr std::size_t kMarkBatch = 32;
+  // Sweep: how often the stop flag is read (in queries).
+  static constexpr std::size_t kStopCheckInterval = 64;
 
   struct MisuseCounters {
     std::atomic<std::uint64_t> null_records{0};
@@ -561,9 +539,12 @@ class VramTracker {
     std::string label;
   };
 
+  // A record as a sweep copies it (its key and shard follow from base and
+  // bytes: see ref_of).
   struct SweepItem {
-    detail::Entry entry;
-    std::uint32_t shard;
+    std::uint64_t base;
+    std::uint64_t bytes;
+    std::uint64_t meta;
   };
 
   class ShardLock {
@@ -614,17 +595,91 @@ class VramTracker {
   // and strided groups evenly over the shards.
   std::size_t shard_of_group(unsigned level, std::uint64_t group) const noexcept {
     const std::uint64_t h = detail::make_key(level, group) * 0x9e3779b97f4a7c15ULL;
-    return shard_bits_ == 0 ? 0 : static_cast<std::size_t>(h >> (64 - shard_bits_));
+    return static_cast<std::size_t>((h >> shard_shift_) >> 1);  // the top shard_bits_ bits
   }
 
-  KeyRef ref_of_key(std::uint64_t key) const noexcept {
-    return ref(detail::level_of_key(key), key & ((std::uint64_t{1} << 58) - 1));
+  KeyRef ref_of(const SweepItem& item) const noexcept {
+    const unsigned level = detail::level_for(item.bytes);
+    return ref(level, detail::granule_of(item.base, level));
   }
 
-  template <class F>
-  static void for_each_level(std::uint32_t mask, F&& f) {
-    for (std::uint32_t m = mask; m != 0; m &= m - 1) {
-      f(static_cast<unsigned>(__builtin_ctz(m)));
+  // Keys an insertion checks under its shard's lock (built in place: no
+  // copies or zero-filling on the hot path; refs[count] is scratch).
+  struct Deferred {
+    KeyRef refs[kMaxDeferred + 1];
+    std::size_t count = 0;
+    KeyRef& next() noexcept { return refs[count]; }
+  };
+
+  // A range being recorded: [a, last], its size class and base granule.
+  struct Range {
+    std::uint64_t a;
+    std::uint64_t last;
+    unsigned level;
+    std::uint64_t g;
+  };
+
+  // The overlap checks of record_allocation besides g itself and g - 1 in
+  // g's group: g - 1 in the previous group, g + 1 when the range reaches
+  // into it, and every other size class with records. Keys in the shard
+  // `own_shard` are left in `deferred` (checked under its lock by the
+  // caller); the others are checked here.
+  VRAM_ONLY_NOINLINE void check_neighbours(const Range& r, std::uint32_t levels,
+                                           std::size_t own_shard, Deferred& deferred,
+                                           std::vector<Dropped>& dropped) {
+    const std::uint64_t a = r.a;
+    const std::uint64_t last = r.last;
+    const unsigned level = r.level;
+    const std::uint64_t g = r.g;
+    const auto probe = [&](unsigned j, std::uint64_t granule) {
+      KeyRef& k = deferred.next();
+      fill_ref(j, granule, k);
+      if (k.shard == own_shard && deferred.count < kMaxDeferred) {
+        ++deferred.count;  // checked under the lock by the caller
+      } else {
+        drop_intersecting(k, a, last, dropped);
+      }
+    };
+    // Same size class: a record based in g - 1 reaches into g only if it
+    // crosses its granule's end (the crossing filter); g + 1 when the new
+    // record reaches into it.
+    if ((g & group_mask_[level]) == 0 && g > 0 && crossing_.maybe(level, g - 1)) {
+      probe(level, g - 1);
+    }
+    if (detail::granule_of(last, level) != g && filter_.maybe(level, (g + 1) >> group_bits_[level])) {
+      probe(level, g + 1);
+    }
+    // Other size classes with records.
+    for (std::uint32_t m = levels & ~(1u << level); m != 0; m &= m - 1) {
+      const unsigned j = static_cast<unsigned>(__builtin_ctz(m));
+      const std::uint64_t g_first = detail::granule_of(a, j);
+      const std::uint64_t g_last = detail::granule_of(last, j);
+      if (g_first > 0 && crossing_.maybe(j, g_first - 1)) {
+        probe(j, g_first - 1);
+      }
+      if (j + 1 >= level) {
+        // Records of this size class are at least 1/64 of the new size:
+        // every granule of the range (at most 65).
+        for (std::uint64_t gg = g_first; gg <= g_last; ++gg) {
+          if (filter_.maybe(j, gg >> group_bits_[j])) {
+            probe(j, gg);
+          }
+        }
+      } else {
+        // Much smaller records: those containing either end. Whole records
+        // inside are left to the next sweep (deep_check flag).
+        if (filter_.maybe(j, g_first >> group_bits_[j])) {
+          probe(j, g_first);
+        }
+        if (g_last > g_first) {
+          if (g_last - 1 > g_first && crossing_.maybe(j, g_last - 1)) {
+            probe(j, g_last - 1);
+          }
+          if (filter_.maybe(j, g_last >> group_bits_[j])) {
+            probe(j, g_last);
+          }
+        }
+      }
     }
   }
 
@@ -709,7 +764,7 @@ class VramTracker {
     }
   }
 
-  void report_dropped(const void* ptr, std::size_t bytes, VramPurpose purpose,
+  VRAM_ONLY_COLD void report_dropped(const void* ptr, std::size_t bytes, VramPurpose purpose,
                       std::string_view label, const std::vector<Dropped>& dropped) {
     for (const Dropped& d : dropped) {
       const std::string old = format_pointer(pointer(d.entry.base)) + " +" +
@@ -745,30 +800,103 @@ class VramTracker {
   void sample_peak() const noexcept { total_usage(); }
 
   // Under the item's shard lock: is the very same record still live?
-  std::size_t locate_locked(detail::TrackerShard& shard, const detail::Entry& entry) const noexcept {
-    const std::uint64_t seq = detail::meta_seq(entry.meta);
-    return shard.find_locked(entry.key, detail::hash_key(entry.key),
-                             [&](const detail::Entry& e) {
-                               return e.base == entry.base && detail::meta_seq(e.meta) == seq;
-                             });
+  static std::size_t locate_locked(detail::TrackerShard& shard, const KeyRef& r,
+                                   const SweepItem& item) noexcept {
+    const std::uint64_t seq = detail::meta_seq(item.meta);
+    return shard.find_locked(r.key, r.hash, [&](const detail::Entry& e) {
+      return e.base == item.base && detail::meta_seq(e.meta) == seq;
+    });
   }
 
-  void set_residency(const SweepItem& item, ResidencyState state, MemoryType type) {
-    detail::TrackerShard& shard = shards_[item.shard];
-    ShardLock lock(shard);
-    const std::size_t i = locate_locked(shard, item.entry);
-    if (i != detail::TrackerShard::npos) {
-      shard.set_meta_locked(i, detail::with_residency(shard.entry_at(i).meta, state, type));
+  // Removes the record based at a from size class j, if there is one.
+  bool erase_base(unsigned j, std::uint64_t a) {
+    const KeyRef r = ref(j, detail::granule_of(a, j));
+    detail::TrackerShard& shard = shards_[r.shard];
+    bool sample = false;
+    {
+      ShardLock lock(shard);
+      const std::size_t i =
+          shard.find_locked(r.key, r.hash, [a](const detail::Entry& e) { return e.base == a; });
+      if (i == detail::TrackerShard::npos) {
+        return false;
+      }
+      shard.erase_locked(i);
+      sample = shard.sample_due_locked();
+    }
+    if (VRAM_ONLY_UNLIKELY(sample)) {
+      sample_peak();
+    }
+    return true;
+  }
+
+  VRAM_ONLY_COLD void reject_record(const void* ptr, std::size_t bytes, VramPurpose purpose,
+                                    std::string_view label) {
+    if (ptr == nullptr) {
+      misuse(misuse_.null_records, "record_allocation(nullptr, " + std::to_string(bytes) +
+                                       " bytes, " + std::string(to_string(purpose)) +
+                                       ", label=" + quote(label) + ") ignored: null pointer");
+    } else if (bytes == 0) {
+      misuse(misuse_.zero_byte_records, "record_allocation(" + format_pointer(ptr) +
+                                            ", 0 bytes, " + std::string(to_string(purpose)) +
+                                            ", label=" + quote(label) +
+                                            ") ignored: zero bytes");
+    } else {
+      misuse(misuse_.invalid_ranges,
+             "record_allocation(" + format_pointer(ptr) + ", " + std::to_string(bytes) +
+                 " bytes, label=" + quote(label) +
+                 ") ignored: the range wraps around the address space or exceeds 2^60 bytes");
+    }
+  }
+
+  VRAM_ONLY_COLD void unknown_deallocation(const void* ptr) {
+    std::string message = "record_deallocation(" + format_pointer(ptr) +
+                          ") ignored: not the base address of a live tracked allocation";
+    if (const auto inside = describe(ptr)) {
+      message += " (it lies inside " + format_pointer(inside->base) + " +" +
+                 std::to_string(inside->bytes) + " bytes, " +
+                 std::string(to_string(inside->purpose)) + ", label=" + quote(inside->label) + ")";
+    }
+    misuse(misuse_.unknown_deallocations, message);
+  }
+
+  // Caches "resident" in the records items[index[0..count)] that are still
+  // live. Consecutive items in one shard (neighbours in address order)
+  // share one lock hold.
+  void mark_resident(const SweepItem* items, const std::size_t* index,
+                     std::size_t count) {
+    std::size_t k = 0;
+    while (k < count) {
+      KeyRef r = ref_of(items[index[k]]);
+      const std::size_t s = r.shard;
+      detail::TrackerShard& shard = shards_[s];
+      ShardLock lock(shard);
+      for (;;) {
+        const SweepItem& item = items[index[k]];
+        const std::size_t i = locate_locked(shard, r, item);
+        if (i != detail::TrackerShard::npos) {
+          shard.set_meta_locked(i, detail::with_residency(shard.entry_at(i).meta,
+                                                          ResidencyState::Resident,
+                                                          MemoryType::Device));
+        }
+        if (++k == count) {
+          break;
+        }
+        r = ref_of(items[index[k]]);
+        if (r.shard != s) {
+          break;
+        }
+      }
     }
   }
 
   std::optional<Violation> confirm_violation(const SweepItem& item,
                                              const ResidencyVerdict& verdict) {
     std::string label;
+    const KeyRef r = ref_of(item);
     {
-      detail::TrackerShard& shard = shards_[item.shard];
+      detail::TrackerShard& shard = shards_[r.shard];
       ShardLock lock(shard);
-      const std::size_t i = locate_locked(shard, item.entry);
+      const std::size_t i = locate_locked(shard, r, item);
       if (i == detail::TrackerShard::npos) {
         return std::nullopt;  // deallocated while we asked: not a violation
       }
@@ -779,63 +907,136 @@ class VramTracker {
                                                         verdict.memory_type));
       }
     }
-    const detail::Entry& e = item.entry;
-    return make_violation(verdict, pointer(e.base), static_cast<std::size_t>(e.bytes),
-                          detail::meta_purpose(e.meta), std::move(label),
-                          detail::meta_device(e.meta),
-                          detail::meta_seq(e.meta) << shard_bits_ | item.shard);
+    return make_violation(verdict, pointer(item.base), static_cast<std::size_t>(item.bytes),
+                          detail::meta_purpose(item.meta), std::move(label),
+                          detail::meta_device(item.meta), id_of(item, r.shard));
   }
 
-  std::vector<SweepItem> snapshot_items() const {
-    std::vector<SweepItem> items;
-    items.reserve(static_cast<std::size_t>(live_count()) + 64);
+  std::uint64_t id_of(const SweepItem& item, std::size_t shard) const noexcept {
+    return detail::meta_seq(item.meta) << shard_bits_ | shard;
+  }
+
+  // Working memory of a sweep. Vectors only grow (so that they are not
+  // zero-filled again on every sweep) until they are far too large.
+  struct SweepBuffers {
+    std::vector<SweepItem> snapshot;
+    std::vector<SweepItem> sorted;
+    detail::SortScratch scratch;
+
+    static void fit(std::vector<SweepItem>& v, std::size_t n) {
+      if (v.size() < n) {
+        v.resize(n + n / 8);
+      } else if (v.size() > 4 * n + 4096) {
+        std::vector<SweepItem>(n + n / 8).swap(v);  // release most of it
+      }
+    }
+  };
+
+  // Claims a busy flag if it is free (for as long as it lives); never
+  // waits, and a sweep started from inside a sweep (an oracle calling back)
+  // simply does not get it.
+  class BufferClaim {
+   public:
+    explicit BufferClaim(std::atomic<bool>& busy) noexcept
+        : busy_(busy), owned_(!busy.exchange(true, std::memory_order_acquire)) {}
+    ~BufferClaim() {
+      if (owned_) {
+        busy_.store(false, std::memory_order_release);
+      }
+    }
+    BufferClaim(const BufferClaim&) = delete;
+    BufferClaim& operator=(const BufferClaim&) = delete;
+    bool owned() const noexcept { return owned_; }
+
+   private:
+    std::atomic<bool>& busy_;
+    bool owned_;
+  };
+
+  struct Snapshot {
+    std::size_t size = 0;
+    bool deep_check = false;          // some item is flagged for the deferred overlap check
+    std::uint64_t bytes = 0;          // their total
+    detail::KeySpan span;             // of their base addresses
+  };
+
+  // Every live record into buffers.snapshot, shard by shard (each shard
+  // consistent in itself). Empty shards are skipped without their lock.
+  Snapshot snapshot_items(SweepBuffers& buffers) const {
+    Snapshot snap;
+    SweepBuffers::fit(buffers.snapshot, static_cast<std::size_t>(live_count()) + 64);
+    if (buffers.scratch.words.size() > 8 * buffers.snapshot.size() + 8192) {
+      std::vector<std::uint64_t>().swap(buffers.scratch.words);
+    }
     for (std::size_t s = 0; s < shard_count(); ++s) {
       detail::TrackerShard& shard = shards_[s];
+      if (shard.live() == 0) {
+        continue;
+      }
       ShardLock lock(shard);
+      const std::size_t live = static_cast<std::size_t>(shard.live());
+      if (VRAM_ONLY_UNLIKELY(snap.size + live > buffers.snapshot.size())) {
+        buffers.snapshot.resize(2 * (snap.size + live));  // grew since live_count(): rare
+      }
+      SweepItem* const begin = buffers.snapshot.data();
+      SweepItem* out = begin + snap.size;
+      std::uint64_t any_meta = 0;  // the OR of the metas: is any deep check due?
+      std::uint64_t any_base = 0;
+      std::uint64_t all_base = ~std::uint64_t{0};
       shard.for_each_locked([&](std::size_t, const detail::Entry& e) {
-        items.push_back(SweepItem{e, static_cast<std::uint32_t>(s)});
+        *out++ = SweepItem{e.base, e.bytes, e.meta};
+        any_meta |= e.meta;
+        any_base |= e.base;
+        all_base &= e.base;
       });
+      snap.size = static_cast<std::size_t>(out - begin);
+      snap.deep_check |= detail::meta_deep_check(any_meta);
+      snap.span.any |= any_base;
+      snap.span.all &= all_base;
+      snap.bytes += shard.bytes();
     }
-    return items;
+    return snap;
   }
 
   // The deferred overlap check: records flagged at record time (a range
   // recorded while records two or more size classes smaller existed) are
   // checked for whole smaller records inside them; those are dropped.
-  std::size_t drop_nested(const std::vector<SweepItem>& items) {
+  std::size_t drop_nested(const SweepItem* items, std::size_t n) {
     std::vector<const SweepItem*> candidates;
-    for (const SweepItem& item : items) {
-      if (detail::meta_deep_check(item.entry.meta)) {
-        candidates.push_back(&item);
+    for (std::size_t i = 0; i < n; ++i) {
+      if (detail::meta_deep_check(items[i].meta)) {
+        candidates.push_back(&items[i]);
       }
     }
     std::sort(candidates.begin(), candidates.end(),
-              [](const SweepItem* x, const SweepItem* y) { return x->entry.base < y->entry.base; });
+              [](const SweepItem* x, const SweepItem* y) { return x->base < y->base; });
     std::vector<std::uint64_t> max_last(candidates.size());  // prefix max of last byte
     for (std::size_t k = 0; k < candidates.size(); ++k) {
-      const std::uint64_t last = candidates[k]->entry.base + (candidates[k]->entry.bytes - 1);
+      const std::uint64_t last = candidates[k]->base + (candidates[k]->bytes - 1);
       max_last[k] = k == 0 ? last : std::max(max_last[k - 1], last);
     }
     std::size_t dropped_count = 0;
-    for (const SweepItem& item : items) {
-      const detail::Entry& e = item.entry;
-      const unsigned level = detail::level_of_key(e.key);
-      auto it = std::upper_bound(candidates.begin(), candidates.end(), e.base,
-                                 [](std::uint64_t b, const SweepItem* c) { return b < c->entry.base; });
+    for (std::size_t i = 0; i < n; ++i) {
+      const SweepItem& item = items[i];
+      const unsigned level = detail::level_for(item.bytes);
+      auto it = std::upper_bound(candidates.begin(), candidates.end(), item.base,
+                                 [](std::uint64_t b, const SweepItem* c) { return b < c->base; });
       for (auto k = static_cast<std::ptrdiff_t>(it - candidates.begin()) - 1;
-           k >= 0 && max_last[static_cast<std::size_t>(k)] >= e.base; --k) {
-        const detail::Entry& c = candidates[static_cast<std::size_t>(k)]->entry;
-        const bool inside = c.base <= e.base && e.base + (e.bytes - 1) <= c.base + (c.bytes - 1);
-        if (inside && detail::level_of_key(c.key) >= level + 2) {
+           k >= 0 && max_last[static_cast<std::size_t>(k)] >= item.base; --k) {
+        const SweepItem& c = *candidates[static_cast<std::size_t>(k)];
+        const bool inside =
+            c.base <= item.base && item.base + (item.bytes - 1) <= c.base + (c.bytes - 1);
+        if (inside && detail::level_for(c.bytes) >= level + 2) {
           dropped_count += drop_nested_item(item, c) ? 1u : 0u;
           break;
         }
       }
     }
     for (const SweepItem* c : candidates) {
-      detail::TrackerShard& shard = shards_[c->shard];
+      const KeyRef r = ref_of(*c);
+      detail::TrackerShard& shard = shards_[r.shard];
       ShardLock lock(shard);
-      const std::size_t i = locate_locked(shard, c->entry);
+      const std::size_t i = locate_locked(shard, r, *c);
       if (i != detail::TrackerShard::npos) {
         shard.set_meta_locked(i, detail::without_deep_check(shard.entry_at(i).meta));
       }
@@ -843,21 +1044,31 @@ class VramTracker {
     return dropped_count;
   }
 
-  bool drop_nested_item(const SweepItem& item, const detail::Entry& container) {
+  // Drops `item` for lying inside `container`, if both are still the live
+  // records the snapshot saw.
+  bool drop_nested_item(const SweepItem& item, const SweepItem& container) {
+    std::string container_label;
+    {
+      const KeyRef r = ref_of(container);
+      detail::TrackerShard& shard = shards_[r.shard];
+      ShardLock lock(shard);
+      const std::size_t i = locate_locked(shard, r, container);
+      if (i == detail::TrackerShard::npos) {
+        return false;  // the container went away since the snapshot
+      }
+      container_label = shard.label_at(i);
+    }
     Dropped d;
     {
-      detail::TrackerShard& shard = shards_[item.shard];
+      const KeyRef r = ref_of(item);
+      detail::TrackerShard& shard = shards_[r.shard];
       ShardLock lock(shard);
-      const std::size_t i = locate_locked(shard, item.entry);
+      const std::size_t i = locate_locked(shard, r, item);
       if (i == detail::TrackerShard::npos) {
         return false;
       }
       d = Dropped{shard.entry_at(i), shard.label_at(i)};
       shard.erase_locked(i);
-    }
-    std::string container_label;
-    if (const auto info = describe(pointer(container.base)); info && address(info->base) == container.base) {
-      container_label = info->label;
     }
     misuse(misuse_.overlapping_records,
            "record_allocation(" + format_pointer(pointer(container.base)) + " +" +
@@ -873,15 +1084,19 @@ class VramTracker {
   // Read by every operation, written almost never: one cache line of its own.
   alignas(64) std::atomic<std::uint32_t> levels_{0};  // bit k: size class k has had records
   unsigned shard_bits_ = 0;
+  unsigned shard_shift_ = 63;  // 63 - shard_bits_ (see shard_of_group)
   unsigned group_bits_[detail::kLevelCount] = {};  // per size class: granules per shard group (log2)
   std::uint64_t group_mask_[detail::kLevelCount] = {};
   std::unique_ptr<detail::TrackerShard[]> shards_;
-  detail::GroupFilter filter_;
+  detail::GroupFilter filter_;    // per size class: groups that ever had a record
+  detail::GroupFilter crossing_;  // per size class: granules whose records ever crossed their end
   const ResidencyOracle* oracle_;
   TrackerOptions options_;
   // Written by peak samples and misuse: away from the line above.
   alignas(64) mutable std::atomic<std::uint64_t> peak_{0};
   MisuseCounters misuse_;
+  std::atomic<bool> sweep_buffers_busy_{false};  // claims sweep_buffers_ (never waited for)
+  SweepBuffers sweep_buffers_;
   mutable std::shared_mutex listeners_mutex_;
   std::uint64_t next_listener_id_ = 0;
   std::vector<std::pair<std::uint64_t, ViolationListener>> listeners_;

@@ -36,6 +36,7 @@
 #include <utility>
 #include <vector>
 
+#include "vram_only/detail/branch_hints.hpp"
 #include "vram_only/detail/record_meta.hpp"
 #include "vram_only/detail/size_class.hpp"
 #include "vram_only/detail/spin.hpp"
@@ -101,17 +102,27 @@ class alignas(64) TrackerShard {
   // must tolerate being run more than once (its outputs are overwritten).
   template <class Body>
   bool read(Body&& body) const noexcept {
+    // The first attempt inline (the usual case: no writer inside); retries
+    // back off.
+    const std::uint64_t before = seq_.load(std::memory_order_acquire);
+    if (VRAM_ONLY_LIKELY((before & 1) == 0)) {
+      const std::uintptr_t word = table_word_.load(std::memory_order_acquire);
+      const bool result = word != 0 && body(decode(word));
+      if (VRAM_ONLY_LIKELY(seq_.load(std::memory_order_relaxed) == before)) {
+        return result;
+      }
+    }
     Backoff backoff;
     for (;;) {
-      const std::uint64_t before = seq_.load(std::memory_order_acquire);
-      if ((before & 1) == 0) {
+      backoff.pause();
+      const std::uint64_t again = seq_.load(std::memory_order_acquire);
+      if ((again & 1) == 0) {
         const std::uintptr_t word = table_word_.load(std::memory_order_acquire);
         const bool result = word != 0 && body(decode(word));
-        if (seq_.load(std::memory_order_relaxed) == before) {
+        if (seq_.load(std::memory_order_relaxed) == again) {
           return result;
         }
       }
-      backoff.pause();
     }
   }
 
@@ -168,16 +179,13 @@ class alignas(64) TrackerShard {
   // ---- Writers ----------------------------------------------------------
 
   void lock() noexcept {
-    Backoff backoff;
-    for (;;) {
-      std::uint64_t s = seq_.load(std::memory_order_relaxed);
-      if ((s & 1) == 0 &&
-          seq_.compare_exchange_weak(s, s + 1, std::memory_order_acquire,
-                                     std::memory_order_relaxed)) {
-        return;
-      }
-      backoff.pause();
+    std::uint64_t s = seq_.load(std::memory_order_relaxed);
+    if (VRAM_ONLY_LIKELY((s & 1) == 0 &&
+                         seq_.compare_exchange_weak(s, s + 1, std::memory_order_acquire,
+                                                    std::memory_order_relaxed))) {
+      return;
     }
+    lock_contended();
   }
 
   void unlock() noexcept {
@@ -247,38 +255,12 @@ class alignas(64) TrackerShard {
   // Makes room for one more entry. May throw std::bad_alloc (nothing changed then).
   void reserve_one_locked() {
     const std::uintptr_t word = table_word_.load(std::memory_order_relaxed);
-    const std::size_t capacity = word == 0 ? 0 : std::size_t{1} << (word & 63);
-    if ((live_.load(std::memory_order_relaxed) + 1) * 2 <= capacity) {
+    // An empty word decodes to capacity 1: never enough room.
+    if (VRAM_ONLY_LIKELY((live_.load(std::memory_order_relaxed) + 1) * 2 <=
+                         (std::size_t{1} << (word & 63)))) {
       return;
     }
-    const std::size_t new_capacity = capacity == 0 ? kInitialCapacity : capacity * 2;
-    const std::uintptr_t grown_word = allocate_table(new_capacity);
-    if (word != 0) {
-      try {
-        retired_.reserve(retired_.size() + 1);
-      } catch (...) {
-        release_table(grown_word);
-        throw;
-      }
-      const View from = decode(word);
-      const View to = decode(grown_word);
-      auto* from_labels = labels_of(from);
-      auto* to_labels = labels_of(to);
-      for (std::size_t i = 0; i < capacity; ++i) {
-        const std::uint64_t k = from.slots[i].key.load(std::memory_order_relaxed);
-        if (k == 0) {
-          continue;
-        }
-        std::size_t j = to.home(hash_key(k));
-        while (to.slots[j].key.load(std::memory_order_relaxed) != 0) {
-          j = (j + 1) & to.mask;
-        }
-        copy_slot(from.slots[i], to.slots[j]);
-        to_labels[j] = std::move(from_labels[i]);
-      }
-      retired_.push_back(word);
-    }
-    table_word_.store(grown_word, std::memory_order_release);
+    grow_locked(word);
   }
 
   // Inserts e unless an entry with the same key satisfies conflict(entry),
@@ -352,6 +334,53 @@ class alignas(64) TrackerShard {
 
  private:
   static constexpr std::size_t kInitialCapacity = 8;
+
+  // The lock's slow path: another writer is inside.
+  VRAM_ONLY_NOINLINE void lock_contended() noexcept {
+    Backoff backoff;
+    for (;;) {
+      backoff.pause();
+      std::uint64_t s = seq_.load(std::memory_order_relaxed);
+      if ((s & 1) == 0 &&
+          seq_.compare_exchange_weak(s, s + 1, std::memory_order_acquire,
+                                     std::memory_order_relaxed)) {
+        return;
+      }
+    }
+  }
+
+  // reserve_one_locked's slow path: a table twice as large (or the first).
+  VRAM_ONLY_NOINLINE void grow_locked(std::uintptr_t word) {
+    const std::size_t capacity = word == 0 ? 0 : std::size_t{1} << (word & 63);
+    const std::size_t new_capacity = capacity == 0 ? kInitialCapacity : capacity * 2;
+    const std::uintptr_t grown_word = allocate_table(new_capacity);
+    if (word != 0) {
+      try {
+        retired_.reserve(retired_.size() + 1);
+      } catch (...) {
+        release_table(grown_word);
+        throw;
+      }
+      const View from = decode(word);
+      const View to = decode(grown_word);
+      auto* from_labels = labels_of(from);
+      auto* to_labels = labels_of(to);
+      for (std::size_t i = 0; i < capacity; ++i) {
+        const std::uint64_t k = from.slots[i].key.load(std::memory_order_relaxed);
+        if (k == 0) {
+          continue;
+        }
+        std::size_t j = to.home(hash_key(k));
+        while (to.slots[j].key.load(std::memory_order_relaxed) != 0) {
+          j = (j + 1) & to.mask;
+        }
+        copy_slot(from.slots[i], to.slots[j]);
+        to_labels[j] = std::move(from_labels[i]);
+      }
+      retired_.push_back(word);
+    }
+    table_word_.store(grown_word, std::memory_order_release);
+  }
 
   static View decode(std::uintptr_t word) noexcept {
     return View{reinterpret_cast<Slot*>(word & ~std::uintptr_t{63}),
