@@ -10,6 +10,7 @@ throughput) is shown next to it. Standard library only (the GPU machine has
 no PyPI).
 """
 
+import argparse
 import json
 import statistics
 import sys
@@ -125,12 +126,19 @@ class Table:
 
 
 def main(argv):
-    if len(argv) < 2:
-        print(__doc__, file=sys.stderr)
+    parser = argparse.ArgumentParser(
+        description="Prints the runtime benchmarks' results as ratios against the baselines "
+                    "measured in the same run, with the targets of issue 6.")
+    parser.add_argument("results", help="Google Benchmark JSON (--benchmark_out)")
+    parser.add_argument("--markdown", action="store_true", help="print Markdown tables")
+    args = parser.parse_args(argv[1:])
+    try:
+        context, runs = load(args.results)
+    except (OSError, ValueError, KeyError) as error:
+        print(f"summarize_runtime.py: cannot read {args.results}: {error}", file=sys.stderr)
         return 2
-    context, runs = load(argv[1])
     r = Results(runs)
-    t = Table("--markdown" in argv)
+    t = Table(args.markdown)
 
     print(f"machine: {context.get('host_name', '?')}, {context.get('num_cpus', '?')} CPUs at "
           f"{context.get('mhz_per_cpu', '?')} MHz, date {context.get('date', '?')}, "
