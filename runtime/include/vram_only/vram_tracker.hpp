@@ -467,21 +467,10 @@ class VramTracker {
     if (verdict.memory_type == MemoryType::Error) {
       return false;  // a failed query is not cached: the next check asks again
     }
-    const std::uint64_t base = address(allocation.base);
-    const unsigned level = detail::level_for(allocation.bytes);
-    const KeyRef r = ref(level, detail::granule_of(base, level));
-    const std::uint64_t seq = allocation.id >> shard_bits_;
-    detail::TrackerShard& shard = shards_[r.shard];
-    ShardLock lock(shard);
-    const std::size_t i = shard.find_locked(r.key, r.hash, [&](const detail::Entry& e) {
-      return e.base == base && detail::meta_seq(e.meta) == seq;
-    });
-    if (i == detail::TrackerShard::npos) {
-      return false;
-    }
     const auto state = verdict.resident() ? ResidencyState::Resident : ResidencyState::NotResident;
-    shard.set_meta_locked(i, detail::with_residency(shard.entry_at(i).meta, state, verdict.memory_type));
-    return true;
+    return with_live_record(allocation, [&](detail::TrackerShard& shard, std::size_t i, std::size_t) {
+      shard.set_meta_locked(i, detail::with_residency(shard.entry_at(i).meta, state, verdict.memory_type));
+    });
   }
 
   const ResidencyOracle& oracle() const noexcept { return *oracle_; }
@@ -716,22 +705,34 @@ class VramTracker {
 
   // The record behind `hit` with its label, if it is still live.
   std::optional<AllocationInfo> lookup_info(const TrackedAllocation& hit) const {
-    const std::uint64_t base = address(hit.base);
-    const unsigned level = detail::level_for(hit.bytes);
+    std::optional<AllocationInfo> info;
+    with_live_record(hit, [&](detail::TrackerShard& shard, std::size_t i, std::size_t shard_index) {
+      info.emplace();
+      static_cast<TrackedAllocation&>(*info) = to_tracked(shard.entry_at(i), shard_index);
+      info->label = shard.label_at(i);
+    });
+    return info;
+  }
+
+  // Calls f(shard, slot index, shard index) under the shard's lock if the
+  // very record `t` describes (same base, same sequence number) is still
+  // live; returns whether it was.
+  template <class F>
+  bool with_live_record(const TrackedAllocation& t, F&& f) const {
+    const std::uint64_t base = address(t.base);
+    const unsigned level = detail::level_for(t.bytes);
     const KeyRef r = ref(level, detail::granule_of(base, level));
-    const std::uint64_t seq = hit.id >> shard_bits_;
+    const std::uint64_t seq = t.id >> shard_bits_;
     detail::TrackerShard& shard = shards_[r.shard];
     ShardLock lock(shard);
     const std::size_t i = shard.find_locked(r.key, r.hash, [&](const detail::Entry& e) {
       return e.base == base && detail::meta_seq(e.meta) == seq;
     });
     if (i == detail::TrackerShard::npos) {
-      return std::nullopt;
+      return false;
     }
-    AllocationInfo info;
-    static_cast<TrackedAllocation&>(info) = to_tracked(shard.entry_at(i), r.shard);
-    info.label = shard.label_at(i);
-    return info;
+    f(shard, i, r.shard);
+    return true;
   }
 
   void drop_intersecting(const KeyRef& r, std::uint64_t a, std::uint64_t last,
