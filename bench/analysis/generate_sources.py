@@ -5,7 +5,8 @@ lambdas, allocation and copy calls on every path) and a host-side C++
 service (.cpp: the standard library's heavy headers, the driver and runtime
 APIs), both VRAM-only so that every check runs its matchers over the whole
 AST without reporting. Sizes are in the range of a real inference engine's
-files (about 10-20k lines after generation, far more after preprocessing).
+files: about 5k (.cu) and 4k (.cpp) lines as generated, over 100k lines
+after preprocessing.
 
   generate_sources.py <out dir> [--units N]
 
