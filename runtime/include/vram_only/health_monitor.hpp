@@ -41,13 +41,13 @@
 #include <functional>
 #include <mutex>
 #include <set>
-#include <shared_mutex>
 #include <string>
 #include <thread>
 #include <utility>
 #include <vector>
 
 #include "vram_only/allocation.hpp"
+#include "vram_only/detail/violation_callbacks.hpp"
 #include "vram_only/log_sink.hpp"
 #include "vram_only/residency_oracle.hpp"
 #include "vram_only/residency_report.hpp"
@@ -91,7 +91,7 @@ struct HealthStatus {
 
 class HealthMonitor {
  public:
-  using Callback = std::function<void(const Violation&)>;
+  using Callback = detail::ViolationCallbacks::Callback;
 
   explicit HealthMonitor(VramTracker& tracker, HealthMonitorOptions options = {})
       : tracker_(tracker), options_(std::move(options)) {
@@ -188,22 +188,9 @@ class HealthMonitor {
   }
 
   // Called once per new violation. Returns an id for remove_callback().
-  std::uint64_t on_violation(Callback callback) {
-    std::unique_lock<std::shared_mutex> lock(callbacks_mutex_);
-    const std::uint64_t id = ++next_callback_id_;
-    callbacks_.emplace_back(id, std::move(callback));
-    return id;
-  }
+  std::uint64_t on_violation(Callback callback) { return callbacks_.add(std::move(callback)); }
 
-  void remove_callback(std::uint64_t id) {
-    std::unique_lock<std::shared_mutex> lock(callbacks_mutex_);
-    for (auto it = callbacks_.begin(); it != callbacks_.end(); ++it) {
-      if (it->first == id) {
-        callbacks_.erase(it);
-        return;
-      }
-    }
-  }
+  void remove_callback(std::uint64_t id) { callbacks_.remove(id); }
 
   const HealthMonitorOptions& options() const noexcept { return options_; }
   VramTracker& tracker() const noexcept { return tracker_; }
@@ -296,16 +283,8 @@ class HealthMonitor {
     if (fresh.empty()) {
       return;
     }
-    std::shared_lock<std::shared_mutex> lock(callbacks_mutex_);
-    for (const Violation& v : fresh) {
-      for (const auto& callback : callbacks_) {
-        try {
-          callback.second(v);
-        } catch (...) {
-          log_to(options_.sink, LogLevel::Error, "a HealthMonitor violation callback threw; ignored");
-        }
-      }
-    }
+    callbacks_.call(fresh.data(), fresh.data() + fresh.size(), options_.sink,
+                    "a HealthMonitor violation callback threw; ignored");
   }
 
   struct Key {
@@ -342,9 +321,7 @@ class HealthMonitor {
   std::set<Key> seen_;
   std::atomic<bool> healthy_{false};
 
-  mutable std::shared_mutex callbacks_mutex_;
-  std::uint64_t next_callback_id_ = 0;
-  std::vector<std::pair<std::uint64_t, Callback>> callbacks_;
+  detail::ViolationCallbacks callbacks_;
 };
 
 }  // namespace vram_only

@@ -77,7 +77,6 @@
 #include <memory>
 #include <mutex>
 #include <optional>
-#include <shared_mutex>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -90,6 +89,7 @@
 #include "vram_only/detail/record_meta.hpp"
 #include "vram_only/detail/size_class.hpp"
 #include "vram_only/detail/tracker_shard.hpp"
+#include "vram_only/detail/violation_callbacks.hpp"
 #include "vram_only/log_sink.hpp"
 #include "vram_only/residency_oracle.hpp"
 #include "vram_only/residency_report.hpp"
@@ -119,7 +119,7 @@ struct TrackerOptions {
 
 class VramTracker {
  public:
-  using ViolationListener = std::function<void(const Violation&)>;
+  using ViolationListener = detail::ViolationCallbacks::Callback;
 
   explicit VramTracker(TrackerOptions options = {})
       : oracle_(options.oracle != nullptr ? options.oracle : &cuda_residency_oracle()),
@@ -482,29 +482,15 @@ class VramTracker {
   // (tensor checks with ViolationAction::ReportAndMarkUnhealthy). They are
   // called on the reporting thread and must not add or remove listeners.
   std::uint64_t add_violation_listener(ViolationListener listener) {
-    std::unique_lock<std::shared_mutex> lock(listeners_mutex_);
-    const std::uint64_t id = ++next_listener_id_;
-    listeners_.emplace_back(id, std::move(listener));
-    return id;
+    return listeners_.add(std::move(listener));
   }
 
   // Waits for calls in flight, so the listener is never called afterwards.
-  void remove_violation_listener(std::uint64_t id) {
-    std::unique_lock<std::shared_mutex> lock(listeners_mutex_);
-    listeners_.erase(std::remove_if(listeners_.begin(), listeners_.end(),
-                                    [id](const auto& l) { return l.first == id; }),
-                     listeners_.end());
-  }
+  void remove_violation_listener(std::uint64_t id) { listeners_.remove(id); }
 
   void publish_violation(const Violation& violation) const {
-    std::shared_lock<std::shared_mutex> lock(listeners_mutex_);
-    for (const auto& listener : listeners_) {
-      try {
-        listener.second(violation);
-      } catch (...) {
-        log_to(options_.sink, LogLevel::Error, "a violation listener threw; ignored");
-      }
-    }
+    listeners_.call(&violation, &violation + 1, options_.sink,
+                    "a violation listener threw; ignored");
   }
 
  private:
@@ -1098,9 +1084,7 @@ class VramTracker {
   MisuseCounters misuse_;
   std::atomic<bool> sweep_buffers_busy_{false};  // claims sweep_buffers_ (never waited for)
   SweepBuffers sweep_buffers_;
-  mutable std::shared_mutex listeners_mutex_;
-  std::uint64_t next_listener_id_ = 0;
-  std::vector<std::pair<std::uint64_t, ViolationListener>> listeners_;
+  detail::ViolationCallbacks listeners_;
 };
 
 // The process-wide tracker (created at first use, never destroyed, so that
