@@ -271,35 +271,18 @@ TEST_F(HealthMonitorTest, StartIsIdempotentAndRestartable) {
 
 TEST_F(HealthMonitorTest, StatusDoesNotWaitForARunningSweep) {
   ASSERT_TRUE(tracker.record_allocation(ptr(kBase), 4096, VramPurpose::Other, "a", 0));
-  std::mutex m;
-  std::condition_variable cv;
-  bool blocked = false;
-  bool release = false;
   HealthMonitor monitor(tracker, options());
   monitor.check_now();
-  oracle.on_query([&](const void*) {
-    std::unique_lock<std::mutex> lock(m);
-    blocked = true;
-    cv.notify_all();
-    cv.wait(lock, [&] { return release; });
-  });
+  testing::StuckQueries stuck(oracle);
   std::thread sweeper([&] { monitor.check_now(); });
-  {
-    std::unique_lock<std::mutex> lock(m);
-    ASSERT_TRUE(cv.wait_for(lock, 5s, [&] { return blocked; }));
-  }
+  ASSERT_TRUE(stuck.wait_until_stuck());
   // The sweep is stuck inside the driver; status() answers from the last check.
   const auto s = monitor.status();
   EXPECT_TRUE(s.healthy);
   EXPECT_EQ(s.checks, 1u);
   EXPECT_TRUE(monitor.is_healthy());
-  {
-    std::lock_guard<std::mutex> lock(m);
-    release = true;
-  }
-  cv.notify_all();
+  stuck.release();
   sweeper.join();
-  oracle.on_query(nullptr);
   EXPECT_EQ(monitor.status().checks, 2u);
 }
 

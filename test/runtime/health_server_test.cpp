@@ -7,8 +7,6 @@
 #include <unistd.h>
 
 #include <chrono>
-#include <condition_variable>
-#include <mutex>
 #include <string>
 #include <system_error>
 #include <thread>
@@ -199,31 +197,14 @@ TEST_F(HealthServerTest, RawGetWorks) {
 }
 
 TEST_F(HealthServerTest, NeverBlocksOnARunningSweep) {
-  std::mutex m;
-  std::condition_variable cv;
-  bool blocked = false;
-  bool release = false;
-  oracle.on_query([&](const void*) {
-    std::unique_lock<std::mutex> lock(m);
-    blocked = true;
-    cv.notify_all();
-    cv.wait(lock, [&] { return release; });
-  });
+  testing::StuckQueries stuck(oracle);
   std::thread sweeper([&] { monitor.check_now(); });
-  {
-    std::unique_lock<std::mutex> lock(m);
-    ASSERT_TRUE(cv.wait_for(lock, std::chrono::seconds(5), [&] { return blocked; }));
-  }
+  ASSERT_TRUE(stuck.wait_until_stuck());
   const auto res = client->Get("/health");  // the sweep is stuck in the "driver"
+  stuck.release();
+  sweeper.join();
   ASSERT_TRUE(res);
   EXPECT_EQ(res->status, 200);
-  {
-    std::lock_guard<std::mutex> lock(m);
-    release = true;
-  }
-  cv.notify_all();
-  sweeper.join();
-  oracle.on_query(nullptr);
 }
 
 TEST_F(HealthServerTest, StartTwiceIsAnError) {

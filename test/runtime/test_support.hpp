@@ -3,6 +3,8 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
+#include <condition_variable>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -103,6 +105,49 @@ class FakeOracle final : public ResidencyOracle {
   ResidencyVerdict default_ = verdict(MemoryType::Unregistered, -1);
   Hook hook_;
   mutable std::atomic<std::size_t> queries_{0};
+};
+
+// Makes every query of a FakeOracle wait inside the "driver" until
+// release(), so that a test can act while a sweep is stuck in a driver call.
+// Join the sweeping thread after release(); the destructor releases and
+// removes the hook.
+class StuckQueries {
+ public:
+  explicit StuckQueries(FakeOracle& oracle) : oracle_(oracle) {
+    oracle_.on_query([this](const void*) {
+      std::unique_lock<std::mutex> lock(mutex_);
+      stuck_ = true;
+      changed_.notify_all();
+      changed_.wait(lock, [this] { return released_; });
+    });
+  }
+  StuckQueries(const StuckQueries&) = delete;
+  StuckQueries& operator=(const StuckQueries&) = delete;
+  ~StuckQueries() {
+    release();
+    oracle_.on_query(nullptr);
+  }
+
+  // True once a query is stuck; false if none came within 5 s.
+  bool wait_until_stuck() {
+    std::unique_lock<std::mutex> lock(mutex_);
+    return changed_.wait_for(lock, std::chrono::seconds(5), [this] { return stuck_; });
+  }
+
+  void release() {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      released_ = true;
+    }
+    changed_.notify_all();
+  }
+
+ private:
+  FakeOracle& oracle_;
+  std::mutex mutex_;
+  std::condition_variable changed_;
+  bool stuck_ = false;
+  bool released_ = false;
 };
 
 // Collects log lines; thread-safe.
