@@ -58,6 +58,16 @@ inline void metric_header(std::string& out, const char* name, const char* type, 
   out += '\n';
 }
 
+// A metric with one unlabelled sample: its header and `name value`.
+inline void single_metric(std::string& out, const char* name, const char* type, const char* help,
+                          const std::string& value) {
+  metric_header(out, name, type, help);
+  out += name;
+  out += ' ';
+  out += value;
+  out += '\n';
+}
+
 inline std::string format_double(double value) {
   char buffer[32];
   std::snprintf(buffer, sizeof buffer, "%.9g", value);
@@ -69,12 +79,12 @@ inline std::string format_double(double value) {
 inline std::string prometheus_metrics(const HealthStatus& s) {
   std::string out;
   out.reserve(2048);
-  detail::metric_header(out, "vram_only_healthy", "gauge",
-                        "1 when residency was verified and no violation occurred since the last reset.");
-  out += "vram_only_healthy " + std::to_string(s.healthy ? 1 : 0) + "\n";
-  detail::metric_header(out, "vram_only_resident", "gauge",
-                        "1 when the last check found every tracked allocation in device memory.");
-  out += "vram_only_resident " + std::to_string(s.resident ? 1 : 0) + "\n";
+  detail::single_metric(out, "vram_only_healthy", "gauge",
+                        "1 when residency was verified and no violation occurred since the last reset.",
+                        std::to_string(s.healthy ? 1 : 0));
+  detail::single_metric(out, "vram_only_resident", "gauge",
+                        "1 when the last check found every tracked allocation in device memory.",
+                        std::to_string(s.resident ? 1 : 0));
   detail::metric_header(out, "vram_only_tracked_bytes", "gauge",
                         "Bytes of tracked device allocations, by purpose.");
   for (std::size_t i = 0; i < kVramPurposeCount; ++i) {
@@ -82,23 +92,24 @@ inline std::string prometheus_metrics(const HealthStatus& s) {
     out += to_string(static_cast<VramPurpose>(i));
     out += "\"} " + std::to_string(s.bytes_by_purpose[i]) + "\n";
   }
-  detail::metric_header(out, "vram_only_tracked_allocations", "gauge",
-                        "Live tracked device allocations.");
-  out += "vram_only_tracked_allocations " + std::to_string(s.live_allocations) + "\n";
-  detail::metric_header(out, "vram_only_tracked_peak_bytes", "gauge",
-                        "Peak of tracked bytes (sampled).");
-  out += "vram_only_tracked_peak_bytes " + std::to_string(s.peak_bytes) + "\n";
-  detail::metric_header(out, "vram_only_violations_total", "counter",
-                        "Distinct VRAM residency violations reported.");
-  out += "vram_only_violations_total " + std::to_string(s.violations_total) + "\n";
-  detail::metric_header(out, "vram_only_checks_total", "counter", "Completed residency checks.");
-  out += "vram_only_checks_total " + std::to_string(s.checks) + "\n";
-  detail::metric_header(out, "vram_only_last_check_timestamp_seconds", "gauge",
-                        "Unix time of the last completed residency check (0: none yet).");
-  out += "vram_only_last_check_timestamp_seconds " + std::to_string(s.last_check_secs) + "\n";
-  detail::metric_header(out, "vram_only_sweep_duration_seconds", "gauge",
-                        "Duration of the last residency check.");
-  out += "vram_only_sweep_duration_seconds " + detail::format_double(s.last_sweep_seconds) + "\n";
+  detail::single_metric(out, "vram_only_tracked_allocations", "gauge",
+                        "Live tracked device allocations.",
+                        std::to_string(s.live_allocations));
+  detail::single_metric(out, "vram_only_tracked_peak_bytes", "gauge",
+                        "Peak of tracked bytes (sampled).",
+                        std::to_string(s.peak_bytes));
+  detail::single_metric(out, "vram_only_violations_total", "counter",
+                        "Distinct VRAM residency violations reported.",
+                        std::to_string(s.violations_total));
+  detail::single_metric(out, "vram_only_checks_total", "counter",
+                        "Completed residency checks.",
+                        std::to_string(s.checks));
+  detail::single_metric(out, "vram_only_last_check_timestamp_seconds", "gauge",
+                        "Unix time of the last completed residency check (0: none yet).",
+                        std::to_string(s.last_check_secs));
+  detail::single_metric(out, "vram_only_sweep_duration_seconds", "gauge",
+                        "Duration of the last residency check.",
+                        detail::format_double(s.last_sweep_seconds));
   detail::metric_header(out, "vram_only_tracker_misuse_total", "counter",
                         "Tracker misuse, by kind.");
   const std::pair<const char*, std::uint64_t> misuse[] = {
