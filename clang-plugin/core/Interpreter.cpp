@@ -38,6 +38,7 @@ private:
   void flagCall(const clang::CallExpr &Call, const clang::FunctionDecl &Callee);
   void lookupCall(const clang::CallExpr &Call,
                   const clang::FunctionDecl &Callee);
+  void pointerDeclaration(const clang::DeclaratorDecl &D);
 
   void functionUse(const ForbiddenFunction &F, const clang::Expr &Use,
                    clang::SourceLocation NameLoc);
@@ -79,6 +80,9 @@ void MatchInterpreter::run() {
     flagCall(*Call, *Callee);
   if (const auto *Call = Nodes.getNodeAs<clang::CallExpr>(bound::LookupCall))
     lookupCall(*Call, *Callee);
+  if (const auto *D =
+          Nodes.getNodeAs<clang::DeclaratorDecl>(bound::PointerDeclaration))
+    pointerDeclaration(*D);
 }
 
 void MatchInterpreter::emit(Rule R, clang::SourceLocation Loc,
@@ -178,6 +182,19 @@ void MatchInterpreter::lookupCall(const clang::CallExpr &Call,
   llvm::StringRef Function = spelledName(Lookup->Function, calleeNameLoc(Call));
   emit(LookupRule, Locator.userLocation(Arg->getBeginLoc()), *Symbol,
        lookupMessage(Function, *Symbol, Target->message(Target->name())));
+}
+
+/// `tcuMemAllocHost *cuMemAllocHost;`: a pointer the code fills by name
+/// (dlsym, cuGetProcAddress) and calls like the API; reported where its name
+/// is spelled, with the name as written (cuda.h may rename it by macro).
+void MatchInterpreter::pointerDeclaration(const clang::DeclaratorDecl &D) {
+  std::optional<ForbiddenFunction> F = Index.pointerNamedLikeFunction(D);
+  clang::SourceLocation Loc = Locator.userLocation(D.getLocation());
+  if (!F || Loc.isInvalid())
+    return;
+  llvm::StringRef Api = spelledName(F->name(), D.getLocation());
+  emit(F->TheRule, Loc, Api,
+       pointerDeclarationMessage(Api, F->message(F->name())));
 }
 
 /// The name the user wrote: the token at the name's file location when it is

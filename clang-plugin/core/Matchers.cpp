@@ -9,7 +9,9 @@
 //  - spelled types (TypeLocs) naming a forbidden type;
 //  - calls of functions with flag arguments (a flag that depends on a
 //    template argument is known only in an instantiation);
-//  - calls of lookup functions (dlsym, cuGetProcAddress, ...).
+//  - calls of lookup functions (dlsym, cuGetProcAddress, ...);
+//  - the user's own function pointers named like a forbidden function
+//    (`tcuMemAllocHost *cuMemAllocHost;`, filled by name at run time).
 // Template instantiations are not filtered out here: clang reuses the
 // pattern's non-dependent nodes in its instantiations, so
 // isInTemplateInstantiation() would also drop the pattern's own references.
@@ -75,6 +77,11 @@ AST_MATCHER_P(clang::TypeLoc, namesForbiddenType, const PolicyIndex *, Index) {
   return D && Index->type(*D) != nullptr;
 }
 
+AST_MATCHER_P(clang::DeclaratorDecl, isPointerNamedLikeForbiddenFunction,
+              const PolicyIndex *, Index) {
+  return Index->pointerNamedLikeFunction(Node).has_value();
+}
+
 AST_MATCHER_P(clang::FunctionDecl, hasFlagArguments, const PolicyIndex *,
               Index) {
   return !Index->flags(Node).empty();
@@ -124,6 +131,11 @@ void registerPolicyMatchers(MatchFinder &Finder, const PolicyIndex &Index,
             hasAnyCandidateFunction(
                 functionDecl(isForbiddenFunction(&Index)).bind(bound::Callee)))
             .bind(bound::Overload),
+        Callback);
+    Finder.addMatcher(
+        declaratorDecl(anyOf(varDecl(), fieldDecl()),
+                       isPointerNamedLikeForbiddenFunction(&Index))
+            .bind(bound::PointerDeclaration),
         Callback);
   }
   if (Index.hasEnumerators())

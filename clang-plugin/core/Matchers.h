@@ -21,6 +21,8 @@ inline constexpr llvm::StringLiteral FlagCall = "vram.flag-call"; // CallExpr
 inline constexpr llvm::StringLiteral LookupCall =
     "vram.lookup-call";                                      // CallExpr
 inline constexpr llvm::StringLiteral Callee = "vram.callee"; // FunctionDecl
+inline constexpr llvm::StringLiteral PointerDeclaration =
+    "vram.pointer-declaration"; // VarDecl, ParmVarDecl, FieldDecl
 } // namespace bound
 
 /// The declaration a spelled type names, and where its name is spelled: the

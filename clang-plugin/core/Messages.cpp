@@ -35,4 +35,13 @@ std::string lookupMessage(llvm::StringRef Lookup, llvm::StringRef Name,
       .str();
 }
 
+std::string pointerDeclarationMessage(llvm::StringRef Name,
+                                      llvm::StringRef Explanation) {
+  return (Name +
+          " is a function pointer that stands for the API function of that "
+          "name, so its calls escape compile-time checks: " +
+          Explanation)
+      .str();
+}
+
 } // namespace vram_only::analysis

@@ -32,6 +32,12 @@ std::string flagMessage(llvm::StringRef Function, std::uint64_t Bits,
 std::string lookupMessage(llvm::StringRef Lookup, llvm::StringRef Name,
                           llvm::StringRef Explanation);
 
+/// "<Name> is a function pointer that stands for the API function of that
+/// name, so its calls escape compile-time checks: <explanation>", where the
+/// explanation is the entryMessage of that function.
+std::string pointerDeclarationMessage(llvm::StringRef Name,
+                                      llvm::StringRef Explanation);
+
 } // namespace vram_only::analysis
 
 #endif // VRAM_ONLY_ANALYSIS_MESSAGES_H

@@ -174,6 +174,21 @@ PolicyIndex::function(const clang::FunctionDecl &FD) const {
   return std::nullopt;
 }
 
+std::optional<ForbiddenFunction>
+PolicyIndex::pointerNamedLikeFunction(const clang::DeclaratorDecl &D) const {
+  const clang::IdentifierInfo *Id = D.getIdentifier();
+  if (!mayName(Id))
+    return std::nullopt;
+  clang::QualType T = D.getType();
+  if (T.isNull() ||
+      !(T->isFunctionPointerType() || T->isFunctionReferenceType()))
+    return std::nullopt;
+  const PolicyEntry *E = FunctionsBySymbol.lookup(Id->getName());
+  if (!E)
+    return std::nullopt;
+  return ForbiddenFunction{E->TheRule, E, nullptr};
+}
+
 const PolicyEntry *
 PolicyIndex::enumerator(const clang::EnumConstantDecl &D) const {
   if (!mayName(D.getIdentifier()))

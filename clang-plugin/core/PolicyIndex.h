@@ -25,6 +25,7 @@
 #include <vector>
 
 namespace clang {
+class DeclaratorDecl;
 class EnumConstantDecl;
 class FunctionDecl;
 class NamedDecl;
@@ -74,6 +75,14 @@ public:
   llvm::ArrayRef<const FlagEntry *> flags(const clang::FunctionDecl &FD) const;
   /// The lookup function \p FD is (dlsym, cuGetProcAddress, ...).
   const LookupEntry *lookup(const clang::FunctionDecl &FD) const;
+  /// The forbidden function that \p D (a variable, parameter or field of
+  /// function-pointer type) stands for: a policy function (or one of its
+  /// cuda.h symbols) of an enabled rule whose name \p D has exactly, as the
+  /// driver tables of code that loads the driver itself have
+  /// (`tcuMemAllocHost *cuMemAllocHost;`). Look-alike names (typedef
+  /// tcuMemAllocHost, names that merely contain a name) stand for nothing.
+  std::optional<ForbiddenFunction>
+  pointerNamedLikeFunction(const clang::DeclaratorDecl &D) const;
   /// The forbidden function a lookup of \p Symbol returns.
   std::optional<ForbiddenFunction> lookedUp(llvm::StringRef Symbol) const;
   /// The fix-it of the policy function named \p Name.
