@@ -1,39 +1,14 @@
 //===- CheckSelection.cpp - Which checks run, from a clang-tidy glob list -===//
 #include "core/CheckSelection.h"
 
+#include "clang-tidy/GlobList.h"
+
 #include "llvm/ADT/SmallVector.h"
 #include "llvm/ADT/StringExtras.h"
 
 namespace vram_only::analysis {
 
-bool matchesGlob(llvm::StringRef Glob, llvm::StringRef Name) {
-  // Iterative '*' matching with backtracking to the last star.
-  size_t G = 0, N = 0, StarG = llvm::StringRef::npos, StarN = 0;
-  while (N < Name.size()) {
-    if (G < Glob.size() && Glob[G] == '*') {
-      StarG = G++;
-      StarN = N;
-    } else if (G < Glob.size() && Glob[G] == Name[N]) {
-      ++G;
-      ++N;
-    } else if (StarG != llvm::StringRef::npos) {
-      G = StarG + 1;
-      N = ++StarN;
-    } else {
-      return false;
-    }
-  }
-  while (G < Glob.size() && Glob[G] == '*')
-    ++G;
-  return G == Glob.size();
-}
-
 llvm::Expected<RuleSet> selectChecks(llvm::StringRef Globs) {
-  struct Item {
-    bool Positive;
-    llvm::StringRef Glob;
-  };
-  llvm::SmallVector<Item, 8> Items;
   llvm::SmallVector<llvm::StringRef, 8> Parts;
   Globs.split(Parts, ',', /*MaxSplit=*/-1, /*KeepEmpty=*/true);
   for (llvm::StringRef Part : Parts) {
@@ -44,24 +19,19 @@ llvm::Expected<RuleSet> selectChecks(llvm::StringRef Globs) {
       return llvm::createStringError(llvm::inconvertibleErrorCode(),
                                      "empty glob in '%s'", Globs.str().c_str());
     }
-    bool Positive = !Glob.consume_front("-");
+    Glob.consume_front("-");
     for (char C : Glob)
       if (!(llvm::isAlnum(C) || C == '-' || C == '_' || C == '.' || C == '*'))
         return llvm::createStringError(
             llvm::inconvertibleErrorCode(),
             "'%s' is not a check glob (letters, digits, '-', '_', '.' and '*')",
             Part.trim().str().c_str());
-    Items.push_back({Positive, Glob});
   }
+  clang::tidy::GlobList List(Globs);
   RuleSet Selected;
-  for (Rule R : AllRules) {
-    bool Enabled = false;
-    for (const Item &I : Items)
-      if (matchesGlob(I.Glob, checkName(R)))
-        Enabled = I.Positive;
-    if (Enabled)
+  for (Rule R : AllRules)
+    if (List.contains(checkName(R)))
       Selected.insert(R);
-  }
   return Selected;
 }
 

@@ -4,7 +4,9 @@
 // (--checks=...) select checks with clang-tidy's syntax: a comma-separated
 // list of globs, '*' matching any text, a leading '-' removing what matches;
 // the last glob that matches a check decides. "vram-*,-vram-dynamic-lookup"
-// runs three checks.
+// runs three checks. The matching is clang-tidy's own (clang::tidy::GlobList
+// from libclangTidy), so a list selects what it selects in clang-tidy; the
+// list is checked first, so that a typo is an error rather than no check.
 //
 //===----------------------------------------------------------------------===//
 #ifndef VRAM_ONLY_ANALYSIS_CHECK_SELECTION_H
@@ -23,9 +25,6 @@ namespace vram_only::analysis {
 /// The rules that \p Globs enables. Fails on an empty glob or a character
 /// no check name can hold, naming the glob.
 llvm::Expected<RuleSet> selectChecks(llvm::StringRef Globs);
-
-/// true when \p Name matches the clang-tidy glob \p Glob ('*' only).
-bool matchesGlob(llvm::StringRef Glob, llvm::StringRef Name);
 
 /// The four check names, in rule order.
 std::vector<std::string> allCheckNames();

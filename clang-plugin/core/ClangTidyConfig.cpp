@@ -1,122 +1,100 @@
-//===- ClangTidyConfig.cpp - The vram-* options of a .clang-tidy file -----===//
+//===- ClangTidyConfig.cpp - The vram-* options of the project's .clang-tidy =//
 #include "core/ClangTidyConfig.h"
 
-#include "llvm/ADT/SmallString.h"
+#include "clang-tidy/ClangTidyOptions.h"
+
 #include "llvm/ADT/StringMap.h"
-#include "llvm/Support/MemoryBuffer.h"
-#include "llvm/Support/Path.h"
 #include "llvm/Support/SourceMgr.h"
 #include "llvm/Support/VirtualFileSystem.h"
-#include "llvm/Support/YAMLParser.h"
+#include "llvm/Support/raw_ostream.h"
 
 namespace vram_only::analysis {
 namespace {
 
-std::optional<std::string> scalarText(llvm::yaml::Node *Node) {
-  auto *Scalar = llvm::dyn_cast_or_null<llvm::yaml::ScalarNode>(Node);
-  if (!Scalar)
-    return std::nullopt;
-  llvm::SmallString<64> Storage;
-  return Scalar->getValue(Storage).str();
-}
+/// clang-tidy's FileOptionsProvider whose .clang-tidy parser keeps the parse
+/// errors (with the file and position) instead of printing them.
+class RecordingOptionsProvider : public clang::tidy::FileOptionsProvider {
+public:
+  RecordingOptionsProvider(llvm::IntrusiveRefCntPtr<llvm::vfs::FileSystem> FS,
+                           std::vector<std::string> &Errors)
+      : FileOptionsProvider(clang::tidy::ClangTidyGlobalOptions(),
+                            clang::tidy::ClangTidyOptions(),
+                            clang::tidy::ClangTidyOptions(), std::move(FS)) {
+    ConfigHandlers = {{".clang-tidy", [&Errors](llvm::MemoryBufferRef Text) {
+                         return parse(Text, Errors);
+                       }}};
+  }
 
-/// Collects key/value pairs of CheckOptions, in either YAML form.
-void readCheckOptions(llvm::yaml::Node *Node,
-                      llvm::StringMap<std::string> &Out,
-                      std::vector<std::string> &Errors,
-                      llvm::StringRef FileName) {
-  if (auto *Map = llvm::dyn_cast<llvm::yaml::MappingNode>(Node)) {
-    for (llvm::yaml::KeyValueNode &KV : *Map) {
-      std::optional<std::string> Key = scalarText(KV.getKey());
-      std::optional<std::string> Value = scalarText(KV.getValue());
-      if (Key && Value)
-        Out[*Key] = *Value;
-    }
-    return;
+private:
+  static llvm::ErrorOr<clang::tidy::ClangTidyOptions>
+  parse(llvm::MemoryBufferRef Text, std::vector<std::string> &Errors) {
+    std::string Message;
+    auto Parsed = clang::tidy::parseConfigurationWithDiags(
+        Text, [&Message](const llvm::SMDiagnostic &D) {
+          if (D.getKind() == llvm::SourceMgr::DK_Error && Message.empty())
+            Message = std::to_string(D.getLineNo()) + ":" +
+                      std::to_string(D.getColumnNo() + 1) + ": " +
+                      D.getMessage().str();
+        });
+    if (Parsed)
+      return Parsed;
+    if (Message.empty())
+      Message = Parsed.getError().message();
+    Errors.push_back(Text.getBufferIdentifier().str() + ":" + Message +
+                     " (not a valid .clang-tidy)");
+    // The file is found but unusable: the error above stops the analysis;
+    // an empty configuration keeps clang-tidy's provider from printing it.
+    return clang::tidy::ClangTidyOptions();
   }
-  if (auto *List = llvm::dyn_cast<llvm::yaml::SequenceNode>(Node)) {
-    for (llvm::yaml::Node &Item : *List) {
-      auto *Pair = llvm::dyn_cast<llvm::yaml::MappingNode>(&Item);
-      if (!Pair)
-        continue;
-      std::optional<std::string> Key, Value;
-      for (llvm::yaml::KeyValueNode &KV : *Pair) {
-        std::optional<std::string> Name = scalarText(KV.getKey());
-        if (Name && *Name == "key")
-          Key = scalarText(KV.getValue());
-        else if (Name && *Name == "value")
-          Value = scalarText(KV.getValue());
-      }
-      if (Key && Value)
-        Out[*Key] = *Value;
-    }
-    return;
-  }
-  Errors.push_back(FileName.str() +
-                   ": CheckOptions is neither a mapping nor a list");
-}
+};
+
+/// An option's value and the file it came from.
+struct SourcedValue {
+  std::string Value;
+  std::string File;
+};
 
 } // namespace
 
-LoadedConfig parseClangTidyConfig(llvm::StringRef Text,
-                                  llvm::StringRef FileName) {
+LoadedConfig
+loadClangTidyConfigFor(llvm::StringRef SourceFile,
+                       llvm::IntrusiveRefCntPtr<llvm::vfs::FileSystem> FS) {
   LoadedConfig Config;
-  Config.File = FileName.str();
-  llvm::SourceMgr SM;
-  std::string YamlErrors;
-  llvm::raw_string_ostream ErrorStream(YamlErrors);
-  SM.setDiagHandler(
-      [](const llvm::SMDiagnostic &D, void *Context) {
-        auto *OS = static_cast<llvm::raw_string_ostream *>(Context);
-        *OS << D.getLineNo() << ":" << D.getColumnNo() + 1 << ": "
-            << D.getMessage();
-      },
-      &ErrorStream);
-  llvm::yaml::Stream Stream(Text, SM);
-  llvm::StringMap<std::string> Options;
-  for (llvm::yaml::Document &Doc : Stream) {
-    auto *Root = llvm::dyn_cast_or_null<llvm::yaml::MappingNode>(Doc.getRoot());
-    if (!Root)
-      continue;
-    for (llvm::yaml::KeyValueNode &KV : *Root) {
-      std::optional<std::string> Key = scalarText(KV.getKey());
-      if (Key && *Key == "CheckOptions" && KV.getValue())
-        readCheckOptions(KV.getValue(), Options, Config.Errors, FileName);
-    }
+  RecordingOptionsProvider Provider(std::move(FS), Config.Errors);
+  // Sources in the order clang-tidy merges them: defaults, the farthest
+  // .clang-tidy ... the nearest, overrides; a later value wins.
+  llvm::StringMap<SourcedValue> Values;
+  for (const auto &[Options, Source] : Provider.getRawOptions(SourceFile)) {
+    bool IsFile = llvm::StringRef(Source).ends_with(".clang-tidy");
+    if (IsFile)
+      Config.Files.push_back(Source);
+    for (const auto &Option : Options.CheckOptions)
+      if (Option.getKey().starts_with("vram-"))
+        Values[Option.getKey()] = {Option.getValue().Value, Source};
   }
-  if (Stream.failed()) {
-    Config.Errors.push_back(FileName.str() + ":" + ErrorStream.str() +
-                            " (not valid YAML)");
+  if (!Config.Errors.empty())
     return Config;
-  }
   for (Rule R : AllRules) {
     std::string Prefix = checkName(R).str() + ".";
-    std::string Extra = Options.lookup(Prefix + ExtraFunctionsOption.str());
-    std::string Exempt = Options.lookup(Prefix + ExemptNamesOption.str());
-    std::vector<std::string> Errors;
-    Config.Options.of(R) = parseRuleOptions(R, Extra, Exempt, Errors);
-    for (const std::string &Error : Errors)
-      Config.Errors.push_back(FileName.str() + ": " + Error);
+    std::string ExtraName = Prefix + ExtraFunctionsOption.str();
+    std::string ExemptName = Prefix + ExemptNamesOption.str();
+    SourcedValue Extra = Values.lookup(ExtraName);
+    SourcedValue Exempt = Values.lookup(ExemptName);
+    auto Report = [&](const std::vector<std::string> &Errors,
+                      const std::string &File) {
+      for (const std::string &Error : Errors)
+        Config.Errors.push_back(File + ": " + Error);
+    };
+    std::vector<std::string> ExtraErrors, ExemptErrors;
+    RuleOptions &Parsed = Config.Options.of(R);
+    Parsed.ExtraFunctions =
+        parseExtraFunctions(ExtraName, Extra.Value, ExtraErrors);
+    Parsed.ExemptNames = parseExemptNames(R, ExemptName, Exempt.Value,
+                                          Parsed.ExtraFunctions, ExemptErrors);
+    Report(ExtraErrors, Extra.File);
+    Report(ExemptErrors, Exempt.File);
   }
   return Config;
-}
-
-LoadedConfig loadClangTidyConfigFor(llvm::StringRef SourceFile,
-                                    llvm::vfs::FileSystem &FS) {
-  llvm::SmallString<256> Dir(SourceFile);
-  if (FS.makeAbsolute(Dir))
-    return {};
-  llvm::sys::path::remove_dots(Dir, /*remove_dot_dot=*/true);
-  llvm::sys::path::remove_filename(Dir);
-  for (llvm::StringRef Current = Dir; !Current.empty();
-       Current = llvm::sys::path::parent_path(Current)) {
-    llvm::SmallString<256> Candidate(Current);
-    llvm::sys::path::append(Candidate, ".clang-tidy");
-    auto Buffer = FS.getBufferForFile(Candidate);
-    if (Buffer)
-      return parseClangTidyConfig((*Buffer)->getBuffer(), Candidate);
-  }
-  return {};
 }
 
 } // namespace vram_only::analysis

@@ -1,12 +1,18 @@
-//===- ClangTidyConfig.h - The vram-* options of a .clang-tidy file -------===//
+//===- ClangTidyConfig.h - The vram-* options of the project's .clang-tidy ===//
 //
 // The checks' options (ExtraFunctions, ExemptNames) live in the project's
 // .clang-tidy, where clang-tidy reads them. The compiler plugin and
-// vram-check read the same file, so that a name exempted or a wrapper
-// forbidden for clang-tidy is exempted or forbidden in the build too:
-// the nearest .clang-tidy in the source file's directory or above, its
-// CheckOptions in either YAML form (a mapping, or a list of key/value
-// pairs). Only the vram-* check options are read; other keys are ignored.
+// vram-check read them through clang-tidy's own option provider
+// (clang::tidy::FileOptionsProvider, from libclangTidy), so that a name
+// exempted or a wrapper forbidden for clang-tidy is exempted or forbidden in
+// the build too: the nearest .clang-tidy in the source file's directory or
+// above, merged with its parents' while it says InheritParentConfig: true,
+// CheckOptions in either YAML form. Only the vram-* check options are used
+// (each front end selects its checks with its own argument).
+//
+// One difference, on purpose: a .clang-tidy that clang-tidy cannot parse is
+// printed and skipped by clang-tidy; here it is an error that names the file
+// and the position, so a broken file never silently changes what is checked.
 //
 //===----------------------------------------------------------------------===//
 #ifndef VRAM_ONLY_ANALYSIS_CLANG_TIDY_CONFIG_H
@@ -14,6 +20,7 @@
 
 #include "core/Options.h"
 
+#include "llvm/ADT/IntrusiveRefCntPtr.h"
 #include "llvm/ADT/StringRef.h"
 
 #include <string>
@@ -27,17 +34,17 @@ namespace vram_only::analysis {
 
 struct LoadedConfig {
   AnalysisOptions Options;
-  std::string File;                ///< the file read; empty when none applies
-  std::vector<std::string> Errors; ///< each names the file and the option
+  /// The .clang-tidy files read, nearest last; empty when none applies.
+  std::vector<std::string> Files;
+  /// Each names the file (and the option or YAML position).
+  std::vector<std::string> Errors;
 };
 
-/// Parses the text of a .clang-tidy file (named \p FileName in errors).
-LoadedConfig parseClangTidyConfig(llvm::StringRef Text,
-                                  llvm::StringRef FileName);
-
-/// Reads the .clang-tidy that applies to \p SourceFile through \p FS.
-LoadedConfig loadClangTidyConfigFor(llvm::StringRef SourceFile,
-                                    llvm::vfs::FileSystem &FS);
+/// Reads the options that apply to \p SourceFile (relative to \p FS's working
+/// directory) as clang-tidy does, through \p FS.
+LoadedConfig
+loadClangTidyConfigFor(llvm::StringRef SourceFile,
+                       llvm::IntrusiveRefCntPtr<llvm::vfs::FileSystem> FS);
 
 } // namespace vram_only::analysis
 

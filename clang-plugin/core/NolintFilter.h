@@ -1,24 +1,25 @@
 //===- NolintFilter.h - clang-tidy's NOLINT comments, for the other front ends
 //
 // A finding silenced for clang-tidy must stay silent in the build, so the
-// compiler plugin and vram-check honour the same comments as clang-tidy:
+// compiler plugin and vram-check ask clang-tidy's own NOLINT handling
+// (clang::tidy::NoLintDirectiveHandler, from libclangTidy) whether a comment
+// silences a finding:
 //   // NOLINT                  this line, every check
 //   // NOLINT(vram-host-*)     this line, the checks the globs match
 //   // NOLINTNEXTLINE(...)     the next line
-//   // NOLINTBEGIN(...) ... // NOLINTEND(...)   the lines between, paired
-//                                               by identical check lists
-// (clang-tidy itself handles them in its own diagnostic consumer.)
+//   // NOLINTBEGIN(...) ... // NOLINTEND(...)   the lines between
+// (clang-tidy itself applies them in its diagnostic consumer; the tidy checks
+// do not use this class.) Unmatched NOLINTBEGIN/END comments, which
+// clang-tidy reports as errors of its own, silence nothing here either.
 //
 //===----------------------------------------------------------------------===//
 #ifndef VRAM_ONLY_ANALYSIS_NOLINT_FILTER_H
 #define VRAM_ONLY_ANALYSIS_NOLINT_FILTER_H
 
 #include "clang/Basic/SourceLocation.h"
-#include "llvm/ADT/DenseMap.h"
 #include "llvm/ADT/StringRef.h"
 
-#include <string>
-#include <vector>
+#include <memory>
 
 namespace clang {
 class SourceManager;
@@ -26,28 +27,22 @@ class SourceManager;
 
 namespace vram_only::analysis {
 
-/// Answers "is this finding silenced?" for one translation unit, parsing
-/// each file's NOLINT comments once. Not thread-safe.
+/// Answers "is this finding silenced?" for one translation unit; clang-tidy's
+/// handler reads each file's NOLINT comments once. Not thread-safe.
 class NolintFilter {
 public:
-  explicit NolintFilter(const clang::SourceManager &SM) : SM(SM) {}
+  explicit NolintFilter(const clang::SourceManager &SM);
+  ~NolintFilter();
+  NolintFilter(const NolintFilter &) = delete;
+  NolintFilter &operator=(const NolintFilter &) = delete;
 
   /// true when a NOLINT comment silences \p CheckName at \p FileLoc (a file
   /// location, as findings carry).
   bool silences(clang::SourceLocation FileLoc, llvm::StringRef CheckName);
 
 private:
-  /// Lines [First, Last] (1-based) on which the checks matching Globs are
-  /// silenced; an empty Globs list silences every check.
-  struct SilencedLines {
-    unsigned First;
-    unsigned Last;
-    std::vector<std::string> Globs;
-  };
-  const std::vector<SilencedLines> &directivesOf(clang::FileID File);
-
-  const clang::SourceManager &SM;
-  llvm::DenseMap<clang::FileID, std::vector<SilencedLines>> ByFile;
+  class Query;
+  std::unique_ptr<Query> TheQuery;
 };
 
 } // namespace vram_only::analysis

@@ -89,7 +89,8 @@ protected:
     // The checks' options from the project's .clang-tidy, as clang-tidy
     // reads them; a bad option is an error of the compile.
     analysis::LoadedConfig Config =
-        analysis::loadClangTidyConfigFor(InFile, CI.getVirtualFileSystem());
+        analysis::loadClangTidyConfigFor(
+            InFile, CI.getFileManager().getVirtualFileSystemPtr());
     clang::DiagnosticsEngine &Diags = CI.getDiagnostics();
     for (const std::string &Error : Config.Errors)
       Diags.Report(Diags.getCustomDiagID(clang::DiagnosticsEngine::Error,

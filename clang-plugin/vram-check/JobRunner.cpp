@@ -153,7 +153,7 @@ JobOutcome runAnalysisJob(const AnalysisJob &Job, analysis::RuleSet Rules) {
   // The checks' options from the project's .clang-tidy, as clang-tidy reads
   // them; a bad option stops the analysis of this source.
   analysis::LoadedConfig Config =
-      analysis::loadClangTidyConfigFor(Job.Source, *FS);
+      analysis::loadClangTidyConfigFor(Job.Source, FS);
   if (!Config.Errors.empty()) {
     Outcome.Errors = Config.Errors;
     Outcome.Failure = AnalysisFailure{Job.Source, Job.sideName(),
