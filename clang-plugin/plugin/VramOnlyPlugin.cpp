@@ -6,14 +6,12 @@
 // Runs the analysis core before the compile (host and device jobs alike) and
 // reports each finding as a compiler diagnostic, an error by default, so the
 // compile fails: "<message> [<check>]" at the user's line, with fix-its.
-// NOLINT comments work as in clang-tidy.
+// NOLINT comments work as in clang-tidy (core/FrontEndAdapter.h).
 //
 //===----------------------------------------------------------------------===//
 
-#include "core/Analysis.h"
 #include "core/ClangTidyConfig.h"
-#include "core/NolintFilter.h"
-#include "core/UserCodeTraversal.h"
+#include "core/FrontEndAdapter.h"
 #include "plugin/PluginArguments.h"
 #include "plugin/ReportedOnce.h"
 
@@ -29,56 +27,51 @@ namespace {
 class DiagnosticSink : public analysis::FindingSink {
 public:
   DiagnosticSink(clang::CompilerInstance &CI, bool Warn)
-      : Diags(CI.getDiagnostics()), SM(CI.getSourceManager()), Nolint(SM),
+      : Diags(CI.getDiagnostics()),
         DiagID(Diags.getCustomDiagID(Warn ? clang::DiagnosticsEngine::Warning
                                           : clang::DiagnosticsEngine::Error,
                                      "%0 [%1]")) {}
 
   void report(const analysis::Finding &F) override {
-    llvm::StringRef Check = analysis::checkName(F.TheRule);
-    if (Nolint.silences(F.Location, Check))
-      return;
-    clang::PresumedLoc P = SM.getPresumedLoc(F.Location);
-    if (P.isValid() &&
-        !firstReport(P.getFilename(), P.getLine(), P.getColumn(), Check, F.Api))
-      return;
     clang::DiagnosticBuilder Diag = Diags.Report(F.Location, DiagID);
-    Diag << F.Message << Check;
+    Diag << F.Message << analysis::checkName(F.TheRule);
     for (const clang::FixItHint &Fix : F.FixIts)
       Diag << Fix;
   }
 
 private:
   clang::DiagnosticsEngine &Diags;
-  const clang::SourceManager &SM;
-  analysis::NolintFilter Nolint;
   unsigned DiagID;
 };
 
-/// Owns one translation unit's analysis and matches the user's declarations
-/// once the translation unit is parsed.
-class PluginConsumer : public clang::ASTConsumer,
-                       clang::ast_matchers::MatchFinder::MatchCallback {
+/// The cc1 jobs of one compile (host, each device) report a finding once
+/// (plugin/ReportedOnce.h).
+class CompileReportedOnce : public analysis::ReportedOnce {
+public:
+  bool first(const analysis::ReportKey &K) override {
+    return firstReport(K.File, K.Line, K.Column, K.Check, K.Api);
+  }
+};
+
+/// One translation unit: the core through the front-end adapter, whose
+/// findings become diagnostics.
+class PluginConsumer : public clang::ASTConsumer {
 public:
   PluginConsumer(clang::CompilerInstance &CI, const PluginArguments &Args,
                  const analysis::AnalysisOptions &Options)
-      : Core(Args.Checks, Options), Sink(CI, Args.Warn) {
-    Core.registerMatchers(Finder, this);
-    Core.registerPPCallbacks(CI.getPreprocessor(), Sink);
+      : Sink(CI, Args.Warn),
+        Adapter(Args.Checks, Options, Sink, {/*Nolint=*/true, &Once}) {
+    Adapter.beginTranslationUnit(CI.getSourceManager(), CI.getPreprocessor());
   }
 
   void HandleTranslationUnit(clang::ASTContext &Context) override {
-    analysis::matchUserCode(Finder, Context);
+    Adapter.matchTranslationUnit(Context);
   }
 
 private:
-  void run(const clang::ast_matchers::MatchFinder::MatchResult &R) override {
-    Core.interpret(R, Sink);
-  }
-
-  analysis::Analysis Core;
   DiagnosticSink Sink;
-  clang::ast_matchers::MatchFinder Finder;
+  CompileReportedOnce Once;
+  analysis::FrontEndAdapter Adapter;
 };
 
 class VramOnlyPluginAction : public clang::PluginASTAction {

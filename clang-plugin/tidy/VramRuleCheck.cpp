@@ -1,7 +1,6 @@
 //===- VramRuleCheck.cpp - A clang-tidy check over one rule of the core ---===//
 #include "tidy/VramRuleCheck.h"
 
-#include "core/UserCodeTraversal.h"
 
 namespace vram_only::tidy {
 
@@ -11,7 +10,8 @@ VramRuleCheck::VramRuleCheck(llvm::StringRef Name,
     : ClangTidyCheck(Name, Context),
       ExtraFunctions(Options.get(analysis::ExtraFunctionsOption, "")),
       ExemptNames(Options.get(analysis::ExemptNamesOption, "")),
-      Analysis(analysis::RuleSet::only(TheRule), readOptions(TheRule)) {}
+      Adapter(analysis::RuleSet::only(TheRule), readOptions(TheRule), *this,
+              {/*Nolint=*/false, /*Once=*/nullptr}) {}
 
 analysis::AnalysisOptions VramRuleCheck::readOptions(analysis::Rule TheRule) {
   std::vector<std::string> Errors;
@@ -23,26 +23,20 @@ analysis::AnalysisOptions VramRuleCheck::readOptions(analysis::Rule TheRule) {
   return Parsed;
 }
 
-void VramRuleCheck::registerPPCallbacks(const clang::SourceManager &,
+void VramRuleCheck::registerPPCallbacks(const clang::SourceManager &SM,
                                         clang::Preprocessor *PP,
                                         clang::Preprocessor *) {
-  Analysis.registerPPCallbacks(*PP, *this);
+  Adapter.beginTranslationUnit(SM, *PP);
 }
 
 void VramRuleCheck::registerMatchers(clang::ast_matchers::MatchFinder *Finder) {
   Finder->addMatcher(clang::ast_matchers::translationUnitDecl(), this);
-  Analysis.registerMatchers(UserCodeFinder, &Matches);
 }
 
 void VramRuleCheck::check(
     const clang::ast_matchers::MatchFinder::MatchResult &Result) {
   // The translation unit, before clang-tidy's traversal descends into it.
-  analysis::matchUserCode(UserCodeFinder, *Result.Context);
-}
-
-void VramRuleCheck::CoreMatches::run(
-    const clang::ast_matchers::MatchFinder::MatchResult &Result) {
-  Check.Analysis.interpret(Result, Check);
+  Adapter.matchTranslationUnit(*Result.Context);
 }
 
 void VramRuleCheck::storeOptions(

@@ -1,17 +1,19 @@
 //===- VramRuleCheck.h - A clang-tidy check over one rule of the core -----===//
 //
-// The shared adapter of the four vram-* checks: it reads the rule's options
-// in its constructor (ExtraFunctions, ExemptNames), hands matchers and
-// preprocessor callbacks to the core's Analysis, and turns the core's
-// findings into clang-tidy diagnostics with their fix-its. The core's
-// matchers run on the user's declarations only (core/UserCodeTraversal.h):
-// clang-tidy's shared traversal sees one translation-unit matcher.
+// The shared class of the four vram-* checks: it reads the rule's options
+// in its constructor (ExtraFunctions, ExemptNames), runs the core through the
+// front-end adapter that the plugin and vram-check use too
+// (core/FrontEndAdapter.h; NOLINT is left to clang-tidy, which applies it to
+// every check), and turns the core's findings into clang-tidy diagnostics
+// with their fix-its. The core's matchers run on the user's declarations only
+// (core/UserCodeTraversal.h): clang-tidy's shared traversal sees one
+// translation-unit matcher.
 //
 //===----------------------------------------------------------------------===//
 #ifndef VRAM_ONLY_TIDY_VRAM_RULE_CHECK_H
 #define VRAM_ONLY_TIDY_VRAM_RULE_CHECK_H
 
-#include "core/Analysis.h"
+#include "core/FrontEndAdapter.h"
 
 #include "clang-tidy/ClangTidyCheck.h"
 
@@ -37,23 +39,10 @@ private:
   void report(const analysis::Finding &F) override;
   analysis::AnalysisOptions readOptions(analysis::Rule TheRule);
 
-  /// Passes the matches of the user-code traversal to the core.
-  class CoreMatches : public clang::ast_matchers::MatchFinder::MatchCallback {
-  public:
-    explicit CoreMatches(VramRuleCheck &Check) : Check(Check) {}
-    void
-    run(const clang::ast_matchers::MatchFinder::MatchResult &Result) override;
-
-  private:
-    VramRuleCheck &Check;
-  };
-
   // The options as written, stored back verbatim by storeOptions.
   std::string ExtraFunctions;
   std::string ExemptNames;
-  analysis::Analysis Analysis;
-  CoreMatches Matches{*this};
-  clang::ast_matchers::MatchFinder UserCodeFinder;
+  analysis::FrontEndAdapter Adapter;
 };
 
 } // namespace vram_only::tidy

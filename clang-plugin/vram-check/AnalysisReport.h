@@ -9,6 +9,7 @@
 #ifndef VRAM_ONLY_VRAM_CHECK_ANALYSISREPORT_H
 #define VRAM_ONLY_VRAM_CHECK_ANALYSISREPORT_H
 
+#include "clang/Tooling/Core/Replacement.h"
 #include "llvm/Support/raw_ostream.h"
 
 #include <string>
@@ -25,6 +26,11 @@ struct ReportedFinding {
   std::string Api;     ///< the forbidden name, e.g. "cudaMallocManaged"
   std::string Message; ///< without the " [check]" suffix
   std::string SourceLine; ///< the line's text, for the snippet
+  /// For --fix and --export-fixes: the file as an absolute path, the
+  /// location's offset in it, and the core's fix-its (absolute paths).
+  std::string AbsoluteFile;
+  unsigned FileOffset = 0;
+  std::vector<clang::tooling::Replacement> Fixes;
 
   bool operator<(const ReportedFinding &Other) const;
   bool operator==(const ReportedFinding &Other) const;

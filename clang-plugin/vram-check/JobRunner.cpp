@@ -2,10 +2,8 @@
 
 #include "JobRunner.h"
 
-#include "core/Analysis.h"
 #include "core/ClangTidyConfig.h"
-#include "core/NolintFilter.h"
-#include "core/UserCodeTraversal.h"
+#include "core/FrontEndAdapter.h"
 
 #include "clang/AST/ASTConsumer.h"
 
@@ -16,6 +14,7 @@
 #include "clang/Frontend/FrontendAction.h"
 #include "clang/Tooling/Tooling.h"
 #include "llvm/ADT/SmallString.h"
+#include "llvm/Support/Path.h"
 #include "llvm/Support/VirtualFileSystem.h"
 
 namespace vram_only {
@@ -26,16 +25,14 @@ using analysis::Finding;
 /// Copies findings out of the run while its SourceManager lives.
 class CollectingSink : public analysis::FindingSink {
 public:
-  explicit CollectingSink(std::vector<ReportedFinding> &Out) : Out(Out) {}
+  CollectingSink(std::vector<ReportedFinding> &Out, std::string Directory)
+      : Out(Out), Directory(std::move(Directory)) {}
 
-  void startFile(const clang::SourceManager &NewSM) {
-    SM = &NewSM;
-    Nolint = std::make_unique<analysis::NolintFilter>(NewSM);
-  }
+  void startFile(const clang::SourceManager &NewSM) { SM = &NewSM; }
 
   void report(const Finding &F) override {
     llvm::StringRef Check = analysis::checkName(F.TheRule);
-    if (!SM || Nolint->silences(F.Location, Check))
+    if (!SM)
       return;
     clang::FileID File = SM->getFileID(F.Location);
     unsigned Offset = SM->getFileOffset(F.Location);
@@ -52,63 +49,55 @@ public:
       size_t Start = Offset - (R.Column - 1);
       R.SourceLine = Buffer.substr(Start).split('\n').first.rtrim("\r").str();
     }
+    R.AbsoluteFile = absolute(R.File);
+    R.FileOffset = Offset;
+    for (const clang::FixItHint &Fix : F.FixIts) {
+      clang::tooling::Replacement Rep(*SM, Fix.RemoveRange, Fix.CodeToInsert);
+      if (Rep.getFilePath().empty() || Rep.getFilePath() == "invalid-location")
+        continue;
+      R.Fixes.emplace_back(absolute(Rep.getFilePath()), Rep.getOffset(),
+                           Rep.getLength(), Rep.getReplacementText());
+    }
     Out.push_back(std::move(R));
   }
 
 private:
+  /// \p Path as an absolute path: relative paths are the job's.
+  std::string absolute(llvm::StringRef Path) const {
+    llvm::SmallString<256> Result(Path);
+    if (!llvm::sys::path::is_absolute(Result)) {
+      Result = Directory;
+      llvm::sys::path::append(Result, Path);
+    }
+    llvm::sys::path::remove_dots(Result, /*remove_dot_dot=*/true);
+    return std::string(Result);
+  }
+
   std::vector<ReportedFinding> &Out;
+  std::string Directory;
   const clang::SourceManager *SM = nullptr;
-  std::unique_ptr<analysis::NolintFilter> Nolint;
 };
 
-class MatchForwarder : public clang::ast_matchers::MatchFinder::MatchCallback {
-public:
-  MatchForwarder(analysis::Analysis &A, analysis::FindingSink &Sink)
-      : A(A), Sink(Sink) {}
-  void run(const clang::ast_matchers::MatchFinder::MatchResult &R) override {
-    A.interpret(R, Sink);
-  }
-
-private:
-  analysis::Analysis &A;
-  analysis::FindingSink &Sink;
-};
-
-/// Matches the user's declarations once the translation unit is parsed.
-class UserCodeConsumer : public clang::ASTConsumer {
-public:
-  explicit UserCodeConsumer(clang::ast_matchers::MatchFinder &Finder)
-      : Finder(Finder) {}
-  void HandleTranslationUnit(clang::ASTContext &Context) override {
-    analysis::matchUserCode(Finder, Context);
-  }
-
-private:
-  clang::ast_matchers::MatchFinder &Finder;
-};
-
-/// Parses the source with the core's preprocessor callbacks and matchers.
+/// Parses the source with the core's preprocessor callbacks and matchers
+/// (through the front-end adapter, which drops what NOLINT silences; the
+/// sides of a source are merged by AnalysisReport::normalise).
 class AnalysisAction : public clang::ASTFrontendAction {
 public:
   AnalysisAction(analysis::RuleSet Rules,
                  const analysis::AnalysisOptions &Options,
-                 std::vector<ReportedFinding> &Out)
-      : Core(Rules, Options), Sink(Out), Forwarder(Core, Sink) {
-    Core.registerMatchers(Finder, &Forwarder);
-  }
+                 std::vector<ReportedFinding> &Out, std::string Directory)
+      : Sink(Out, std::move(Directory)),
+        Adapter(Rules, Options, Sink, {/*Nolint=*/true, /*Once=*/nullptr}) {}
 
   std::unique_ptr<clang::ASTConsumer>
   CreateASTConsumer(clang::CompilerInstance &CI, llvm::StringRef) override {
     Sink.startFile(CI.getSourceManager());
-    Core.registerPPCallbacks(CI.getPreprocessor(), Sink);
-    return std::make_unique<UserCodeConsumer>(Finder);
+    return Adapter.beginTranslationUnit(CI);
   }
 
 private:
-  analysis::Analysis Core;
   CollectingSink Sink;
-  MatchForwarder Forwarder;
-  clang::ast_matchers::MatchFinder Finder;
+  analysis::FrontEndAdapter Adapter;
 };
 
 /// Keeps clang's errors (warnings are not ours to report), clang-style.
@@ -167,7 +156,8 @@ JobOutcome runAnalysisJob(const AnalysisJob &Job, analysis::RuleSet Rules) {
   std::vector<std::string> Argv = Job.Argv;
   Argv.insert(Argv.end() - 1, "-fno-caret-diagnostics");
   clang::tooling::ToolInvocation Invocation(
-      std::move(Argv), std::make_unique<AnalysisAction>(Rules, Config.Options, Outcome.Findings),
+      std::move(Argv), std::make_unique<AnalysisAction>(Rules, Config.Options, Outcome.Findings,
+                                       Job.Directory),
       Files.get());
   Invocation.setDiagnosticConsumer(&Errors);
   bool Ran = Invocation.run();

@@ -4,6 +4,7 @@
 //   vram-check [options] files... -- <clang arguments>
 //   vram-check --launcher [--warn] -- <compiler> <arguments...>
 //   vram-check --export-compile-commands=<dir> -p <build dir> [files...]
+//   vram-check [--fix] [--export-fixes=<file>] ...   fix-its, as clang-tidy
 //
 // Analyses translation units with the command lines their build recorded
 // (nvcc, gcc or clang), host and device sides of CUDA sources, in parallel,
@@ -15,6 +16,7 @@
 
 #include "AnalysisDriver.h"
 #include "CompilerCommand.h"
+#include "Fixes.h"
 #include "Launcher.h"
 #include "PolicyListing.h"
 #include "VramCheckConfig.h"
@@ -103,6 +105,17 @@ cl::opt<bool> PrintPolicy(
     cl::desc("Print the policy (every forbidden name, flag and lookup, with "
              "check, reason and alternative) as JSON and exit"),
     cl::cat(Category));
+cl::opt<bool> ApplyFixes(
+    "fix",
+    cl::desc("Apply the suggested fixes to the sources, as clang-tidy --fix "
+             "does (cudaMallocManaged -> cudaMalloc where that keeps the "
+             "call's meaning); the findings are still reported"),
+    cl::cat(Category));
+cl::opt<std::string> ExportFixes(
+    "export-fixes",
+    cl::desc("Write the suggested fixes to <file> as YAML for "
+             "clang-apply-replacements, as clang-tidy --export-fixes does"),
+    cl::value_desc("file"), cl::cat(Category));
 cl::opt<bool> Verbose("verbose",
                       cl::desc("Show every clang run and what the command "
                                "line translation dropped"),
@@ -302,6 +315,35 @@ void writeReport(const AnalysisReport &Report, analysis::RuleSet Checks) {
     File->keep();
 }
 
+/// --export-fixes and --fix, after the analysis and before the report.
+void handleFixes(const AnalysisReport &Report,
+                 const std::vector<SourceTask> &Tasks) {
+  Severity Level = Warn ? Severity::Warning : Severity::Error;
+  if (!ExportFixes.empty()) {
+    std::error_code EC;
+    llvm::ToolOutputFile File(ExportFixes, EC, llvm::sys::fs::OF_Text);
+    if (EC)
+      fail("cannot write '" + ExportFixes + "': " + EC.message());
+    writeFixesYaml(Report, Level,
+                   Tasks.empty() ? "" : absolutePath(Tasks.front().Source.Path,
+                                                     Tasks.front().Directory),
+                   currentDirectory(), File.os());
+    File.os().close();
+    if (File.os().has_error())
+      fail("cannot write '" + ExportFixes + "': " +
+           File.os().error().message());
+    File.keep();
+  }
+  if (ApplyFixes) {
+    llvm::Expected<AppliedFixes> Applied = applyFixes(Report);
+    if (!Applied)
+      fail("--fix: " + llvm::toString(Applied.takeError()));
+    llvm::errs() << "vram-check: applied " << Applied->Applied << " of "
+                 << Applied->Suggested << " suggested fix(es) in "
+                 << Applied->Files << " file(s)\n";
+  }
+}
+
 void writeSummary(const AnalysisReport &Report) {
   llvm::outs().flush(); // the report first, when both go to a terminal
   for (const AnalysisFailure &Failure : Report.Failures) {
@@ -418,6 +460,9 @@ int main(int argc, const char **argv) {
   if (LauncherMode) {
     if (!BuildPath.empty() || !Files.empty() || !ExportDir.empty())
       fail("--launcher takes only the compile command after '--'");
+    if (ApplyFixes || !ExportFixes.empty())
+      fail("--fix and --export-fixes do not apply to --launcher: run "
+           "vram-check -p <build dir> --fix after the build");
     if (AfterDashDash.empty())
       fail("--launcher needs the compile command after '--'");
     LauncherOptions Options{Warn, Verbose, JobCount ? JobCount.getValue() : 1u};
@@ -431,6 +476,7 @@ int main(int argc, const char **argv) {
     return exportCommands(Tasks, Toolchain, Report);
   analyseSources(Tasks, Toolchain, *Checks,
                  {JobCount, /*Verbose=*/Verbose}, Report);
+  handleFixes(Report, Tasks);
   writeReport(Report, *Checks);
   writeSummary(Report);
   return Report.exitCode(/*FindingsAreErrors=*/!Warn);
