@@ -24,15 +24,20 @@ config.environment["PATH"] = os.pathsep.join(
     [config.llvm_tools_dir, config.environment.get("PATH", "")])
 
 # How .cu files are parsed by clang 19 against CUDA 13 (docs/analysis.md):
-# the compatibility stub, CCCL's include directory, and the SDK version
-# clang knows. Host side and device side are separate runs.
-cuda_flags = [
-    "-x", "cuda", "-std=c++17",
-    "--cuda-path=" + config.cuda_path, "--cuda-gpu-arch=sm_90", "-nocudalib",
-    "-isystem", config.cuda13_compat_dir,
-    "-I" + os.path.join(config.cuda_path, "include", "cccl"),
-    "-Xclang", "-target-sdk-version=12.5", "-Wno-unknown-cuda-version",
-]
+# the flags of clang-plugin/compat/cuda13/clang-flags.txt, which vram-check
+# compiles in and the docs show, plus the standard and the GPU architecture.
+# Host side and device side are separate runs.
+def read_cuda13_flags(path):
+    with open(path) as flags_file:
+        return [line.strip()
+                .replace("{cuda_path}", config.cuda_path)
+                .replace("{compat_dir}", config.cuda13_compat_dir)
+                for line in flags_file
+                if line.strip() and not line.startswith("#")]
+
+
+cuda_flags = read_cuda13_flags(config.cuda13_clang_flags_file) + [
+    "-std=c++17", "--cuda-gpu-arch=sm_90"]
 # .cpp files include the toolkit with -I, as most builds do: clang then does
 # not treat CUDA's headers as system headers.
 cuda_cxx_flags = [

@@ -27,24 +27,25 @@ CudaToolchain CudaToolchain::fromInstallation(const char *Argv0) {
 }
 
 std::vector<std::string> CudaToolchain::cudaFlags() const {
-  return {
-      "-x",
-      "cuda",
-      "--cuda-path=" + CudaPath,
-      "-nocudalib",
-      // texture_fetch_functions.h, which clang's CUDA wrapper includes and
-      // CUDA 13 removed.
-      "-isystem",
-      CompatIncludeDir,
-      // CUDA 13 moved cuda/std, thrust and cub here. A system path, so that
-      // thrust's own calls of cudaMallocManaged are never reported.
-      "-isystem",
-      CudaPath + "/include/cccl",
-      // Without it the device side rejects <<<...>>> (cudaConfigureCall).
-      "-Xclang",
-      "-target-sdk-version=" VRAM_ONLY_CUDA_SDK_VERSION_FOR_CLANG,
-      "-Wno-unknown-cuda-version",
-  };
+  // Written once, in compat/cuda13/clang-flags.txt (docs/analysis.md says
+  // why each is needed); the lit suite and the docs use the same file.
+  static const char *const Flags[] = {VRAM_ONLY_CUDA13_CLANG_FLAGS};
+  std::vector<std::string> Result;
+  for (llvm::StringRef Flag : Flags) {
+    std::string Text;
+    while (!Flag.empty()) {
+      if (Flag.consume_front("{cuda_path}"))
+        Text += CudaPath;
+      else if (Flag.consume_front("{compat_dir}"))
+        Text += CompatIncludeDir;
+      else {
+        Text += Flag.front();
+        Flag = Flag.drop_front();
+      }
+    }
+    Result.push_back(std::move(Text));
+  }
+  return Result;
 }
 
 std::string AnalysisJob::sideName() const {
