@@ -60,6 +60,14 @@ Qwen2Config Qwen2Config::from_gguf(const gguf::File &file) {
   c.n_ctx_train = positive_u32(require(file, keys::kContextLength), keys::kContextLength);
   c.n_embd = positive_u32(require(file, keys::kEmbeddingLength), keys::kEmbeddingLength);
   c.n_layer = positive_u32(require(file, keys::kBlockCount), keys::kBlockCount);
+  // Bounded by what the file holds before any per-block name is built: every
+  // block has 12 tensors (qwen2_expected_tensors), plus token_embd and
+  // output_norm.
+  if (uint64_t{c.n_layer} * 12 + 2 > file.tensors().size()) {
+    throw ModelError("metadata 'qwen2.block_count' is " + std::to_string(c.n_layer) +
+                     ", but the file has only " + std::to_string(file.tensors().size()) +
+                     " tensors (a qwen2 block has 12)");
+  }
   c.n_ff = positive_u32(require(file, keys::kFeedForwardLength), keys::kFeedForwardLength);
   c.n_head = positive_u32(require(file, keys::kHeadCount), keys::kHeadCount);
   c.n_head_kv = c.n_head;
