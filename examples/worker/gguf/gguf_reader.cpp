@@ -173,7 +173,8 @@ private:
       m << context_ << ": " << what << " at offset " << pos_ << " would bring the parsed header to "
         << (total < memory_ ? std::string("2^64") : std::to_string(total))
         << " bytes in memory, more than this reader allows for " << backing
-        << " bytes of header (64 MiB + 8 per byte)";
+        << " bytes of header (" << (kHeaderMemoryAllowance >> 20) << " MiB + "
+        << kHeaderMemoryFactor << " per byte)";
       fail(ErrorKind::LimitExceeded, m.str());
     }
     memory_ = total;
