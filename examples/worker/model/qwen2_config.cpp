@@ -60,14 +60,6 @@ Qwen2Config Qwen2Config::from_gguf(const gguf::File &file) {
   c.n_ctx_train = positive_u32(require(file, keys::kContextLength), keys::kContextLength);
   c.n_embd = positive_u32(require(file, keys::kEmbeddingLength), keys::kEmbeddingLength);
   c.n_layer = positive_u32(require(file, keys::kBlockCount), keys::kBlockCount);
-  // Bounded by what the file holds before any per-block name is built: every
-  // block has 12 tensors (qwen2_expected_tensors), plus token_embd and
-  // output_norm.
-  if (uint64_t{c.n_layer} * 12 + 2 > file.tensors().size()) {
-    throw ModelError("metadata 'qwen2.block_count' is " + std::to_string(c.n_layer) +
-                     ", but the file has only " + std::to_string(file.tensors().size()) +
-                     " tensors (a qwen2 block has 12)");
-  }
   c.n_ff = positive_u32(require(file, keys::kFeedForwardLength), keys::kFeedForwardLength);
   c.n_head = positive_u32(require(file, keys::kHeadCount), keys::kHeadCount);
   c.n_head_kv = c.n_head;
@@ -101,6 +93,16 @@ Qwen2Config Qwen2Config::from_gguf(const gguf::File &file) {
                          std::to_string(c.head_dim));
       }
     }
+  }
+  // The block count is bounded by the tensors the file holds before anything
+  // is built per block (a qwen2 block has 12 tensors, a llama block at least
+  // 9), besides token_embd and output_norm.
+  const std::string &architecture = *file.find(keys::kArchitecture)->as_string();
+  const uint64_t tensors_per_block = architecture == "qwen2" ? 12 : 9;
+  if (uint64_t{c.n_layer} * tensors_per_block + 2 > file.tensors().size()) {
+    throw ModelError("metadata '" + architecture + ".block_count' is " + std::to_string(c.n_layer) +
+                     ", but the file has only " + std::to_string(file.tensors().size()) + " tensors (a " +
+                     architecture + " block has " + (tensors_per_block == 12 ? "12" : "at least 9") + ")");
   }
   const gguf::TensorInfo *embd = file.find_tensor("token_embd.weight");
   if (embd == nullptr) {
