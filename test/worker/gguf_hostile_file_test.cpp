@@ -41,12 +41,23 @@ void counted_free(void *p) noexcept {
 }
 } // namespace
 
+// Every unaligned form (the aligned ones keep the library's pair).
 void *operator new(size_t n) { return counted_alloc(n); }
 void *operator new[](size_t n) { return counted_alloc(n); }
+void *operator new(size_t n, const std::nothrow_t &) noexcept {
+  try {
+    return counted_alloc(n);
+  } catch (const std::bad_alloc &) {
+    return nullptr;
+  }
+}
+void *operator new[](size_t n, const std::nothrow_t &tag) noexcept { return operator new(n, tag); }
 void operator delete(void *p) noexcept { counted_free(p); }
 void operator delete[](void *p) noexcept { counted_free(p); }
 void operator delete(void *p, size_t) noexcept { counted_free(p); }
 void operator delete[](void *p, size_t) noexcept { counted_free(p); }
+void operator delete(void *p, const std::nothrow_t &) noexcept { counted_free(p); }
+void operator delete[](void *p, const std::nothrow_t &) noexcept { counted_free(p); }
 
 namespace worker::gguf {
 namespace {
