@@ -4,7 +4,10 @@
 // report, another exception, an allocation beyond -malloc_limit_mb -- is a
 // finding. Built with clang++-19 -fsanitize=fuzzer,address,undefined by
 // test/worker/CMakeLists.txt and run for a bounded time by the test
-// worker.gguf_parse_fuzzer over the committed seed corpus (corpus/).
+// worker.gguf_parse_fuzzer over the committed seed corpus (corpus/, written
+// with the project's gguf::Writer and test/worker/raw_gguf.hpp: a minimal
+// file, a version-2 file, every value type with nested arrays and two tensor
+// types at alignment 64, and a small vocabulary with qwen2 keys).
 #include "gguf/gguf_file.hpp"
 #include "gguf/printable.hpp"
 
