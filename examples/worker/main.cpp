@@ -11,6 +11,7 @@
 #include "cli/worker_options.hpp"
 #include "engine/qwen2_engine.hpp"
 #include "gguf/gguf_file.hpp"
+#include "gguf/printable.hpp"
 #include "model/model_error.hpp"
 #include "model/tokenizer.hpp"
 
@@ -41,7 +42,8 @@ using cli::ExitCode;
 // ---- logging ---------------------------------------------------------------
 
 void log_line(const char *level, const std::string &message) {
-  const std::string line = std::string("[worker] ") + level + ": " + message + "\n";
+  // Messages quote the model's name and tensor names: no raw control bytes.
+  const std::string line = std::string("[worker] ") + level + ": " + gguf::printable(message) + "\n";
   std::fwrite(line.data(), 1, line.size(), stderr);
   std::fflush(stderr);
 }
@@ -314,6 +316,16 @@ int main(int argc, char **argv) {
   }
   try {
     return run(*parsed.options);
+  } catch (const gguf::Error &e) {
+    // Refusals of the model that surface after loading (a prompt the
+    // vocabulary cannot encode, a file changed while uploading) keep the
+    // documented status of a bad model file.
+    std::cerr << "vram-only-worker: bad model file: " << e.what() << "\n";
+    return cli::kExitBadModel;
+  } catch (const model::ModelError &e) {
+    std::cerr << "vram-only-worker: bad model file: " << parsed.options->model_path << ": " << e.what()
+              << "\n";
+    return cli::kExitBadModel;
   } catch (const kernels::CudaError &e) {
     std::cerr << "vram-only-worker: CUDA error: " << e.what() << "\n";
   } catch (const std::exception &e) {

@@ -23,14 +23,21 @@ struct BadModel {
 
 std::vector<uint8_t> tiny_bytes() { return model::make_tiny_qwen2({}).to_bytes(); }
 
-// Runs the worker on `bytes`; expects exit 3 and returns stderr with the
-// temporary path replaced by "MODEL".
-std::string bad_model_error(const std::vector<uint8_t> &bytes) {
+// Runs the worker on `bytes` (under `timeout -s KILL 60`: a worker that
+// runs away is killed, status 137); expects exit 3, nothing on stdout and no
+// control byte on stderr but line ends; returns stderr with the temporary
+// path replaced by "MODEL".
+std::string bad_model_error(const std::vector<uint8_t> &bytes, const std::vector<std::string> &args = {}) {
   BadModel m(bytes);
-  const test::ProcessResult r = test::run_process(kWorker, {m.file.path(), "--no-server"});
+  std::vector<std::string> command = {"-s", "KILL", "60", kWorker, m.file.path(), "--no-server"};
+  command.insert(command.end(), args.begin(), args.end());
+  const test::ProcessResult r = test::run_process("/usr/bin/timeout", command);
   EXPECT_EQ(r.signal, 0) << "the worker crashed: " << r.err;
   EXPECT_EQ(r.exit_code, 3) << r.err;
   EXPECT_EQ(r.out, "");
+  for (unsigned char c : r.err) {
+    EXPECT_TRUE(c >= 0x20 || c == '\n') << "raw control byte " << int(c) << " on stderr: " << r.err;
+  }
   std::string err = r.err;
   for (size_t at; (at = err.find(m.file.path())) != std::string::npos;) {
     err.replace(at, m.file.path().size(), "MODEL");
@@ -42,8 +49,71 @@ TEST(WorkerCli, TruncatedModel) {
   std::vector<uint8_t> bytes = tiny_bytes();
   bytes.resize(100);
   EXPECT_EQ(bad_model_error(bytes),
-            "vram-only-worker: bad model file: MODEL: truncated file: metadata entry #1 "
-            "('general.name'): string value needs 8 bytes at offset 93, but the file ends at 100\n");
+            "vram-only-worker: bad model file: MODEL: truncated file: header: 27 tensor infos and 20 "
+            "metadata entries need at least 955 bytes after offset 24, but the file ends at 100\n");
+  bytes = tiny_bytes();
+  bytes.resize(2000);
+  EXPECT_EQ(bad_model_error(bytes),
+            "vram-only-worker: bad model file: MODEL: truncated file: metadata entry #13 "
+            "('tokenizer.ggml.tokens'): array of 269 string elements at offset 601 needs at least 2152 "
+            "bytes, but the file ends at 2000\n");
+}
+
+// A block count of 2^31 once made the worker build 12 x 2^31 tensor names
+// before checking anything (memory without bound, SIGTERM ignored): now it
+// is refused at once against the tensors the file holds.
+TEST(WorkerCli, BlockCountBeyondTheFileIsRefusedAtOnce) {
+  const gguf::Writer base = model::make_tiny_qwen2({});
+  gguf::Writer w;
+  for (const auto &e : base.metadata()) {
+    w.add_metadata(e.key, e.key == "qwen2.block_count" ? gguf::Value::u32(1u << 31) : e.value);
+  }
+  for (const auto &t : base.tensors()) w.add_tensor(t.name, t.type, t.dims, t.data);
+  EXPECT_EQ(bad_model_error(w.to_bytes()),
+            "vram-only-worker: bad model file: MODEL: metadata 'qwen2.block_count' is 2147483648, but "
+            "the file has only 27 tensors (a qwen2 block has 12)\n");
+}
+
+// Names and strings from the file reach stderr escaped (gguf::printable).
+TEST(WorkerCli, FileTextIsPrintedEscaped) {
+  test::RawGguf f;
+  f.header(2, 0);
+  f.tensor_info("blk\x1b[31m.\xe2\x80\xae", {8}, 0, 0).tensor_info("blk\x1b[31m.\xe2\x80\xae", {8}, 0, 32);
+  f.pad_to(32).fill(64, 0);
+  EXPECT_EQ(bad_model_error(f.bytes()),
+            "vram-only-worker: bad model file: MODEL: duplicate tensor name 'blk\\x1b[31m.\\u{202E}' "
+            "(tensor info #1 at offset 68)\n");
+
+  test::RawGguf arch;
+  arch.header(0, 1).key("general.architecture", 8).str("ev\x1b[2Jil\x07\xff");
+  const std::string err = bad_model_error(arch.bytes());
+  EXPECT_EQ(err.rfind("vram-only-worker: bad model file: MODEL: unsupported architecture "
+                      "'ev\\x1b[2Jil\\x07\\xff'",
+                      0),
+            0u)
+      << err;
+}
+
+// A refusal that surfaces after loading keeps status 3: here the vocabulary
+// has no token for the byte 'z', which the prompt needs.
+TEST(WorkerCli, APromptTheVocabularyCannotEncodeIsABadModelFile) {
+  const gguf::Writer base = model::make_tiny_qwen2({});
+  gguf::Writer w;
+  for (const auto &e : base.metadata()) {
+    if (e.key != "tokenizer.ggml.tokens") {
+      w.add_metadata(e.key, e.value);
+      continue;
+    }
+    std::vector<std::string> tokens;
+    for (const auto &item : e.value.as_array()->items) {
+      tokens.push_back(*item.as_string() == "z" ? "<no z>" : *item.as_string());
+    }
+    w.add_metadata(e.key, gguf::Value::string_array(tokens));
+  }
+  for (const auto &t : base.tensors()) w.add_tensor(t.name, t.type, t.dims, t.data);
+  EXPECT_EQ(bad_model_error(w.to_bytes(), {"--prompt", "z"}),
+            "vram-only-worker: bad model file: MODEL: tokenizer: the vocabulary has no token for the "
+            "byte symbol 'z'\n");
 }
 
 TEST(WorkerCli, WrongMagic) {

@@ -1,6 +1,10 @@
 // Errors of the GGUF reader and writer: one exception type whose kind says
-// what is wrong and whose message says where (file, byte offset, item).
+// what is wrong and whose message says where (file, byte offset, item). The
+// message quotes text from the file, so it is passed through printable():
+// what() never holds raw control bytes.
 #pragma once
+
+#include "gguf/printable.hpp"
 
 #include <cstdint>
 #include <stdexcept>
@@ -31,7 +35,7 @@ const char *to_string(ErrorKind kind) noexcept;
 class Error : public std::runtime_error {
 public:
   Error(ErrorKind kind, const std::string &message)
-      : std::runtime_error(message), kind_(kind) {}
+      : std::runtime_error(printable(message)), kind_(kind) {}
 
   ErrorKind kind() const noexcept { return kind_; }
 

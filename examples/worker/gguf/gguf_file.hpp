@@ -26,6 +26,15 @@ namespace worker::gguf {
 // Limits of this reader (beyond what the format itself imposes).
 inline constexpr uint32_t kMaxArrayNesting = 8; // arrays of arrays of ...
 inline constexpr uint64_t kMaxKeyBytes = 65535; // the GGUF spec's key limit
+// The parsed header (metadata, tensor infos and their indexes) may take at
+// most kHeaderMemoryAllowance + kHeaderMemoryFactor x the bytes it takes in
+// the file; a file whose header would need more is refused (LimitExceeded)
+// before the allocation. Every array item is a Value of sizeof(Value) (40)
+// bytes, so an array of one-byte scalars needs 40x its size: beyond the
+// allowance such arrays are refused, the arrays real models carry
+// (vocabularies: strings, int32 and float32) are well within it.
+inline constexpr uint64_t kHeaderMemoryFactor = 8;
+inline constexpr uint64_t kHeaderMemoryAllowance = uint64_t{64} << 20; // 64 MiB
 
 struct MetadataEntry {
   std::string key;
@@ -67,6 +76,9 @@ public:
   const std::vector<TensorInfo> &tensors() const { return tensors_; }
   const TensorInfo *find_tensor(std::string_view name) const;
   uint64_t total_tensor_bytes() const;
+  // The reader's estimate of the heap the parsed header takes (what the
+  // kHeaderMemory* limits are checked against).
+  uint64_t header_memory_bytes() const { return header_memory_bytes_; }
 
   // Copies a tensor's bytes from the file (opened again by path) into `dst`
   // (`dst_bytes` must equal tensor.n_bytes). Only for files made by open().
@@ -81,6 +93,7 @@ private:
   uint64_t file_size_ = 0;
   uint32_t alignment_ = kDefaultAlignment;
   uint64_t data_offset_ = 0;
+  uint64_t header_memory_bytes_ = 0;
   std::vector<MetadataEntry> metadata_;
   std::unordered_map<std::string, size_t> metadata_index_;
   std::vector<TensorInfo> tensors_;

@@ -1,6 +1,7 @@
 // Parsing of GGUF v2/v3 files (the two share one layout; v3 only added
 // big-endian files, which this reader rejects).
 #include "gguf/gguf_file.hpp"
+#include "gguf/printable.hpp"
 
 #include <algorithm>
 #include <cerrno>
@@ -17,20 +18,17 @@ namespace worker::gguf {
 
 namespace {
 
-std::string quoted(std::string_view s) {
-  std::string out = "'";
-  for (char c : s) {
-    auto u = static_cast<unsigned char>(c);
-    if (u < 0x20 || u == 0x7f) {
-      char buf[8];
-      std::snprintf(buf, sizeof buf, "\\x%02x", u);
-      out += buf;
-    } else {
-      out += c;
-    }
-  }
-  return out + "'";
-}
+std::string quoted(std::string_view s) { return "'" + printable(s) + "'"; }
+
+// The smallest encodings: a metadata entry is a key (8-byte length + at
+// least 1 byte), a value type (4) and a value (at least 1 byte); a tensor
+// info is a name (8 + at least 1), a dimension count (4), a type (4) and an
+// offset (8).
+constexpr uint64_t kMinMetadataEntryBytes = 8 + 1 + 4 + 1;
+constexpr uint64_t kMinTensorInfoBytes = 8 + 1 + 4 + 4 + 8;
+// What a node of File's name -> index maps takes besides the key's bytes
+// (the node, the std::string and a bucket, rounded up).
+constexpr uint64_t kIndexNodeBytes = 64;
 
 bool mul_overflows(uint64_t a, uint64_t b, uint64_t *out) { return __builtin_mul_overflow(a, b, out); }
 bool add_overflows(uint64_t a, uint64_t b, uint64_t *out) { return __builtin_add_overflow(a, b, out); }
@@ -142,6 +140,7 @@ private:
   std::string read_string(const char *field) {
     const uint64_t length = read_le<uint64_t>(field);
     need(length, field); // before allocating anything
+    charge(length, length, "the string");
     std::string s(length, '\0');
     read_bytes(s.data(), length, field);
     return s;
@@ -159,8 +158,33 @@ private:
     return id;
   }
 
+  // Adds `bytes` to the estimate of the parsed header's heap, after checking
+  // it against the limits for the header bytes read so far plus
+  // `file_bytes` still to read for this item (kHeaderMemory*).
+  void charge(uint64_t bytes, uint64_t file_bytes, const char *what) {
+    const uint64_t backing = pos_ + file_bytes; // <= size_, checked by the caller
+    uint64_t allowed = 0, total = 0;
+    if (mul_overflows(backing, kHeaderMemoryFactor, &allowed) ||
+        add_overflows(allowed, kHeaderMemoryAllowance, &allowed)) {
+      allowed = UINT64_MAX;
+    }
+    if (add_overflows(memory_, bytes, &total) || total > allowed) {
+      std::ostringstream m;
+      m << context_ << ": " << what << " at offset " << pos_ << " would bring the parsed header to "
+        << (total < memory_ ? std::string("2^64") : std::to_string(total))
+        << " bytes in memory, more than this reader allows for " << backing
+        << " bytes of header (" << (kHeaderMemoryAllowance >> 20) << " MiB + "
+        << kHeaderMemoryFactor << " per byte)";
+      fail(ErrorKind::LimitExceeded, m.str());
+    }
+    memory_ = total;
+  }
+
   Value read_value(ValueType type, uint32_t depth);
   void read_header(File &file);
+  // Every entry takes bytes in the file: counts that the rest of the file
+  // cannot hold are refused before anything is read or allocated for them.
+  void check_counts(uint64_t tensor_count, uint64_t metadata_count) const;
   void read_metadata(File &file, uint64_t count);
   void read_tensor_infos(File &file, uint64_t count);
   void apply_alignment(File &file);
@@ -170,6 +194,7 @@ private:
   uint64_t size_;
   const std::string &source_;
   uint64_t pos_ = 0;
+  uint64_t memory_ = 0; // the estimate charge() keeps
   std::string context_ = "header";
 };
 
@@ -224,6 +249,11 @@ Value Parser::read_value(ValueType type, uint32_t depth) {
         << " bytes, but the file ends at " << size_;
       fail(ErrorKind::Truncated, m.str());
     }
+    uint64_t item_bytes = 0;
+    if (mul_overflows(count, sizeof(Value), &item_bytes)) {
+      item_bytes = UINT64_MAX;
+    }
+    charge(item_bytes, min_bytes, "the array's items");
     array.items.reserve(count);
     for (uint64_t i = 0; i < count; ++i) {
       array.items.push_back(read_value(array.element_type, depth + 1));
@@ -262,6 +292,21 @@ void Parser::read_header(File &file) {
   file.version_ = version;
 }
 
+void Parser::check_counts(uint64_t tensor_count, uint64_t metadata_count) const {
+  uint64_t tensor_bytes = 0, metadata_bytes = 0, total = 0;
+  const bool overflow = mul_overflows(tensor_count, kMinTensorInfoBytes, &tensor_bytes) ||
+                        mul_overflows(metadata_count, kMinMetadataEntryBytes, &metadata_bytes) ||
+                        add_overflows(tensor_bytes, metadata_bytes, &total);
+  if (overflow || total > size_ - pos_) {
+    std::ostringstream m;
+    m << "truncated file: header: " << tensor_count << " tensor infos and " << metadata_count
+      << " metadata entries need at least "
+      << (overflow ? std::string("2^64") : std::to_string(total)) << " bytes after offset "
+      << pos_ << ", but the file ends at " << size_;
+    fail(ErrorKind::Truncated, m.str());
+  }
+}
+
 void Parser::read_metadata(File &file, uint64_t count) {
   for (uint64_t i = 0; i < count; ++i) {
     context_ = "metadata entry #" + std::to_string(i);
@@ -282,6 +327,8 @@ void Parser::read_metadata(File &file, uint64_t count) {
         << ")";
       fail(ErrorKind::DuplicateKey, m.str());
     }
+    // The entry, its key and the index's node and copy of the key.
+    charge(sizeof(MetadataEntry) + kIndexNodeBytes + key.size(), 0, "the entry");
     const auto type = static_cast<ValueType>(read_value_type("value type"));
     Value value = read_value(type, 0);
     file.metadata_index_.emplace(key, file.metadata_.size());
@@ -317,6 +364,10 @@ void Parser::read_tensor_infos(File &file, uint64_t count) {
                                               " dimensions (at most " +
                                               std::to_string(kMaxDims) + ")");
     }
+    // The info, its dimensions, the index's node and copy of the name.
+    need(8 * uint64_t{n_dims}, "dimensions");
+    charge(sizeof(TensorInfo) + 8 * n_dims + kIndexNodeBytes + t.name.size(), 8 * n_dims,
+           "the tensor info");
     t.dims.resize(n_dims);
     for (auto &d : t.dims) {
       d = read_le<uint64_t>("dimension");
@@ -438,10 +489,12 @@ File Parser::run() {
   read_header(file);
   const uint64_t tensor_count = read_le<uint64_t>("tensor count");
   const uint64_t metadata_count = read_le<uint64_t>("metadata count");
+  check_counts(tensor_count, metadata_count);
   read_metadata(file, metadata_count);
   read_tensor_infos(file, tensor_count);
   apply_alignment(file);
   place_tensors(file);
+  file.header_memory_bytes_ = memory_;
   return file;
 }
 

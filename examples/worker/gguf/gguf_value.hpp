@@ -73,7 +73,8 @@ private:
   Storage storage_;
 };
 
-// "uint32 7", "string \"qwen2\"", "array<string>[259]": for messages and dumps.
+// "uint32 7", "string \"qwen2\"", "array<string>[259]": for messages and dumps
+// (a string's text passed through printable()).
 std::string describe(const Value &value);
 
 } // namespace worker::gguf

@@ -1,7 +1,10 @@
 // A model file that is valid GGUF but not a model this worker can run:
 // wrong architecture, missing or inconsistent hyperparameters, tensors with
-// the wrong shape or an unsupported type.
+// the wrong shape or an unsupported type. Its message may quote text from the
+// file, so it is passed through gguf::printable(): no raw control bytes.
 #pragma once
+
+#include "gguf/printable.hpp"
 
 #include <stdexcept>
 #include <string>
@@ -10,7 +13,8 @@ namespace worker::model {
 
 class ModelError : public std::runtime_error {
 public:
-  using std::runtime_error::runtime_error;
+  explicit ModelError(const std::string &message)
+      : std::runtime_error(gguf::printable(message)) {}
 };
 
 } // namespace worker::model

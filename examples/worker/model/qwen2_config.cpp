@@ -94,6 +94,16 @@ Qwen2Config Qwen2Config::from_gguf(const gguf::File &file) {
       }
     }
   }
+  // The block count is bounded by the tensors the file holds before anything
+  // is built per block (a qwen2 block has 12 tensors, a llama block at least
+  // 9), besides token_embd and output_norm.
+  const std::string &architecture = *file.find(keys::kArchitecture)->as_string();
+  const uint64_t tensors_per_block = architecture == "qwen2" ? 12 : 9;
+  if (uint64_t{c.n_layer} * tensors_per_block + 2 > file.tensors().size()) {
+    throw ModelError("metadata '" + architecture + ".block_count' is " + std::to_string(c.n_layer) +
+                     ", but the file has only " + std::to_string(file.tensors().size()) + " tensors (a " +
+                     architecture + " block has " + (tensors_per_block == 12 ? "12" : "at least 9") + ")");
+  }
   const gguf::TensorInfo *embd = file.find_tensor("token_embd.weight");
   if (embd == nullptr) {
     throw ModelError("missing tensor 'token_embd.weight'");

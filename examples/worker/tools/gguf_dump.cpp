@@ -7,6 +7,7 @@
 //                                  adds every tensor's bytes as hex
 #include "gguf/gguf_file.hpp"
 #include "gguf/gguf_json.hpp"
+#include "gguf/printable.hpp"
 
 #include <iostream>
 #include <string>
@@ -14,18 +15,18 @@
 namespace {
 
 void print_text(const worker::gguf::File &file) {
-  std::cout << file.source() << ": GGUF v" << file.version() << ", " << file.metadata().size()
+  std::cout << worker::gguf::printable(file.source()) << ": GGUF v" << file.version() << ", " << file.metadata().size()
             << " metadata entries, " << file.tensors().size() << " tensors, alignment "
             << file.alignment() << ", data at offset " << file.data_offset() << "\n";
   for (const auto &entry : file.metadata()) {
     std::string text = worker::gguf::describe(entry.value);
     if (text.size() > 120) {
-      text = text.substr(0, 117) + "...";
+      text = worker::gguf::printable(text.substr(0, 117)) + "..."; // no split UTF-8
     }
-    std::cout << "  " << entry.key << " = " << text << "\n";
+    std::cout << "  " << worker::gguf::printable(entry.key) << " = " << text << "\n";
   }
   for (const auto &t : file.tensors()) {
-    std::cout << "  tensor " << t.name << " " << t.type_name() << " " << t.shape_string() << " "
+    std::cout << "  tensor " << worker::gguf::printable(t.name) << " " << t.type_name() << " " << t.shape_string() << " "
               << t.n_bytes << " bytes at " << t.file_offset << "\n";
   }
 }
