@@ -3,8 +3,9 @@
 // of every block in one short array (a two-level sorted array).
 //
 // find(a), the range containing a, is two binary searches over contiguous
-// memory (the block firsts, then one block); insert and erase locate the
-// same way and move at most kBlock entries. Blocks split when full and
+// memory (the block firsts, then one block), branch-free (a mispredicted
+// branch per step would cost more than the memory accesses); insert and
+// erase locate the same way and move at most kBlock entries. Blocks split when full and
 // merge with a neighbour when two of them fit in half a block, so there are
 // at most about 4 * size() / kBlock + 1 blocks.
 //
@@ -37,8 +38,10 @@ class RangeMap {
       return nullptr;
     }
     const Block& block = blocks_[b - 1];
-    // block.front().base <= a, so the entry before upper_bound exists.
-    const Entry& e = *(std::upper_bound(block.begin(), block.end(), a, base_after) - 1);
+    // block.front().base <= a, so at least one entry is not above a.
+    const Entry& e = block[count_if_sorted(block.data(), block.size(), [a](const Entry& x) {
+                             return x.base <= a;
+                           }) - 1];
     return a - e.base < e.bytes ? &e : nullptr;
   }
 
@@ -58,7 +61,10 @@ class RangeMap {
     }
     const std::size_t b = std::max<std::size_t>(blocks_starting_at_or_below(e.base), 1) - 1;
     Block& block = blocks_[b];
-    block.insert(std::upper_bound(block.begin(), block.end(), e.base, base_after), e);
+    block.insert(block.begin() + static_cast<std::ptrdiff_t>(count_if_sorted(
+                                     block.data(), block.size(),
+                                     [&e](const Entry& x) { return x.base <= e.base; })),
+                 e);
     firsts_[b] = block.front().base;
     if (block.size() > kBlock) {  // split in halves
       Block upper(block.begin() + kBlock / 2, block.end());
@@ -125,13 +131,26 @@ class RangeMap {
     std::size_t index;
   };
 
-  static bool base_after(std::uint64_t a, const Entry& e) noexcept { return a < e.base; }
-  static bool base_before(const Entry& e, std::uint64_t a) noexcept { return e.base < a; }
+  // How many of the n sorted items satisfy pred, which holds for a prefix
+  // of them. Branch-free: the loop runs log2(n) times whatever the data.
+  template <class T, class Pred>
+  static std::size_t count_if_sorted(const T* items, std::size_t n, Pred pred) noexcept {
+    if (n == 0) {
+      return 0;
+    }
+    const T* base = items;
+    while (n > 1) {
+      const std::size_t half = n / 2;
+      base = pred(base[half]) ? base + half : base;
+      n -= half;
+    }
+    return static_cast<std::size_t>(base - items) + (pred(*base) ? 1 : 0);
+  }
 
   // How many blocks start at or below a.
   std::size_t blocks_starting_at_or_below(std::uint64_t a) const noexcept {
-    return static_cast<std::size_t>(std::upper_bound(firsts_.begin(), firsts_.end(), a) -
-                                    firsts_.begin());
+    return count_if_sorted(firsts_.data(), firsts_.size(),
+                           [a](std::uint64_t first) { return first <= a; });
   }
 
   // The position of the first entry based at or above a (may be the end).
@@ -141,8 +160,8 @@ class RangeMap {
       return Pos{0, 0};
     }
     const Block& block = blocks_[b - 1];
-    const auto i = static_cast<std::size_t>(
-        std::lower_bound(block.begin(), block.end(), a, base_before) - block.begin());
+    const std::size_t i =
+        count_if_sorted(block.data(), block.size(), [a](const Entry& x) { return x.base < a; });
     return i < block.size() ? Pos{b - 1, i} : Pos{b, 0};
   }
 
