@@ -4,39 +4,29 @@
 //   vram_only::VramTracker& tracker = vram_only::default_tracker();
 //   cudaMalloc(&p, n);
 //   tracker.record_allocation(p, n, vram_only::VramPurpose::KvCache, "kv.layer0", device);
-//   ...
-//   tracker.record_deallocation(p);   // before cudaFree(p), see below
-//   cudaFree(p);
+//   tracker.record_deallocation(p);   // BEFORE cudaFree(p): freed memory reads
+//   cudaFree(p);                      // as Unregistered, a dangling record
 //   if (!tracker.verify_vram_residency()) { ... }   // the report converts to bool
-//
-// (vram_only::DeviceAllocation, device_allocation.hpp, does the three steps
-// and their reverse for you.)
+// (DeviceAllocation, device_allocation.hpp, does both pairs of steps.)
 //
 // Design: the records sit in one RangeMap (detail/range_map.hpp: sorted by
-// base address, in blocks of 64) behind one ReaderSlotsLock
-// (detail/reader_slots_lock.hpp: lookups from different cores write no
-// shared cache line). So every lookup agrees with the records at that
-// moment, exactly, and overlaps are decided when a range is recorded: the
-// record before it and those based inside it are the only candidates.
+// base address) behind one ReaderSlotsLock (detail/reader_slots_lock.hpp:
+// readers on different cores write no shared cache line). So every lookup
+// agrees with the records at that moment, and overlaps are decided when a
+// range is recorded: the record before it and those based inside it are
+// the only candidates; the newest record wins.
 //
 // Thread-safety: every member function may be called from any thread
 // concurrently (the destructor excepted). No lock is held across an oracle
-// (driver) call, a log call or a violation listener. Sweeps copy the records
-// 64 at a time under a shared lock and query them with no lock held, so a
-// record or deallocation never waits for more than one such copy.
+// (driver) call, a log call or a violation listener. Sweeps copy the
+// records 64 at a time under the shared lock and query them with no lock
+// held, so a record or deallocation never waits for more than one copy.
 //
 // Misuse never crashes and never corrupts totals; it is counted (misuse())
-// and logged through the sink:
-// - record_allocation(nullptr | 0 bytes | wrapping range | > 2^60 bytes, or
-//   a device ordinal other than -1 .. kMaxDevice): refused (returns false).
-// - a range that overlaps live records (including the same base recorded
-//   twice): the new record wins, the old overlapping records are dropped.
-// - record_deallocation(p) where p is not the base of a live record
-//   (unknown, interior or already freed): ignored. record_deallocation(nullptr)
-//   is a no-op, like cudaFree(nullptr).
-// Record the deallocation BEFORE freeing the memory: a record whose memory
-// is already freed reads as Unregistered, a violation (a dangling record),
-// which is exactly what the sweep is for.
+// and logged: a null, empty, wrapping or > 2^60-byte range, or a device
+// ordinal outside -1 .. kMaxDevice, is refused; ranges overlapping a new
+// record are dropped; record_deallocation(p) of anything but a live base is
+// ignored (nullptr: a no-op, like cudaFree).
 #pragma once
 
 #include <algorithm>
@@ -204,16 +194,9 @@ class VramTracker {
     return total;
   }
 
-  MisuseCounts misuse() const noexcept {
-    MisuseCounts c;
-    c.null_records = load(misuse_.null_records);
-    c.zero_byte_records = load(misuse_.zero_byte_records);
-    c.invalid_ranges = load(misuse_.invalid_ranges);
-    c.double_records = load(misuse_.double_records);
-    c.overlapping_records = load(misuse_.overlapping_records);
-    c.unknown_deallocations = load(misuse_.unknown_deallocations);
-    c.invalid_devices = load(misuse_.invalid_devices);
-    return c;
+  MisuseCounts misuse() const {
+    std::lock_guard<std::mutex> lock(misuse_mutex_);
+    return misuse_;
   }
 
   // ---- Residency ----------------------------------------------------------
@@ -270,16 +253,6 @@ class VramTracker {
   struct Dropped {
     Record record;
     std::string label;
-  };
-
-  struct MisuseCounters {
-    std::atomic<std::uint64_t> null_records{0};
-    std::atomic<std::uint64_t> zero_byte_records{0};
-    std::atomic<std::uint64_t> invalid_ranges{0};
-    std::atomic<std::uint64_t> double_records{0};
-    std::atomic<std::uint64_t> overlapping_records{0};
-    std::atomic<std::uint64_t> unknown_deallocations{0};
-    std::atomic<std::uint64_t> invalid_devices{0};
   };
 
   static std::uint64_t address(const void* p) noexcept {
@@ -461,8 +434,11 @@ class VramTracker {
                     "a violation listener threw; ignored");
   }
 
-  void misuse(std::atomic<std::uint64_t>& counter, const std::string& message) const {
-    counter.fetch_add(1, std::memory_order_relaxed);
+  void misuse(std::uint64_t MisuseCounts::*counter, const std::string& message) const {
+    {
+      std::lock_guard<std::mutex> lock(misuse_mutex_);
+      ++(misuse_.*counter);
+    }
     log_to(options_.sink, LogLevel::Warning, "tracker misuse: " + message);
   }
 
@@ -478,11 +454,11 @@ class VramTracker {
     const std::string old_text = record_text(pointer(d.record.base), d.record.bytes,
                                              static_cast<VramPurpose>(d.record.purpose), d.label);
     if (d.record.base == now.base) {
-      misuse(misuse_.double_records, "record_allocation(" + now_text +
+      misuse(&MisuseCounts::double_records, "record_allocation(" + now_text +
                                          "): the pointer is already recorded (" + old_text +
                                          "); the old record is replaced");
     } else {
-      misuse(misuse_.overlapping_records, "record_allocation(" + now_text +
+      misuse(&MisuseCounts::overlapping_records, "record_allocation(" + now_text +
                                               ") overlaps the live record " + old_text +
                                               ", which is dropped");
     }
@@ -495,14 +471,14 @@ class VramTracker {
         ", device " + std::to_string(device) + ") refused: ";
     const std::uint64_t a = address(ptr);
     if (ptr == nullptr) {
-      misuse(misuse_.null_records, what + "null pointer");
+      misuse(&MisuseCounts::null_records, what + "null pointer");
     } else if (bytes == 0) {
-      misuse(misuse_.zero_byte_records, what + "zero bytes");
+      misuse(&MisuseCounts::zero_byte_records, what + "zero bytes");
     } else if (bytes > kMaxBytes || a + (bytes - 1) < a) {
-      misuse(misuse_.invalid_ranges,
+      misuse(&MisuseCounts::invalid_ranges,
              what + "the range wraps around the address space or exceeds 2^60 bytes");
     } else {
-      misuse(misuse_.invalid_devices, what + "device ordinal " + std::to_string(device) +
+      misuse(&MisuseCounts::invalid_devices, what + "device ordinal " + std::to_string(device) +
                                           " is outside -1 (unknown) .. " +
                                           std::to_string(kMaxDevice));
     }
@@ -515,7 +491,7 @@ class VramTracker {
       message += " (it lies inside " +
                  record_text(inside->base, inside->bytes, inside->purpose, inside->label) + ")";
     }
-    misuse(misuse_.unknown_deallocations, message);
+    misuse(&MisuseCounts::unknown_deallocations, message);
   }
 
   const ResidencyOracle* oracle_;
@@ -534,7 +510,8 @@ class VramTracker {
   std::atomic<std::uint64_t> live_{0};
   std::atomic<std::uint64_t> peak_bytes_{0};
 
-  mutable MisuseCounters misuse_;
+  mutable std::mutex misuse_mutex_;  // misuse is rare: a plain mutex
+  mutable MisuseCounts misuse_;
   detail::ViolationCallbacks listeners_;
 };
 
