@@ -350,15 +350,18 @@ class VramTracker {
       }
       more = n == kBatch && batch[n - 1].base != ~std::uint64_t{0};
       from = n > 0 ? batch[n - 1].base + 1 : from;
-      std::size_t changed = 0;  // verdicts that differ from the cached state
+      std::size_t settle[kBatch];  // the records whose verdict differs from their cache
+      std::size_t count = 0;
       for (std::size_t k = 0; k < n; ++k) {
         verdicts[k] = oracle.query(pointer(batch[k].base));
         const ResidencyState state = state_of(batch[k], verdicts[k]);
-        changed += state != batch[k].residency || state != ResidencyState::Resident ? 1 : 0;
+        if (state != batch[k].residency || state != ResidencyState::Resident) {
+          settle[count++] = k;
+        }
       }
       report.checked += n;
-      if (changed != 0) {
-        settle_batch(batch, verdicts, n, report);
+      if (count != 0) {
+        settle_batch(batch, verdicts, settle, count, report);
       }
     }
     report.duration = std::chrono::steady_clock::now() - started;
@@ -377,12 +380,13 @@ class VramTracker {
 
   // Caches the batch's verdicts in the records that are still live (same
   // id) and reports the violations among them.
-  void settle_batch(const Record* batch, const ResidencyVerdict* verdicts, std::size_t n,
-                    ResidencyReport& report) const {
+  void settle_batch(const Record* batch, const ResidencyVerdict* verdicts,
+                    const std::size_t* settle, std::size_t count, ResidencyReport& report) const {
     std::vector<std::pair<std::size_t, std::string>> violating;  // index, label
     {
       std::unique_lock<detail::ReaderSlotsLock> lock(mutex_);
-      for (std::size_t k = 0; k < n; ++k) {
+      for (std::size_t i = 0; i < count; ++i) {
+        const std::size_t k = settle[i];
         Record* live = records_.find_base(batch[k].base);
         if (live == nullptr || live->id != batch[k].id) {
           continue;  // freed while we asked: not a violation
