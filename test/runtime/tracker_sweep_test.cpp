@@ -272,9 +272,9 @@ TEST_F(TrackerSweepTest, MemoryOfAnotherDeviceIsWrongDevice) {
   EXPECT_EQ(critical[0], to_string(v));
 }
 
-// Listeners run with no tracker lock held: one that publishes again (and
-// looks the tracker up, and records) from inside the call does not
-// deadlock, even with a writer waiting on another thread.
+// Listeners run with no lock held: one that publishes again (and looks the
+// tracker up, and records) from inside the call does not deadlock, even
+// with writers of the tracker and of the listener registry on other threads.
 TEST_F(TrackerSweepTest, AListenerThatPublishesAgainDoesNotDeadlock) {
   int calls = 0;
   std::atomic<bool> writer_done{false};
@@ -290,6 +290,13 @@ TEST_F(TrackerSweepTest, AListenerThatPublishesAgainDoesNotDeadlock) {
       });
       EXPECT_TRUE(tracker.find(ptr(kBase)).has_value());
       ASSERT_TRUE(tracker.record_allocation(ptr(kBase + (4 << 20)), 64, VramPurpose::Other));
+      // A writer of the listener registry on another thread finishes while
+      // this call is in flight (it waited forever behind a shared lock).
+      std::thread registry_writer([&] {
+        const auto other = tracker.add_violation_listener([](const Violation&) {});
+        tracker.remove_violation_listener(other);
+      });
+      registry_writer.join();
       Violation again = v;
       again.pointer = ptr(kBase + 1);
       detail::publish_violation(tracker, again);  // re-entrant
