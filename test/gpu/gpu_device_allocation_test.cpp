@@ -20,6 +20,7 @@ class GpuDeviceAllocation : public ::testing::Test {
     VRAM_ONLY_REQUIRE_GPU();
     VRAM_ONLY_CUDA_OK(cudaSetDevice(0));
     ASSERT_TRUE(cuda_driver().available()) << cuda_driver().status();
+    cudaGetLastError();  // start from a clean last-error state
   }
   testing::CapturingSink log;
   VramTracker tracker{make_options()};
