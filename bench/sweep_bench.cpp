@@ -1,7 +1,9 @@
 // Sweeps: time per allocation of a sweep over 1k / 10k / 100k live
 // allocations against a bare loop of the same residency queries (same
-// pointers, same oracle, same order), and the latency of record/deallocate
-// on another thread while sweeps run.
+// pointers, same oracle, same order), measured interleaved in one benchmark
+// (sweep, bare, bare, sweep, sweep, bare, ...: each pass timed on its own)
+// so that the driver's state favours neither side; and the latency of
+// record/deallocate on another thread while sweeps run.
 #include <benchmark/benchmark.h>
 
 #include <cuda_runtime.h>
@@ -58,31 +60,70 @@ Population& synthetic_cached(std::size_t n) {
   return it->second;
 }
 
-// CPU: the sweep's own cost per allocation (the oracle answers at once).
-void BM_SweepCpu(benchmark::State& state) {
-  Population& p = synthetic_cached(static_cast<std::size_t>(state.range(0)));
-  for (auto _ : state) {
-    const auto report = p.tracker->verify_vram_residency();
-    if (!report.resident()) {
-      state.SkipWithError("violation in the benchmark population");
-    }
-  }
-  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()) * state.range(0));
+double median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  return v.empty() ? 0.0 : v[v.size() / 2];
 }
-BENCHMARK(BM_SweepCpu)->Name("sweep_cpu/vram_only")->Arg(1000)->Arg(10000)->Arg(100000)->Unit(benchmark::kMicrosecond);
 
-void BM_BareQueriesCpu(benchmark::State& state) {
-  Population& p = synthetic_cached(static_cast<std::size_t>(state.range(0)));
+// The sweep (A) and the bare loop over the same pointers through the same
+// oracle in the sweep's (ascending address) order (B), alternated A B B A
+// A B ... Counters: sweep_ns and bare_ns per allocation (medians over the
+// passes) and ratio (the median of each adjacent pair's sweep / bare).
+void sweep_against_bare_queries(benchmark::State& state, Population& p) {
   const ResidencyOracle& oracle = p.tracker->oracle();  // the one the sweep uses
-  // (p.pointers is in ascending address order, the sweep's order)
+  std::vector<const void*> pointers = p.pointers;
+  std::sort(pointers.begin(), pointers.end(), [](const void* a, const void* b) {
+    return reinterpret_cast<std::uintptr_t>(a) < reinterpret_cast<std::uintptr_t>(b);
+  });
+  const double n = static_cast<double>(pointers.size());
+  std::vector<double> sweep_ns;
+  std::vector<double> bare_ns;
+  std::vector<double> ratios;
+  bool bare_first = false;
   for (auto _ : state) {
-    for (const void* q : p.pointers) {
-      benchmark::DoNotOptimize(oracle.query(q));
+    const auto time_sweep = [&] {
+      const auto t0 = std::chrono::steady_clock::now();
+      const bool resident = static_cast<bool>(p.tracker->verify_vram_residency());
+      const auto t1 = std::chrono::steady_clock::now();
+      if (!resident) {
+        state.SkipWithError("violation in the benchmark population");
+      }
+      return std::chrono::duration<double, std::nano>(t1 - t0).count() / n;
+    };
+    const auto time_bare = [&] {
+      const auto t0 = std::chrono::steady_clock::now();
+      for (const void* q : pointers) {
+        benchmark::DoNotOptimize(oracle.query(q));
+      }
+      const auto t1 = std::chrono::steady_clock::now();
+      return std::chrono::duration<double, std::nano>(t1 - t0).count() / n;
+    };
+    double a = 0;
+    double b = 0;
+    if (bare_first) {
+      b = time_bare();
+      a = time_sweep();
+    } else {
+      a = time_sweep();
+      b = time_bare();
     }
+    bare_first = !bare_first;
+    sweep_ns.push_back(a);
+    bare_ns.push_back(b);
+    ratios.push_back(a / b);
   }
-  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()) * state.range(0));
+  state.counters["sweep_ns"] = median(sweep_ns);
+  state.counters["bare_ns"] = median(bare_ns);
+  state.counters["ratio"] = median(ratios);
+  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()) * 2 *
+                          static_cast<std::int64_t>(pointers.size()));
 }
-BENCHMARK(BM_BareQueriesCpu)->Name("sweep_cpu/bare_queries")->Arg(1000)->Arg(10000)->Arg(100000)->Unit(benchmark::kMicrosecond);
+
+// CPU: the sweep's own cost per allocation (the oracle answers at once).
+void BM_SweepInterleavedCpu(benchmark::State& state) {
+  sweep_against_bare_queries(state, synthetic_cached(static_cast<std::size_t>(state.range(0))));
+}
+BENCHMARK(BM_SweepInterleavedCpu)->Name("sweep_interleaved_cpu")->Arg(1000)->Arg(10000)->Arg(100000)->Unit(benchmark::kMicrosecond);
 
 // Latency of one record + deallocate pair while another thread sweeps the
 // tracker continuously (or, for reference, without a sweeper). Reports
@@ -95,7 +136,7 @@ void pair_latency_during_sweeps(benchmark::State& state, VramTracker& tracker, b
   if (sweeping) {
     sweeper = std::thread([&] {
       while (!stop.load(std::memory_order_relaxed)) {
-        tracker.sweep(oracle, &stop);
+        detail::sweep(tracker, oracle, &stop);
         sweeps.fetch_add(1, std::memory_order_relaxed);
       }
     });
@@ -164,42 +205,24 @@ Population& device_population(std::size_t n) {
   return it->second;
 }
 
-void BM_SweepGpu(benchmark::State& state) {
+void BM_SweepInterleavedGpu(benchmark::State& state) {
   Population& p = device_population(static_cast<std::size_t>(state.range(0)));
   if (p.pointers.size() != static_cast<std::size_t>(state.range(0))) {
     state.SkipWithError("could not make the allocations");
     return;
   }
-  for (auto _ : state) {
-    const auto report = p.tracker->verify_vram_residency();
-    if (!report.resident()) {
-      state.SkipWithError("cudaMalloc memory reported non-resident");
-      break;
-    }
-  }
-  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()) * state.range(0));
+  sweep_against_bare_queries(state, p);
 }
 
-// The same driver queries as the sweep, over the same pointers (the
-// tracker's), through the same oracle, without the tracker. Order::Address
-// is the order the sweep asks in (its baseline); Order::Allocation is the
-// order cudaMalloc returned them; Order::Shuffled is a random order (what
-// a sweep in the tracker's hash order paid).
-enum class Order { Address, Allocation, Shuffled };
-
-template <Order O>
-void BM_BareDriverQueries(benchmark::State& state) {
+// For reading the sweep rows: the same driver queries in a random order (a
+// sweep in hash order paid this; the driver answers neighbouring addresses
+// much faster).
+void BM_BareDriverQueriesShuffled(benchmark::State& state) {
   Population& p = device_population(static_cast<std::size_t>(state.range(0)));
   std::vector<const void*> pointers = p.pointers;
-  if (O == Order::Address) {
-    std::sort(pointers.begin(), pointers.end(), [](const void* a, const void* b) {
-      return reinterpret_cast<std::uintptr_t>(a) < reinterpret_cast<std::uintptr_t>(b);
-    });
-  } else if (O == Order::Shuffled) {
-    std::mt19937_64 rng(12345);
-    std::shuffle(pointers.begin(), pointers.end(), rng);
-  }
-  const ResidencyOracle& oracle = p.tracker->oracle();  // the one the sweep uses
+  std::mt19937_64 rng(12345);
+  std::shuffle(pointers.begin(), pointers.end(), rng);
+  const ResidencyOracle& oracle = p.tracker->oracle();
   for (auto _ : state) {
     for (const void* q : pointers) {
       benchmark::DoNotOptimize(oracle.query(q));
@@ -218,10 +241,8 @@ void BM_PairLatencyGpu(benchmark::State& state) {
 
 void register_gpu_sweep_benchmarks() {
   for (const int n : {1000, 10000, 100000}) {
-    benchmark::RegisterBenchmark("sweep_gpu/vram_only", BM_SweepGpu)->Arg(n)->Unit(benchmark::kMicrosecond);
-    benchmark::RegisterBenchmark("sweep_gpu/bare_driver_queries", BM_BareDriverQueries<Order::Address>)->Arg(n)->Unit(benchmark::kMicrosecond);
-    benchmark::RegisterBenchmark("sweep_gpu/bare_driver_queries_allocation_order", BM_BareDriverQueries<Order::Allocation>)->Arg(n)->Unit(benchmark::kMicrosecond);
-    benchmark::RegisterBenchmark("sweep_gpu/bare_driver_queries_shuffled", BM_BareDriverQueries<Order::Shuffled>)->Arg(n)->Unit(benchmark::kMicrosecond);
+    benchmark::RegisterBenchmark("sweep_interleaved_gpu", BM_SweepInterleavedGpu)->Arg(n)->Unit(benchmark::kMicrosecond);
+    benchmark::RegisterBenchmark("sweep_gpu/bare_driver_queries_shuffled", BM_BareDriverQueriesShuffled)->Arg(n)->Unit(benchmark::kMicrosecond);
   }
   benchmark::RegisterBenchmark("pair_latency_gpu/100k_sweeping", BM_PairLatencyGpu<true>)->Iterations(300000)->UseRealTime();
   benchmark::RegisterBenchmark("pair_latency_gpu/idle", BM_PairLatencyGpu<false>)->Iterations(300000)->UseRealTime();

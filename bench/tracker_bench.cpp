@@ -1,5 +1,6 @@
 // Tracker throughput: a record+deallocate pair and a range lookup, at 1, 2,
-// 4, 8 and 16 threads, for VramTracker and the two baselines.
+// 4, 8 and 16 threads, for VramTracker, the two baselines and the std::map
+// candidate (baseline_trackers.hpp).
 //
 // Each tracker holds 10,000 live background allocations while measured
 // (a worker's steady state); pair threads record and free 4 KiB allocations
@@ -43,21 +44,6 @@ std::size_t background_size(std::size_t i, bool mixed) {
 std::uintptr_t background_base(std::size_t i, bool mixed) {
   return kBackgroundBase + i * (mixed ? (std::uintptr_t{64} << 20) : kBackgroundStride);
 }
-
-// VramTracker with 64 KiB shard regions instead of the default 2 MiB:
-// measured next to the default to show the trade-off of
-// TrackerOptions::shard_region_log2 (see vram_tracker.hpp).
-class VramTrackerNarrowRegions : public VramTracker {
- public:
-  VramTrackerNarrowRegions() : VramTracker(options()) {}
-
- private:
-  static TrackerOptions options() {
-    TrackerOptions o;
-    o.shard_region_log2 = 16;
-    return o;
-  }
-};
 
 template <class Tracker, bool Mixed>
 Tracker& populated() {
@@ -135,22 +121,23 @@ void BM_Lookup(benchmark::State& state) {
 }
 
 BENCHMARK_TEMPLATE(BM_Pair, VramTracker)->Name("tracker_pair/vram_only")->ThreadRange(1, 16)->UseRealTime();
-BENCHMARK_TEMPLATE(BM_Pair, VramTrackerNarrowRegions)->Name("tracker_pair/vram_only_narrow_regions")->ThreadRange(1, 16)->UseRealTime();
 BENCHMARK_TEMPLATE(BM_Pair, MutexMapTracker)->Name("tracker_pair/mutex_unordered_map")->ThreadRange(1, 16)->UseRealTime();
 BENCHMARK_TEMPLATE(BM_Pair, SharedMutexMapTracker)->Name("tracker_pair/shared_mutex_map")->ThreadRange(1, 16)->UseRealTime();
+BENCHMARK_TEMPLATE(BM_Pair, ReaderSlotsMapTracker)->Name("tracker_pair/reader_slots_map")->ThreadRange(1, 16)->UseRealTime();
 
 BENCHMARK_TEMPLATE(BM_PairInterleaved, VramTracker)->Name("tracker_pair_interleaved/vram_only")->ThreadRange(1, 16)->UseRealTime();
-BENCHMARK_TEMPLATE(BM_PairInterleaved, VramTrackerNarrowRegions)->Name("tracker_pair_interleaved/vram_only_narrow_regions")->ThreadRange(1, 16)->UseRealTime();
 BENCHMARK_TEMPLATE(BM_PairInterleaved, MutexMapTracker)->Name("tracker_pair_interleaved/mutex_unordered_map")->ThreadRange(1, 16)->UseRealTime();
 BENCHMARK_TEMPLATE(BM_PairInterleaved, SharedMutexMapTracker)->Name("tracker_pair_interleaved/shared_mutex_map")->ThreadRange(1, 16)->UseRealTime();
+BENCHMARK_TEMPLATE(BM_PairInterleaved, ReaderSlotsMapTracker)->Name("tracker_pair_interleaved/reader_slots_map")->ThreadRange(1, 16)->UseRealTime();
 
 BENCHMARK_TEMPLATE(BM_Lookup, VramTracker, false, false)->Name("tracker_lookup/vram_only")->ThreadRange(1, 16)->UseRealTime();
-BENCHMARK_TEMPLATE(BM_Lookup, VramTrackerNarrowRegions, false, false)->Name("tracker_lookup/vram_only_narrow_regions")->ThreadRange(1, 16)->UseRealTime();
 BENCHMARK_TEMPLATE(BM_Lookup, MutexMapTracker, false, true)->Name("tracker_lookup/mutex_unordered_map")->ThreadRange(1, 16)->UseRealTime();
 BENCHMARK_TEMPLATE(BM_Lookup, SharedMutexMapTracker, false, false)->Name("tracker_lookup/shared_mutex_map")->ThreadRange(1, 16)->UseRealTime();
+BENCHMARK_TEMPLATE(BM_Lookup, ReaderSlotsMapTracker, false, false)->Name("tracker_lookup/reader_slots_map")->ThreadRange(1, 16)->UseRealTime();
 
 BENCHMARK_TEMPLATE(BM_Lookup, VramTracker, true, false)->Name("tracker_lookup_mixed/vram_only")->ThreadRange(1, 16)->UseRealTime();
 BENCHMARK_TEMPLATE(BM_Lookup, SharedMutexMapTracker, true, false)->Name("tracker_lookup_mixed/shared_mutex_map")->ThreadRange(1, 16)->UseRealTime();
+BENCHMARK_TEMPLATE(BM_Lookup, ReaderSlotsMapTracker, true, false)->Name("tracker_lookup_mixed/reader_slots_map")->ThreadRange(1, 16)->UseRealTime();
 
 }  // namespace
 }  // namespace vram_only::bench

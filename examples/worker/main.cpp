@@ -31,6 +31,7 @@
 #include <poll.h>
 #include <sstream>
 #include <string>
+#include <utility>
 #include <unistd.h>
 #include <vector>
 
@@ -199,8 +200,9 @@ int run(const cli::WorkerOptions &o) {
   // 3. Tracker and monitor first, so that tensor checks during loading
   //    already reach the monitor; violations are reported, not fatal: the
   //    worker keeps serving and /health answers 503.
-  vram_only::set_tensor_check_action(vram_only::ViolationAction::ReportAndMarkUnhealthy);
-  vram_only::VramTracker tracker;
+  vram_only::TrackerOptions tracker_options;
+  tracker_options.tensor_check_action = vram_only::ViolationAction::ReportAndMarkUnhealthy;
+  vram_only::VramTracker tracker(std::move(tracker_options));
   vram_only::HealthMonitorOptions monitor_options;
   monitor_options.interval = std::chrono::milliseconds(o.sweep_interval_ms);
   vram_only::HealthMonitor monitor(tracker, monitor_options);

@@ -67,7 +67,7 @@ TEST_F(GpuTracker, VerifyFindsEveryNonVramAllocation) {
     } else if (v.label == "dangling") {
       EXPECT_EQ(v.memory_type, MemoryType::Unregistered);
     } else {
-      ADD_FAILURE() << "unexpected violation: " << describe(v);
+      ADD_FAILURE() << "unexpected violation: " << to_string(v);
     }
     EXPECT_EQ(v.kind, ViolationKind::NotResident);
   }
@@ -132,7 +132,7 @@ TEST_F(GpuTracker, MonitorDetectsAManagedAllocationWithinOneInterval) {
   EXPECT_EQ(status.violations[0].memory_type, MemoryType::Managed);
   const auto critical = log.messages(LogLevel::Critical);
   ASSERT_EQ(critical.size(), 1u);
-  EXPECT_NE(critical[0].find("VRAM residency violated: pointer=" + format_pointer(kv) +
+  EXPECT_NE(critical[0].find("VRAM residency violated: pointer=" + detail::format_pointer(kv) +
                              " bytes=1048576 purpose=KvCache label=\"kv.layer0\" memory_type=Managed"),
             std::string::npos)
       << critical[0];

@@ -58,6 +58,32 @@ TEST(HealthJson, UnhealthyListsTheViolations) {
             R"("reason":"managed (unified) memory: its pages can migrate to host memory"}]})");
 }
 
+Violation wrong_device_weights() {
+  Violation v;
+  v.kind = ViolationKind::WrongDevice;
+  v.pointer = testing::ptr(0x7f3000000000);
+  v.bytes = 1048576;
+  v.purpose = VramPurpose::ModelWeights;
+  v.label = "blk.0";
+  v.device = 0;
+  v.reported_device = 1;
+  v.memory_type = MemoryType::Device;
+  v.reason = "device memory of device 1, recorded for device 0";
+  return v;
+}
+
+TEST(HealthJson, WrongDeviceNamesBothDevices) {
+  HealthStatus s = healthy_status();
+  s.healthy = false;
+  s.violations.push_back(wrong_device_weights());
+  EXPECT_EQ(health_json(s),
+            R"({"status":"unhealthy","resident":true,"vram_bytes_used":123456789,)"
+            R"("last_check_secs":1767225600,"violations":[{"pointer":"0x7f3000000000",)"
+            R"("bytes":1048576,"purpose":"ModelWeights","label":"blk.0","memory_type":"Device",)"
+            R"("device":0,"reported_device":1,"kind":"WrongDevice",)"
+            R"("reason":"device memory of device 1, recorded for device 0"}]})");
+}
+
 TEST(HealthJson, BeforeTheFirstCheck) {
   EXPECT_EQ(health_json(HealthStatus{}),
             R"({"status":"unhealthy","resident":false,"vram_bytes_used":0,)"
@@ -80,6 +106,8 @@ TEST(PrometheusMetrics, ExactText) {
   s.violations_total = 3;
   s.misuse.double_records = 2;
   s.misuse.unknown_deallocations = 1;
+  s.misuse.invalid_devices = 4;
+  s.violations = {managed_kv(), wrong_device_weights(), managed_kv()};
   EXPECT_EQ(prometheus_metrics(s),
             "# HELP vram_only_healthy 1 when residency was verified and no violation occurred since the last reset.\n"
             "# TYPE vram_only_healthy gauge\n"
@@ -97,12 +125,18 @@ TEST(PrometheusMetrics, ExactText) {
             "# HELP vram_only_tracked_allocations Live tracked device allocations.\n"
             "# TYPE vram_only_tracked_allocations gauge\n"
             "vram_only_tracked_allocations 7\n"
-            "# HELP vram_only_tracked_peak_bytes Peak of tracked bytes (sampled).\n"
+            "# HELP vram_only_tracked_peak_bytes Peak of tracked bytes.\n"
             "# TYPE vram_only_tracked_peak_bytes gauge\n"
             "vram_only_tracked_peak_bytes 200000000\n"
             "# HELP vram_only_violations_total Distinct VRAM residency violations reported.\n"
             "# TYPE vram_only_violations_total counter\n"
             "vram_only_violations_total 3\n"
+            "# HELP vram_only_listed_violations Violations listed in /health now (since the last reset), by kind.\n"
+            "# TYPE vram_only_listed_violations gauge\n"
+            "vram_only_listed_violations{kind=\"NotResident\"} 2\n"
+            "vram_only_listed_violations{kind=\"QueryFailed\"} 0\n"
+            "vram_only_listed_violations{kind=\"OutOfBounds\"} 0\n"
+            "vram_only_listed_violations{kind=\"WrongDevice\"} 1\n"
             "# HELP vram_only_checks_total Completed residency checks.\n"
             "# TYPE vram_only_checks_total counter\n"
             "vram_only_checks_total 42\n"
@@ -119,7 +153,8 @@ TEST(PrometheusMetrics, ExactText) {
             "vram_only_tracker_misuse_total{kind=\"invalid_range\"} 0\n"
             "vram_only_tracker_misuse_total{kind=\"double_record\"} 2\n"
             "vram_only_tracker_misuse_total{kind=\"overlapping_record\"} 0\n"
-            "vram_only_tracker_misuse_total{kind=\"unknown_deallocation\"} 1\n");
+            "vram_only_tracker_misuse_total{kind=\"unknown_deallocation\"} 1\n"
+            "vram_only_tracker_misuse_total{kind=\"invalid_device\"} 4\n");
 }
 
 TEST(PrometheusMetrics, FromALiveMonitor) {

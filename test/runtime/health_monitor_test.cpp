@@ -69,7 +69,7 @@ TEST_F(HealthMonitorTest, StartChecksBeforeReturning) {
   EXPECT_EQ(s.checks, 1u);
   EXPECT_EQ(s.vram_bytes_used, 4096u);
   EXPECT_EQ(s.live_allocations, 1u);
-  EXPECT_EQ(s.bytes_by_purpose[index_of(VramPurpose::ModelWeights)], 4096u);
+  EXPECT_EQ(s.bytes_by_purpose[detail::index_of(VramPurpose::ModelWeights)], 4096u);
   const auto now_secs = std::chrono::duration_cast<std::chrono::seconds>(
       before.time_since_epoch()).count();
   EXPECT_GE(s.last_check_secs, now_secs);

@@ -178,6 +178,49 @@ TEST_F(TensorCheckTest, ReportAndMarkUnhealthyAction) {
   EXPECT_NE(critical[1].find("tensor_check_test.cpp:"), std::string::npos);
 }
 
+// The action belongs to the tracker: a tracker with its own action is not
+// affected by the process default, and one without follows it.
+TEST_F(TensorCheckTest, ATrackersOwnActionWinsOverTheProcessDefault) {
+  set_tensor_check_action(ViolationAction::Abort);
+  TrackerOptions options = make_options();
+  options.tensor_check_action = ViolationAction::Throw;
+  VramTracker own(options);
+  ASSERT_TRUE(own.record_allocation(ptr(kBase), 8192, VramPurpose::ModelWeights, "w", 0));
+  EXPECT_EQ(tensor_check_action(own), ViolationAction::Throw);
+  EXPECT_EQ(tensor_check_action(tracker), ViolationAction::Abort);
+  EXPECT_THROW(VRAM_ONLY_CHECK_TENSOR_IN(own, ptr(kBase + 8000), 256), VramResidencyError);
+
+  // Another component changes the process default: `own` keeps its action.
+  set_tensor_check_action(ViolationAction::ReportAndMarkUnhealthy);
+  EXPECT_EQ(tensor_check_action(tracker), ViolationAction::ReportAndMarkUnhealthy);
+  EXPECT_EQ(tensor_check_action(own), ViolationAction::Throw);
+  EXPECT_THROW(checked_view(own, static_cast<const float*>(ptr(kBase)), 4096), VramResidencyError);
+  EXPECT_NO_THROW(VRAM_ONLY_CHECK_TENSOR_IN(tracker, ptr(kBase + 8000), 256));
+}
+
+// Memory recorded for device 0 that CUDA reports on device 1 (e.g. a peer
+// GPU's memory): WrongDevice, first from the driver, then from the cache.
+TEST_F(TensorCheckTest, MemoryOfAnotherDeviceIsWrongDevice) {
+  oracle.set(kBase + (4 << 20), 1 << 20, MemoryType::Device, 1);
+  ASSERT_TRUE(tracker.record_allocation(ptr(kBase + (4 << 20)), 4096, VramPurpose::KvCache, "peer", 0));
+  for (int round = 0; round < 2; ++round) {
+    const auto v = check_tensor_range(tracker, ptr(kBase + (4 << 20)), 4096);
+    ASSERT_TRUE(v.has_value());
+    EXPECT_EQ(v->kind, ViolationKind::WrongDevice);
+    EXPECT_EQ(v->device, 0);
+    EXPECT_EQ(v->reported_device, 1);
+    EXPECT_EQ(v->memory_type, MemoryType::Device);
+    EXPECT_EQ(v->label, "peer");
+    EXPECT_EQ(v->reason, "device memory of device 1, recorded for device 0");
+  }
+  EXPECT_EQ(oracle.queries(), 1u);  // the second answer came from the cache
+  EXPECT_EQ(tracker.find(ptr(kBase + (4 << 20)))->residency, ResidencyState::WrongDevice);
+  EXPECT_EQ(tracker.find(ptr(kBase + (4 << 20)))->reported_device, 1);
+  // Recorded without a device: nothing to compare, so resident.
+  ASSERT_TRUE(tracker.record_allocation(ptr(kBase + (4 << 20) + 8192), 4096, VramPurpose::KvCache, "any"));
+  EXPECT_FALSE(check_tensor_range(tracker, ptr(kBase + (4 << 20) + 8192), 4096).has_value());
+}
+
 TEST_F(TensorCheckTest, AbortActionPrintsTheFullReport) {
   GTEST_FLAG_SET(death_test_style, "threadsafe");
   set_tensor_check_action(ViolationAction::Abort);

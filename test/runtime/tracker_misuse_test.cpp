@@ -25,8 +25,8 @@ TEST_F(TrackerMisuseTest, NullRecordIsIgnored) {
   EXPECT_EQ(tracker.live_count(), 0u);
   ASSERT_EQ(warnings().size(), 1u);
   EXPECT_EQ(warnings()[0],
-            "tracker misuse: record_allocation(nullptr, 4096 bytes, KvCache, label=\"kv\") "
-            "ignored: null pointer");
+            "tracker misuse: record_allocation(0x0 +4096 bytes, KvCache, label=\"kv\", device -1) "
+            "refused: null pointer");
 }
 
 TEST_F(TrackerMisuseTest, ZeroBytesIsIgnored) {
@@ -35,8 +35,8 @@ TEST_F(TrackerMisuseTest, ZeroBytesIsIgnored) {
   EXPECT_EQ(tracker.live_count(), 0u);
   ASSERT_EQ(warnings().size(), 1u);
   EXPECT_EQ(warnings()[0],
-            "tracker misuse: record_allocation(0x7f0000000000, 0 bytes, Other, label=\"z\") "
-            "ignored: zero bytes");
+            "tracker misuse: record_allocation(0x7f0000000000 +0 bytes, Other, label=\"z\", "
+            "device -1) refused: zero bytes");
 }
 
 TEST_F(TrackerMisuseTest, WrappingAndHugeRangesAreIgnored) {
@@ -47,7 +47,7 @@ TEST_F(TrackerMisuseTest, WrappingAndHugeRangesAreIgnored) {
   EXPECT_EQ(tracker.live_count(), 1u);
   EXPECT_EQ(tracker.total_usage(), std::uint64_t{1} << 60);
   ASSERT_EQ(warnings().size(), 2u);
-  EXPECT_NE(warnings()[0].find("ignored: the range wraps around the address space or exceeds 2^60 bytes"),
+  EXPECT_NE(warnings()[0].find("refused: the range wraps around the address space or exceeds 2^60 bytes"),
             std::string::npos);
 }
 
@@ -119,18 +119,11 @@ TEST_F(TrackerMisuseTest, LargeRecordOverSlightlySmallerOnesIsCaughtImmediately)
   EXPECT_EQ(tracker.total_usage(), 1u << 20);
 }
 
-TEST_F(TrackerMisuseTest, DeeplyNestedRecordsAreDroppedByTheNextSweep) {
+TEST_F(TrackerMisuseTest, DeeplyNestedRecordsAreDroppedAtOnce) {
   oracle.set_default(MemoryType::Device);
   ASSERT_TRUE(tracker.record_allocation(ptr(kBase + (32 << 20)), 4096, VramPurpose::KvCache, "stale"));
   ASSERT_TRUE(tracker.record_allocation(ptr(kBase + (1 << 30)), 4096, VramPurpose::KvCache, "outside"));
   ASSERT_TRUE(tracker.record_allocation(ptr(kBase), 64 << 20, VramPurpose::ModelWeights, "weights"));
-  // 4 KiB inside 64 MiB: three size classes apart, left to the sweep.
-  EXPECT_EQ(tracker.live_count(), 3u);
-  EXPECT_EQ(tracker.misuse().overlapping_records, 0u);
-
-  const ResidencyReport report = tracker.verify_vram_residency();
-  EXPECT_TRUE(report.resident());
-  EXPECT_EQ(report.overlaps_dropped, 1u);
   EXPECT_EQ(tracker.misuse().overlapping_records, 1u);
   EXPECT_EQ(tracker.live_count(), 2u);
   EXPECT_EQ(tracker.total_usage(), (std::uint64_t{64} << 20) + 4096);
@@ -139,9 +132,8 @@ TEST_F(TrackerMisuseTest, DeeplyNestedRecordsAreDroppedByTheNextSweep) {
   EXPECT_EQ(warnings()[0],
             "tracker misuse: record_allocation(0x7f0000000000 +67108864 bytes, ModelWeights, "
             "label=\"weights\") overlaps the live record 0x7f0002000000 +4096 bytes, KvCache, "
-            "label=\"stale\", which is dropped (found by the sweep)");
-  // Checked once: later sweeps skip it.
-  EXPECT_EQ(tracker.verify_vram_residency().overlaps_dropped, 0u);
+            "label=\"stale\", which is dropped");
+  EXPECT_TRUE(tracker.verify_vram_residency().resident());
 }
 
 TEST_F(TrackerMisuseTest, DeeplyNestedEndsAreCaughtImmediately) {

@@ -43,6 +43,9 @@ std::size_t random_size(std::mt19937_64& rng) {
 TEST(TrackerStress, EightThreadsWithSweepsAndAMonitor) {
   testing::TrackerFixture f;
   f.oracle.set_default(MemoryType::Device);
+  for (int t = 0; t < kThreads; ++t) {  // thread t's region is memory of device t
+    f.oracle.set(kBase + static_cast<std::uintptr_t>(t) * kRegion, kRegion, MemoryType::Device, t);
+  }
   HealthMonitorOptions options;
   options.interval = std::chrono::milliseconds(1);
   HealthMonitor monitor(f.tracker, options);

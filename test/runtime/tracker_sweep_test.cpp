@@ -3,10 +3,13 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
+#include <condition_variable>
 #include <cstdint>
 #include <mutex>
 #include <random>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "test_support.hpp"
@@ -51,7 +54,7 @@ class SweepVerdictTest : public ::testing::TestWithParam<Case>, protected testin
 
 TEST_P(SweepVerdictTest, ViolationCarriesEveryField) {
   const Case c = GetParam();
-  oracle.set(kBase, 1 << 20, MemoryType::Device);
+  oracle.set(kBase, 1 << 20, MemoryType::Device, 2);
   oracle.set(kBase + (1 << 20), 1 << 20, c.type, 2);
   ASSERT_TRUE(tracker.record_allocation(ptr(kBase), 4096, VramPurpose::ModelWeights, "ok", 2));
   ASSERT_TRUE(tracker.record_allocation(ptr(kBase + (1 << 20)), 65536, VramPurpose::KvCache, "kv.3", 2));
@@ -218,7 +221,7 @@ TEST_F(TrackerSweepTest, StopFlagInterruptsTheSweep) {
     ASSERT_TRUE(tracker.record_allocation(ptr(kBase + i * 4096), 4096, VramPurpose::Other));
   }
   std::atomic<bool> stop{true};
-  const auto report = tracker.sweep(oracle, &stop);
+  const auto report = detail::sweep(tracker, oracle, &stop);
   EXPECT_FALSE(report.complete);
   EXPECT_FALSE(report.resident());
   EXPECT_LT(report.checked, 1000u);
@@ -228,6 +231,139 @@ TEST_F(TrackerSweepTest, ReportsDuration) {
   oracle.set_default(MemoryType::Device);
   ASSERT_TRUE(tracker.record_allocation(ptr(kBase), 4096, VramPurpose::Other));
   EXPECT_GT(tracker.verify_vram_residency().duration.count(), 0);
+}
+
+// Multi-GPU: an allocation recorded for device d that CUDA reports on
+// device e != d (peer memory) is a WrongDevice violation; one recorded
+// without a device (-1) is not checked for its device.
+TEST_F(TrackerSweepTest, MemoryOfAnotherDeviceIsWrongDevice) {
+  oracle.set(kBase, 1 << 20, MemoryType::Device, 0);
+  oracle.set(kBase + (1 << 20), 1 << 20, MemoryType::Device, 1);
+  ASSERT_TRUE(tracker.record_allocation(ptr(kBase), 4096, VramPurpose::ModelWeights, "on0", 0));
+  ASSERT_TRUE(tracker.record_allocation(ptr(kBase + (1 << 20)), 4096, VramPurpose::KvCache, "peer", 0));
+  ASSERT_TRUE(tracker.record_allocation(ptr(kBase + (1 << 20) + 8192), 4096, VramPurpose::KvCache, "any", -1));
+  ASSERT_TRUE(tracker.record_allocation(ptr(kBase + (1 << 20) + 16384), 4096, VramPurpose::KvCache, "on1", 1));
+  const auto report = tracker.verify_vram_residency();
+  EXPECT_FALSE(report);
+  EXPECT_EQ(report.checked, 4u);
+  ASSERT_EQ(report.violations.size(), 1u);
+  const Violation& v = report.violations[0];
+  EXPECT_EQ(v.kind, ViolationKind::WrongDevice);
+  EXPECT_EQ(v.pointer, ptr(kBase + (1 << 20)));
+  EXPECT_EQ(v.device, 0);
+  EXPECT_EQ(v.reported_device, 1);
+  EXPECT_EQ(v.memory_type, MemoryType::Device);
+  EXPECT_EQ(v.label, "peer");
+  EXPECT_EQ(to_string(v),
+            "VRAM residency violated: pointer=0x7f0000100000 bytes=4096 purpose=KvCache "
+            "label=\"peer\" memory_type=Device device=0 reported_device=1 kind=WrongDevice "
+            "reason=\"device memory of device 1, recorded for device 0\"");
+  EXPECT_EQ(tracker.find(ptr(kBase + (1 << 20)))->residency, ResidencyState::WrongDevice);
+  EXPECT_EQ(report.query_failures, 0u);
+
+  // The monitor logs the same line and lists it.
+  HealthMonitor monitor(tracker, {});
+  const HealthStatus status = monitor.check_now();
+  EXPECT_FALSE(status.healthy);
+  ASSERT_EQ(status.violations.size(), 1u);
+  EXPECT_EQ(status.violations[0].kind, ViolationKind::WrongDevice);
+  const auto critical = log.messages(LogLevel::Critical);
+  ASSERT_EQ(critical.size(), 1u);
+  EXPECT_EQ(critical[0], to_string(v));
+}
+
+// Listeners run with no lock held: one that publishes again (and looks the
+// tracker up, and records) from inside the call does not deadlock, even
+// with writers of the tracker and of the listener registry on other threads.
+TEST_F(TrackerSweepTest, AListenerThatPublishesAgainDoesNotDeadlock) {
+  int calls = 0;
+  std::atomic<bool> writer_done{false};
+  std::thread writer;
+  const auto id = tracker.add_violation_listener([&](const Violation& v) {
+    ++calls;
+    if (calls == 1) {
+      writer = std::thread([&] {
+        for (int i = 0; i < 1000; ++i) {
+          tracker.record_allocation(ptr(kBase + (8 << 20) + i * 4096), 4096, VramPurpose::Other);
+        }
+        writer_done = true;
+      });
+      EXPECT_TRUE(tracker.find(ptr(kBase)).has_value());
+      ASSERT_TRUE(tracker.record_allocation(ptr(kBase + (4 << 20)), 64, VramPurpose::Other));
+      // A writer of the listener registry on another thread finishes while
+      // this call is in flight (it waited forever behind a shared lock).
+      std::thread registry_writer([&] {
+        const auto other = tracker.add_violation_listener([](const Violation&) {});
+        tracker.remove_violation_listener(other);
+      });
+      registry_writer.join();
+      Violation again = v;
+      again.pointer = ptr(kBase + 1);
+      detail::publish_violation(tracker, again);  // re-entrant
+    }
+  });
+  ASSERT_TRUE(tracker.record_allocation(ptr(kBase), 4096, VramPurpose::Other));
+  Violation v;
+  v.pointer = ptr(kBase);
+  detail::publish_violation(tracker, v);
+  writer.join();
+  EXPECT_TRUE(writer_done);
+  EXPECT_EQ(calls, 2);
+  tracker.remove_violation_listener(id);
+  detail::publish_violation(tracker, v);
+  EXPECT_EQ(calls, 2);
+}
+
+// A listener may remove itself (and others) while it is being called.
+TEST_F(TrackerSweepTest, AListenerMayRemoveListenersWhileCalled) {
+  int first_calls = 0;
+  int second_calls = 0;
+  std::uint64_t first = 0;
+  std::uint64_t second = 0;
+  first = tracker.add_violation_listener([&](const Violation&) {
+    ++first_calls;
+    tracker.remove_violation_listener(first);
+    tracker.remove_violation_listener(second);
+  });
+  second = tracker.add_violation_listener([&](const Violation&) { ++second_calls; });
+  Violation v;
+  detail::publish_violation(tracker, v);
+  detail::publish_violation(tracker, v);
+  EXPECT_EQ(first_calls, 1);
+  EXPECT_EQ(second_calls, 0);  // removed before its turn
+}
+
+// remove_violation_listener waits for a call in flight on another thread.
+TEST_F(TrackerSweepTest, RemovingAListenerWaitsForItsCallInFlight) {
+  std::mutex m;
+  std::condition_variable cv;
+  bool inside = false;
+  bool release = false;
+  std::atomic<bool> finished{false};
+  const auto id = tracker.add_violation_listener([&](const Violation&) {
+    std::unique_lock<std::mutex> lock(m);
+    inside = true;
+    cv.notify_all();
+    cv.wait(lock, [&] { return release; });
+    finished = true;
+  });
+  std::thread caller([&] { detail::publish_violation(tracker, Violation{}); });
+  {
+    std::unique_lock<std::mutex> lock(m);
+    cv.wait(lock, [&] { return inside; });
+  }
+  std::thread remover([&] {
+    tracker.remove_violation_listener(id);
+    EXPECT_TRUE(finished.load());
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  {
+    std::lock_guard<std::mutex> lock(m);
+    release = true;
+  }
+  cv.notify_all();
+  caller.join();
+  remover.join();
 }
 
 TEST(Violation, DescribeIsTheCriticalLine) {
@@ -240,7 +376,7 @@ TEST(Violation, DescribeIsTheCriticalLine) {
   v.device = 0;
   v.memory_type = MemoryType::Managed;
   v.reason = "managed (unified) memory: its pages can migrate to host memory";
-  EXPECT_EQ(describe(v),
+  EXPECT_EQ(to_string(v),
             "VRAM residency violated: pointer=0x7f00deadb000 bytes=1048576 purpose=KvCache "
             "label=\"kv.layer3\" memory_type=Managed device=0 kind=NotResident "
             "reason=\"managed (unified) memory: its pages can migrate to host memory\"");

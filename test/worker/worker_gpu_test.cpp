@@ -118,7 +118,7 @@ uint64_t tracked_upper_bound(const VramTracker &tracker) {
 
 std::string violations_text(const vram_only::ResidencyReport &report) {
   std::string s;
-  for (const auto &v : report.violations) s += "\n  " + vram_only::describe(v);
+  for (const auto &v : report.violations) s += "\n  " + vram_only::to_string(v);
   return s;
 }
 

@@ -18,38 +18,47 @@ const char *to_string(MemoryKind kind) noexcept {
 
 DeviceBuffer::DeviceBuffer(vram_only::VramTracker &tracker, size_t bytes, vram_only::VramPurpose purpose,
                            std::string label, MemoryKind kind)
-    : tracker_(&tracker), bytes_(bytes), purpose_(purpose), label_(std::move(label)), kind_(kind) {
-  cudaError_t status = cudaSuccess;
-  switch (kind) {
-  case MemoryKind::Device: status = cudaMalloc(&data_, bytes); break;
-  // NOLINTNEXTLINE(vram-managed-memory): deliberate; --violate=managed-kv shows the runtime catching managed memory
-  case MemoryKind::Managed: status = cudaMallocManaged(&data_, bytes); break;
-  // NOLINTNEXTLINE(vram-host-memory): deliberate; --violate=pinned-weights shows the runtime catching pinned host memory
-  case MemoryKind::PinnedHost: status = cudaMallocHost(&data_, bytes); break;
-  }
-  if (status != cudaSuccess) {
-    data_ = nullptr;
+    : bytes_(bytes), purpose_(purpose), label_(std::move(label)), kind_(kind) {
+  const auto fail = [&](cudaError_t status) {
     kernels::check(status, ("allocating " + std::to_string(bytes) + " bytes (" + to_string(kind) +
                             ") for " + label_)
                                .c_str());
+  };
+  if (kind == MemoryKind::Device) {
+    auto created = vram_only::DeviceAllocation::create(tracker, bytes, purpose_, label_);
+    fail(created.error);
+    device_ = std::move(created.allocation);
+    return;
+  }
+  // The deliberate violations (--violate=...): recorded like VRAM so that
+  // the sweep and the tensor checks find them.
+  // --violate=managed-kv and --violate=pinned-weights show the runtime catching them.
+  const cudaError_t status =
+      // NOLINTNEXTLINE(vram-managed-memory,vram-host-memory): deliberate, see above
+      kind == MemoryKind::Managed ? cudaMallocManaged(&data_, bytes) : cudaMallocHost(&data_, bytes);
+  if (status != cudaSuccess) {
+    data_ = nullptr;
+    fail(status);
   }
   int device = -1;
   if (cudaGetDevice(&device) != cudaSuccess) {
     device = -1;
   }
+  tracker_ = &tracker;
   tracker_->record_allocation(data_, bytes_, purpose_, label_, device);
 }
 
 DeviceBuffer::~DeviceBuffer() { release(); }
 
 DeviceBuffer::DeviceBuffer(DeviceBuffer &&other) noexcept
-    : tracker_(std::exchange(other.tracker_, nullptr)), data_(std::exchange(other.data_, nullptr)),
-      bytes_(std::exchange(other.bytes_, 0)), purpose_(other.purpose_), label_(std::move(other.label_)),
-      kind_(other.kind_) {}
+    : device_(std::move(other.device_)), tracker_(std::exchange(other.tracker_, nullptr)),
+      data_(std::exchange(other.data_, nullptr)), bytes_(std::exchange(other.bytes_, 0)),
+      purpose_(other.purpose_), label_(std::move(other.label_)), kind_(other.kind_) {}
 
 DeviceBuffer &DeviceBuffer::operator=(DeviceBuffer &&other) noexcept {
   if (this != &other) {
     release();
+    device_ = std::move(other.device_);
     tracker_ = std::exchange(other.tracker_, nullptr);
     data_ = std::exchange(other.data_, nullptr);
     bytes_ = std::exchange(other.bytes_, 0);
@@ -61,6 +70,7 @@ DeviceBuffer &DeviceBuffer::operator=(DeviceBuffer &&other) noexcept {
 }
 
 void DeviceBuffer::release() noexcept {
+  device_.reset();
   if (data_ == nullptr) {
     return;
   }

@@ -1,12 +1,13 @@
-// One tracked GPU-visible allocation, owned RAII-style: allocated with
-// cudaMalloc (or, only to demonstrate violations, cudaMallocManaged or
-// cudaMallocHost), recorded in the VramTracker with its purpose and label,
-// and recorded as freed before it is released.
+// One tracked GPU-visible allocation, owned RAII-style: device memory is a
+// vram_only::DeviceAllocation (cudaMalloc + record, deregister + cudaFree);
+// only to demonstrate violations, cudaMallocManaged or cudaMallocHost
+// memory is recorded and released here by hand.
 //
 // Thread-safety: a DeviceBuffer is owned by one thread; the tracker it
 // records into is thread-safe.
 #pragma once
 
+#include <vram_only/device_allocation.hpp>
 #include <vram_only/vram_only.hpp>
 
 #include <cstddef>
@@ -34,7 +35,7 @@ public:
   DeviceBuffer(const DeviceBuffer &) = delete;
   DeviceBuffer &operator=(const DeviceBuffer &) = delete;
 
-  void *data() const { return data_; }
+  void *data() const { return device_ ? device_.data() : data_; }
   template <typename T> T *as() const { return static_cast<T *>(data_); }
   size_t bytes() const { return bytes_; }
   const std::string &label() const { return label_; }
@@ -44,8 +45,9 @@ public:
 private:
   void release() noexcept;
 
-  vram_only::VramTracker *tracker_ = nullptr;
-  void *data_ = nullptr;
+  vram_only::DeviceAllocation device_;  // MemoryKind::Device
+  vram_only::VramTracker *tracker_ = nullptr;  // the demonstration kinds:
+  void *data_ = nullptr;                       // recorded and freed by hand
   size_t bytes_ = 0;
   vram_only::VramPurpose purpose_ = vram_only::VramPurpose::Other;
   std::string label_;

@@ -17,9 +17,9 @@ enum Act : size_t { X, XN, Q, K, V, ATT, GATE, UP, LOGITS, SCORES, TOKEN, kActCo
 
 // A tensor over a whole tracked buffer, built through the runtime's checked
 // view: the range must lie inside one tracked allocation that is resident
-// VRAM. What a failed check does is the process-wide
-// vram_only::tensor_check_action() (the worker reports it and marks itself
-// unhealthy; the tests throw).
+// VRAM. What a failed check does is the tracker's
+// vram_only::tensor_check_action(tracker) (the worker's tracker reports it and
+// marks the worker unhealthy; the tests' trackers throw).
 template <typename T> vram_only::DeviceView<T> checked(vram_only::VramTracker &tracker, const DeviceBuffer &buffer) {
   return vram_only::checked_view(tracker, buffer.as<T>(), buffer.bytes() / sizeof(T));
 }

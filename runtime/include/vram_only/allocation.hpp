@@ -13,7 +13,8 @@ namespace vram_only {
 // Cached residency of a tracked allocation, as last established by a sweep
 // or a tensor check (the memory type of an allocation does not change while
 // it lives; a sweep re-checks every allocation anyway).
-enum class ResidencyState : std::uint8_t { Unknown, Resident, NotResident };
+// WrongDevice: device memory, but on another device than recorded.
+enum class ResidencyState : std::uint8_t { Unknown, Resident, NotResident, WrongDevice };
 
 // The result of a range lookup (VramTracker::find). No label: lookups are
 // on the hot path; VramTracker::describe() returns the label too.
@@ -21,10 +22,11 @@ struct TrackedAllocation {
   const void* base = nullptr;
   std::size_t bytes = 0;
   VramPurpose purpose = VramPurpose::Other;
-  int device = -1;
+  int device = -1;  // as recorded; -1: not recorded
   std::uint64_t id = 0;  // unique per record (never 0), for as long as the tracker lives
   ResidencyState residency = ResidencyState::Unknown;
   MemoryType memory_type = MemoryType::Error;  // meaningful when residency == NotResident
+  int reported_device = -1;  // meaningful when residency == WrongDevice: where CUDA says it is
 
   // True iff [p, p + n) lies inside [base, base + bytes).
   bool contains(const void* p, std::size_t n = 1) const noexcept {
@@ -46,10 +48,11 @@ struct MisuseCounts {
   std::uint64_t double_records = 0;         // p recorded again while live
   std::uint64_t overlapping_records = 0;    // range overlaps a live record
   std::uint64_t unknown_deallocations = 0;  // record_deallocation(p), p not a live base
+  std::uint64_t invalid_devices = 0;        // device ordinal < -1 or > VramTracker::kMaxDevice
 
   std::uint64_t total() const noexcept {
     return null_records + zero_byte_records + invalid_ranges + double_records +
-           overlapping_records + unknown_deallocations;
+           overlapping_records + unknown_deallocations + invalid_devices;
   }
 };
 

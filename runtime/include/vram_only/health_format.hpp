@@ -15,14 +15,19 @@ namespace vram_only {
 
 // {"pointer":"0x..","bytes":N,"purpose":"KvCache","label":"..","memory_type":"Managed",
 //  "device":0,"kind":"NotResident","reason":".."}
+// A WrongDevice violation has "reported_device":N (where CUDA says the
+// memory is) after "device" (the device it was recorded for).
 inline nlohmann::ordered_json violation_json(const Violation& v) {
   nlohmann::ordered_json j;
-  j["pointer"] = format_pointer(v.pointer);
+  j["pointer"] = detail::format_pointer(v.pointer);
   j["bytes"] = v.bytes;
   j["purpose"] = std::string(to_string(v.purpose));
   j["label"] = v.label;
   j["memory_type"] = std::string(to_string(v.memory_type));
   j["device"] = v.device;
+  if (v.kind == ViolationKind::WrongDevice) {
+    j["reported_device"] = v.reported_device;
+  }
   j["kind"] = std::string(to_string(v.kind));
   j["reason"] = v.reason;
   return j;
@@ -96,11 +101,23 @@ inline std::string prometheus_metrics(const HealthStatus& s) {
                         "Live tracked device allocations.",
                         std::to_string(s.live_allocations));
   detail::single_metric(out, "vram_only_tracked_peak_bytes", "gauge",
-                        "Peak of tracked bytes (sampled).",
+                        "Peak of tracked bytes.",
                         std::to_string(s.peak_bytes));
   detail::single_metric(out, "vram_only_violations_total", "counter",
                         "Distinct VRAM residency violations reported.",
                         std::to_string(s.violations_total));
+  detail::metric_header(out, "vram_only_listed_violations", "gauge",
+                        "Violations listed in /health now (since the last reset), by kind.");
+  for (const ViolationKind kind : {ViolationKind::NotResident, ViolationKind::QueryFailed,
+                                   ViolationKind::OutOfBounds, ViolationKind::WrongDevice}) {
+    std::size_t count = 0;
+    for (const Violation& v : s.violations) {
+      count += v.kind == kind ? 1 : 0;
+    }
+    out += "vram_only_listed_violations{kind=\"";
+    out += to_string(kind);
+    out += "\"} " + std::to_string(count) + "\n";
+  }
   detail::single_metric(out, "vram_only_checks_total", "counter",
                         "Completed residency checks.",
                         std::to_string(s.checks));
@@ -119,6 +136,7 @@ inline std::string prometheus_metrics(const HealthStatus& s) {
       {"double_record", s.misuse.double_records},
       {"overlapping_record", s.misuse.overlapping_records},
       {"unknown_deallocation", s.misuse.unknown_deallocations},
+      {"invalid_device", s.misuse.invalid_devices},
   };
   for (const auto& m : misuse) {
     out += "vram_only_tracker_misuse_total{kind=\"";

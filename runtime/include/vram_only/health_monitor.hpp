@@ -213,7 +213,7 @@ class HealthMonitor {
     std::lock_guard<std::mutex> sweeping(sweep_mutex_);
     const ResidencyOracle& oracle =
         options_.oracle != nullptr ? *options_.oracle : tracker_.oracle();
-    const ResidencyReport report = tracker_.sweep(oracle, stop);
+    const ResidencyReport report = detail::sweep(tracker_, oracle, stop);
     if (!report.complete) {
       return;
     }
@@ -238,7 +238,7 @@ class HealthMonitor {
     std::size_t logged = 0;
     for (const Violation& v : fresh) {
       if (logged++ < options_.max_logged_per_sweep) {
-        log_to(options_.sink, LogLevel::Critical, describe(v));
+        log_to(options_.sink, LogLevel::Critical, to_string(v));
       }
     }
     if (fresh.size() > options_.max_logged_per_sweep) {

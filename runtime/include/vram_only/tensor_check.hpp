@@ -1,27 +1,34 @@
 // Tensor-construction checks: constructing a tensor over [ptr, ptr + bytes)
 // asserts that the whole range lies inside one tracked allocation that is
-// resident device memory.
+// resident device memory (on the device it was recorded for).
+//
+// The one check is check_tensor_range(tracker, ptr, bytes): it returns the
+// violation, if any, and acts on nothing. The enforcing forms are built on
+// it and act on a violation:
 //
 //   float* w = ...;                       // recorded with the tracker
-//   VRAM_ONLY_CHECK_TENSOR(w, n * sizeof(float));
-//   auto view = vram_only::checked_view(w, n);   // DeviceView<float>
+//   VRAM_ONLY_CHECK_TENSOR(w, n * sizeof(float));              // default_tracker()
+//   VRAM_ONLY_CHECK_TENSOR_IN(tracker, w, n * sizeof(float));  // a given tracker
+//   auto view = vram_only::checked_view(tracker, w, n);         // DeviceView<float>
 //
 // Cost: a tracked pointer whose allocation is known to be resident is
-// checked from the tracker alone (a lock-free range lookup, no driver call).
-// The first check of an allocation asks the oracle once and caches the
-// answer in the record (sweeps refresh it). Untracked pointers fall back to
-// two driver queries (first and last byte).
+// checked from the tracker alone (a range lookup, no driver call). The
+// first check of an allocation asks the oracle once and caches the answer
+// in the record (sweeps refresh it). Untracked pointers fall back to two
+// driver queries (first and last byte).
 //
-// What happens on a violation is configurable, process-wide:
-//   ViolationAction::Abort   log the full report (critical) and std::abort()
-//                            (the default),
-//   ViolationAction::Throw   throw VramResidencyError,
-//   ViolationAction::ReportAndMarkUnhealthy
-//                            log it and hand it to the tracker's violation
-//                            listeners: every HealthMonitor of that tracker
-//                            turns unhealthy; the worker carries on.
+// What happens on a violation (ViolationAction, violation.hpp) belongs to
+// the tracker checked against: TrackerOptions::tensor_check_action, or,
+// when that is empty, the process default (set_tensor_check_action(),
+// initially Abort). So two components with trackers of their own cannot
+// override each other.
+//   Abort                  log the full report (critical) and std::abort(),
+//   Throw                  throw VramResidencyError,
+//   ReportAndMarkUnhealthy log it and hand it to the tracker's violation
+//                          listeners: every HealthMonitor of that tracker
+//                          turns unhealthy; the worker carries on.
 //
-// VRAM_ONLY_CHECK_TENSOR and checked_view are compiled in when
+// VRAM_ONLY_CHECK_TENSOR(_IN) and checked_view are compiled in when
 // VRAM_ONLY_ENFORCE is 1 (default when NDEBUG is not defined, see
 // config.hpp) and compile to nothing otherwise (the macro's arguments are
 // not evaluated; checked_view only builds the view). check_tensor_range()
@@ -52,20 +59,6 @@
 
 namespace vram_only {
 
-enum class ViolationAction { Abort, Throw, ReportAndMarkUnhealthy };
-
-constexpr std::string_view to_string(ViolationAction action) noexcept {
-  switch (action) {
-    case ViolationAction::Abort:
-      return "Abort";
-    case ViolationAction::Throw:
-      return "Throw";
-    case ViolationAction::ReportAndMarkUnhealthy:
-      return "ReportAndMarkUnhealthy";
-  }
-  return "Abort";
-}
-
 namespace detail {
 inline std::atomic<int>& tensor_check_action_storage() noexcept {
   static std::atomic<int> action{static_cast<int>(ViolationAction::Abort)};
@@ -73,6 +66,8 @@ inline std::atomic<int>& tensor_check_action_storage() noexcept {
 }
 }  // namespace detail
 
+// The process default, for trackers whose TrackerOptions leave
+// tensor_check_action empty (default_tracker(), hence VRAM_ONLY_CHECK_TENSOR).
 inline void set_tensor_check_action(ViolationAction action) noexcept {
   detail::tensor_check_action_storage().store(static_cast<int>(action), std::memory_order_relaxed);
 }
@@ -82,11 +77,17 @@ inline ViolationAction tensor_check_action() noexcept {
       detail::tensor_check_action_storage().load(std::memory_order_relaxed));
 }
 
+// What a failed check against `tracker` does: its own action, else the
+// process default.
+inline ViolationAction tensor_check_action(const VramTracker& tracker) noexcept {
+  return tracker.options().tensor_check_action.value_or(tensor_check_action());
+}
+
 // Thrown by the checks under ViolationAction::Throw.
 class VramResidencyError : public std::runtime_error {
  public:
   explicit VramResidencyError(Violation violation)
-      : std::runtime_error(describe(violation)), violation_(std::move(violation)) {}
+      : std::runtime_error(detail::describe(violation)), violation_(std::move(violation)) {}
   const Violation& violation() const noexcept { return violation_; }
 
  private:
@@ -128,11 +129,12 @@ inline Violation untracked_violation(ViolationKind kind, const void* ptr, std::s
 
 }  // namespace detail
 
-// Checks [ptr, ptr + bytes) without acting on the result: nullopt when the
-// range is inside one tracked resident allocation (or untracked but
-// resident at both ends), the violation otherwise. An empty range
-// (bytes == 0) is always fine.
-inline std::optional<Violation> check_tensor_range(VramTracker& tracker, const void* ptr,
+// THE check: [ptr, ptr + bytes) against `tracker`, without acting on the
+// result. nullopt when the range is inside one tracked allocation that is
+// resident on its recorded device (or untracked but resident at both ends),
+// the violation otherwise (NotResident, QueryFailed, OutOfBounds,
+// WrongDevice). An empty range (bytes == 0) is always fine. Thread-safe.
+inline std::optional<Violation> check_tensor_range(const VramTracker& tracker, const void* ptr,
                                                    std::size_t bytes) {
   if (bytes == 0) {
     return std::nullopt;
@@ -164,7 +166,7 @@ inline std::optional<Violation> check_tensor_range(VramTracker& tracker, const v
       }
       v.reason = "the range " + detail::range_text(ptr, bytes) +
                  " leaves the tracked allocation " + detail::range_text(hit->base, hit->bytes) +
-                 " label=" + quote(label);
+                 " label=" + detail::quote(label);
       v.label = std::move(label);
       return v;
     }
@@ -176,10 +178,15 @@ inline std::optional<Violation> check_tensor_range(VramTracker& tracker, const v
       verdict.memory_type = hit->memory_type;
       verdict.reason = detail::reason_for(hit->memory_type);
       verdict.device = hit->device;
+    } else if (hit->residency == ResidencyState::WrongDevice) {
+      verdict.memory_type = MemoryType::Device;
+      verdict.reason = reasons::kDevice;
+      verdict.device = hit->reported_device;
     } else {
       verdict = tracker.oracle().query(hit->base);
-      tracker.update_residency(*hit, verdict);
-      if (verdict.resident()) {
+      detail::cache_residency(tracker, *hit, verdict);
+      const bool wrong_device = hit->device >= 0 && verdict.device >= 0 && verdict.device != hit->device;
+      if (verdict.resident() && !wrong_device) {
         return std::nullopt;
       }
     }
@@ -187,22 +194,23 @@ inline std::optional<Violation> check_tensor_range(VramTracker& tracker, const v
     if (const auto info = tracker.describe(ptr)) {
       label = info->label;
     }
-    return make_violation(verdict, ptr, bytes, hit->purpose, std::move(label), hit->device, hit->id);
+    return detail::make_violation(verdict, ptr, bytes, hit->purpose, std::move(label), hit->device,
+                                  hit->id);
   }
   // Untracked: ask about both ends of the range.
   const ResidencyVerdict first = tracker.oracle().query(ptr);
   if (!first.resident()) {
-    Violation v = make_violation(first, ptr, bytes, VramPurpose::Other, {}, -1, 0);
+    Violation v = detail::make_violation(first, ptr, bytes, VramPurpose::Other, {}, -1, 0);
     v.reason += " (untracked pointer)";
     return v;
   }
   const void* last_byte = reinterpret_cast<const void*>(a + (bytes - 1));
   const ResidencyVerdict last = tracker.oracle().query(last_byte);
   if (!last.resident()) {
-    Violation v = make_violation(last, ptr, bytes, VramPurpose::Other, {}, first.device, 0);
+    Violation v = detail::make_violation(last, ptr, bytes, VramPurpose::Other, {}, first.device, 0);
     v.kind = last.memory_type == MemoryType::Error ? ViolationKind::QueryFailed
                                                    : ViolationKind::OutOfBounds;
-    v.reason = "the last byte " + format_pointer(last_byte) + " of the untracked range is not device memory: " +
+    v.reason = "the last byte " + detail::format_pointer(last_byte) + " of the untracked range is not device memory: " +
                v.reason;
     return v;
   }
@@ -211,10 +219,10 @@ inline std::optional<Violation> check_tensor_range(VramTracker& tracker, const v
 
 namespace detail {
 
-// Acts on a violation according to tensor_check_action().
-inline void handle_tensor_violation(VramTracker& tracker, const Violation& violation,
+// Acts on a violation according to tensor_check_action(tracker).
+inline void handle_tensor_violation(const VramTracker& tracker, const Violation& violation,
                                     const char* expression, const char* file, int line) {
-  const ViolationAction action = tensor_check_action();
+  const ViolationAction action = tensor_check_action(tracker);
   if (action == ViolationAction::Throw) {
     throw VramResidencyError(violation);
   }
@@ -225,7 +233,7 @@ inline void handle_tensor_violation(VramTracker& tracker, const Violation& viola
   log_to(tracker.sink(), LogLevel::Critical, describe(violation));
   log_to(tracker.sink(), LogLevel::Critical, where);
   if (action == ViolationAction::ReportAndMarkUnhealthy) {
-    tracker.publish_violation(violation);
+    publish_violation(tracker, violation);
     return;
   }
   // Abort: the full report first.
@@ -241,7 +249,7 @@ inline void handle_tensor_violation(VramTracker& tracker, const Violation& viola
   if (const auto info = tracker.describe(violation.pointer)) {
     log_to(tracker.sink(), LogLevel::Critical,
            "  allocation: " + detail::range_text(info->base, info->bytes) + " " +
-               std::string(to_string(info->purpose)) + " label=" + quote(info->label) +
+               std::string(to_string(info->purpose)) + " label=" + detail::quote(info->label) +
                " device=" + std::to_string(info->device) + " id=" + std::to_string(info->id));
   } else {
     log_to(tracker.sink(), LogLevel::Critical, "  allocation: none (the pointer is not tracked)");
@@ -251,7 +259,7 @@ inline void handle_tensor_violation(VramTracker& tracker, const Violation& viola
 }
 
 // Checks and acts; used by the macro and checked_view.
-inline void enforce_tensor_range(VramTracker& tracker, const void* ptr, std::size_t bytes,
+inline void enforce_tensor_range(const VramTracker& tracker, const void* ptr, std::size_t bytes,
                                  const char* expression, const char* file, int line) {
   if (auto violation = check_tensor_range(tracker, ptr, bytes)) {
     handle_tensor_violation(tracker, *violation, expression, file, line);
@@ -274,7 +282,7 @@ constexpr bool tensor_checks_enabled() noexcept { return VRAM_ONLY_ENFORCE != 0;
 // A view of `count` elements at `ptr`, checked (when enabled) to lie inside
 // one tracked, resident allocation of `tracker`.
 template <class T>
-DeviceView<T> checked_view(VramTracker& tracker, T* ptr, std::size_t count) {
+DeviceView<T> checked_view(const VramTracker& tracker, T* ptr, std::size_t count) {
   static_assert(!std::is_void<T>::value, "checked_view needs an element type");
 #if VRAM_ONLY_ENFORCE
   if (count > std::numeric_limits<std::size_t>::max() / sizeof(T)) {

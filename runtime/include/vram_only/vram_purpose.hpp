@@ -33,10 +33,12 @@ constexpr std::string_view to_string(VramPurpose purpose) noexcept {
   return "Other";
 }
 
+namespace detail {
 // Index of a purpose in per-purpose arrays (0 .. kVramPurposeCount-1).
 constexpr std::size_t index_of(VramPurpose purpose) noexcept {
   const auto i = static_cast<std::size_t>(purpose);
   return i < kVramPurposeCount ? i : kVramPurposeCount - 1;
 }
+}  // namespace detail
 
 }  // namespace vram_only
