@@ -118,6 +118,39 @@ TEST_F(HealthServerTest, MetricsInPrometheusFormat) {
   EXPECT_NE(res->body.find("\nvram_only_resident 1\n"), std::string::npos);
 }
 
+TEST(HealthServerMetrics, ExtraMetricsComeLast) {
+  testing::TrackerFixture f;
+  HealthMonitor monitor(f.tracker, {});
+  HealthServerOptions options{"127.0.0.1", 0};
+  options.extra_metrics = [] { return std::string("my_metric 7\n"); };
+  HealthServer server(monitor, options);
+  server.start();
+  httplib::Client client("127.0.0.1", server.port());
+  const auto res = client.Get("/metrics");
+  ASSERT_TRUE(res);
+  const std::string tail = "\nvram_only_http_requests_too_large_total 0\nmy_metric 7\n";
+  ASSERT_GE(res->body.size(), tail.size());
+  EXPECT_EQ(res->body.substr(res->body.size() - tail.size()), tail);
+}
+
+TEST(HealthServerMetrics, TheMonitorsBoundsAreVisible) {
+  testing::TrackerFixture f;
+  f.oracle.set_default(MemoryType::Host);
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_TRUE(f.tracker.record_allocation(ptr(0x10000000 + i * 4096), 4096, VramPurpose::Other));
+  }
+  HealthMonitorOptions o;
+  o.max_remembered_violations = 2;
+  o.max_listed_violations = 1;
+  HealthMonitor monitor(f.tracker, o);
+  monitor.check_now();
+  HealthServer server(monitor, HealthServerOptions{"127.0.0.1", 0});
+  server.start();
+  EXPECT_EQ(testing::metric(server.port(), "vram_only_violations_total"), 2);
+  EXPECT_EQ(testing::metric(server.port(), "vram_only_violations_unlisted"), 1);
+  EXPECT_EQ(testing::metric(server.port(), "vram_only_violations_dropped_total"), 1);
+}
+
 TEST_F(HealthServerTest, OtherMethodsOnKnownPathsAre405) {
   for (const char* path : {"/health", "/metrics"}) {
     auto res = client->Post(path, "x", "text/plain");

@@ -5,7 +5,8 @@
 //                 503 with "status":"unhealthy" (and the violations) otherwise,
 //                 so a readiness probe stops routing to the worker.
 //   GET /metrics  200, Prometheus text format (the monitor's metrics, then
-//                 the endpoint's own: bounds and connections).
+//                 the endpoint's own: bounds and connections; then
+//                 options.extra_metrics).
 //   other methods on those paths: 405 (Allow: GET, HEAD); other paths: 404;
 //   a declared body over max_request_bytes, or of unknown length
 //   (Transfer-Encoding): 413, the body unread; malformed or oversized
@@ -61,6 +62,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <stdexcept>
@@ -78,6 +80,10 @@ namespace vram_only {
 struct HealthServerOptions {
   std::string address = "127.0.0.1";  // numeric, a host name, or "" for every interface
   int port = 8080;                     // 0 = any free port (see HealthServer::port())
+  // Optional: more Prometheus text appended to /metrics (e.g. the injection
+  // library's allowed host bytes). Called on the server's threads; must be
+  // thread-safe and end with a newline.
+  std::function<std::string()> extra_metrics;
   // Connections served at once (each has a thread); when all are taken, the
   // one that has waited longest for request bytes makes room for a new one.
   std::size_t max_connections = 64;
@@ -290,8 +296,11 @@ class HealthServer {
     server.Get("/metrics", [this, transport](const httplib::Request&, httplib::Response& res) {
       const HealthStatus status = monitor_.status();
       res.set_header("Cache-Control", "no-store");
-      res.set_content(prometheus_metrics(status) + endpoint_metrics(status, transport->counters()),
-                      "text/plain; version=0.0.4; charset=utf-8");
+      std::string body = prometheus_metrics(status) + endpoint_metrics(status, transport->counters());
+      if (options_.extra_metrics) {
+        body += options_.extra_metrics();
+      }
+      res.set_content(body, "text/plain; version=0.0.4; charset=utf-8");
     });
     // Bodies for the errors cpp-httplib produces itself (404, 400, ...).
     server.set_error_handler([](const httplib::Request&, httplib::Response& res) {
