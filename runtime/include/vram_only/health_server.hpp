@@ -83,7 +83,7 @@ struct HealthServerOptions {
   // Optional: more Prometheus text appended to /metrics (e.g. the injection
   // library's allowed host bytes). Called on the server's threads; must be
   // thread-safe and end with a newline.
-  std::function<std::string()> extra_metrics;
+  std::function<std::string()> extra_metrics = nullptr;
   // Connections served at once (each has a thread); when all are taken, the
   // one that has waited longest for request bytes makes room for a new one.
   std::size_t max_connections = 64;

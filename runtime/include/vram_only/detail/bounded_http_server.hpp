@@ -53,6 +53,7 @@
 #include <mutex>
 #include <string>
 #include <thread>
+#include <utility>
 
 #include "vram_only/detail/listen_socket.hpp"
 
@@ -208,6 +209,28 @@ class DeadlineSocketStream final : public httplib::Stream {
   std::size_t end_ = 0;
 };
 
+// A request from memory; what is written is dropped. For warm_up().
+class InputOnlyStream final : public httplib::Stream {
+ public:
+  explicit InputOnlyStream(std::string input) : input_(std::move(input)) {}
+  bool is_readable() const override { return true; }
+  bool is_writable() const override { return true; }
+  ssize_t read(char* ptr, size_t size) override {
+    const std::size_t count = std::min(size, input_.size() - offset_);
+    std::memcpy(ptr, input_.data() + offset_, count);
+    offset_ += count;
+    return static_cast<ssize_t>(count);
+  }
+  ssize_t write(const char*, size_t size) override { return static_cast<ssize_t>(size); }
+  void get_remote_ip_and_port(std::string&, int&) const override {}
+  void get_local_ip_and_port(std::string&, int&) const override {}
+  socket_t socket() const override { return INVALID_SOCKET; }
+
+ private:
+  std::string input_;
+  std::size_t offset_ = 0;
+};
+
 class BoundedHttpServer {
  public:
   using Clock = std::chrono::steady_clock;
@@ -229,6 +252,7 @@ class BoundedHttpServer {
   void start(int fd) {
     listen_fd_ = fd;
     stopping_ = false;
+    warm_up();
     try {
       accept_thread_ = std::thread([this] { accept_loop(); });
     } catch (...) {
@@ -295,6 +319,17 @@ class BoundedHttpServer {
 
   // Requests one connection may carry before it is closed.
   static constexpr std::size_t kMaxRequestsPerConnection = 1000;
+
+  // One request through the routes on this thread, before any connection
+  // thread exists: cpp-httplib initializes function-local statics (e.g. its
+  // set of methods) on first use, inside its shared library, which
+  // ThreadSanitizer cannot see synchronized and would report as a race
+  // between the first two connections.
+  void warm_up() {
+    InputOnlyStream request("GET /vram-only-warm-up HTTP/1.1\r\nHost: localhost\r\n\r\n");
+    bool closed = false;
+    router_.process_request(request, true, closed, nullptr);
+  }
 
   void accept_loop() {
     for (;;) {
