@@ -91,7 +91,7 @@ class DeadlineSocketStream final : public httplib::Stream {
       return true;
     }
     deadline_ = deadline;
-    return wait(POLLIN) && fill(sizeof buffer_) > 0;
+    return receive(sizeof buffer_) > 0;
   }
 
   // Starts a request: a new deadline and byte budget (the bytes already
@@ -116,10 +116,7 @@ class DeadlineSocketStream final : public httplib::Stream {
         exceeded_ = true;
         return -1;
       }
-      if (!wait(POLLIN)) {
-        return -1;
-      }
-      const ssize_t n = fill(std::min(sizeof buffer_, budget_));
+      const ssize_t n = receive(std::min(sizeof buffer_, budget_));
       if (n <= 0) {
         return n;
       }
@@ -133,12 +130,15 @@ class DeadlineSocketStream final : public httplib::Stream {
 
   ssize_t write(const char* ptr, size_t size) override {
     for (;;) {
-      if (!wait(POLLOUT)) {
+      if (past_deadline()) {
         return -1;
       }
       const ssize_t n = ::send(fd_, ptr, size, MSG_NOSIGNAL | MSG_DONTWAIT);
-      if (n >= 0 || (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)) {
+      if (n >= 0) {
         return n;
+      }
+      if (errno != EINTR && (!would_block() || !wait(POLLOUT))) {
+        return -1;
       }
     }
   }
@@ -172,14 +172,36 @@ class DeadlineSocketStream final : public httplib::Stream {
     }
   }
 
-  ssize_t fill(std::size_t limit) {
-    ssize_t n;
-    do {
-      n = ::recv(fd_, buffer_, limit, MSG_DONTWAIT);
-    } while (n < 0 && errno == EINTR);
+  bool past_deadline() const {
+    if (Clock::now() < deadline_) {
+      return false;
+    }
+    timed_out_ = true;
+    return true;
+  }
+
+  static bool would_block() noexcept { return errno == EAGAIN || errno == EWOULDBLOCK; }
+
+  // Refills the buffer with at most `limit` bytes, waiting for them until
+  // the deadline: > 0 bytes, 0 at the end of the stream, -1 otherwise.
+  // Tries first and polls only when nothing is there (no syscall wasted on
+  // a request that arrived in one piece).
+  ssize_t receive(std::size_t limit) {
     begin_ = 0;
-    end_ = n > 0 ? static_cast<std::size_t>(n) : 0;
-    return n;
+    end_ = 0;
+    for (;;) {
+      if (past_deadline()) {
+        return -1;
+      }
+      const ssize_t n = ::recv(fd_, buffer_, limit, MSG_DONTWAIT);
+      if (n >= 0) {
+        end_ = static_cast<std::size_t>(n);
+        return n;
+      }
+      if (errno != EINTR && (!would_block() || !wait(POLLIN))) {
+        return -1;
+      }
+    }
   }
 
   template <class Query>
