@@ -128,9 +128,10 @@ class HealthServer {
   // try_start()), std::logic_error when already running or when the
   // monitor was destroyed.
   void start() {
-    HealthServerStart started = try_start();
-    if (!started) {
-      throw std::system_error(started.error, started.message);
+    Failure failure = start_serving();
+    if (failure.error) {
+      // what(): the context, ": ", then the error's own message.
+      throw std::system_error(failure.error, failure.context);
     }
   }
 
@@ -139,35 +140,11 @@ class HealthServer {
   // 127.0.0.1:8080: Address already in use"). Still throws
   // std::logic_error for the programming errors above.
   HealthServerStart try_start() {
-    std::lock_guard<std::mutex> lock(mutex_);
-    if (monitor_gone_) {
-      throw std::logic_error("vram-only HealthServer: its HealthMonitor was destroyed");
+    Failure failure = start_serving();
+    if (!failure.error) {
+      return {};
     }
-    if (server_) {
-      throw std::logic_error("vram-only HealthServer: already running");
-    }
-    const std::string prefix =
-        "vram-only HealthServer: cannot listen on " + options_.address + ":" + std::to_string(options_.port);
-    if (const char* bad = invalid_option()) {
-      return {std::make_error_code(std::errc::invalid_argument), prefix + ": " + bad};
-    }
-    detail::ListenSocket socket =
-        detail::open_listen_socket(options_.address, options_.port, options_.listen_backlog);
-    if (!socket.ok()) {
-      return {socket.error, prefix + ": " + socket.what + ": " + socket.error.message()};
-    }
-    auto server = std::make_unique<detail::BoundedHttpServer>(detail::HttpLimits{
-        options_.max_connections, options_.request_timeout, options_.idle_timeout,
-        options_.max_request_bytes});
-    install_routes(*server);
-    try {
-      server->start(socket.fd);
-    } catch (const std::system_error& e) {
-      return {e.code(), prefix + ": cannot start the server thread: " + e.code().message()};
-    }
-    port_ = socket.port;
-    server_ = std::move(server);
-    return {};
+    return {failure.error, failure.context + ": " + failure.error.message()};
   }
 
   // Stops serving: closes the listening socket and every connection, and
@@ -192,6 +169,43 @@ class HealthServer {
   const HealthServerOptions& options() const noexcept { return options_; }
 
  private:
+  struct Failure {
+    std::error_code error;  // empty: serving
+    std::string context;    // "vram-only HealthServer: cannot listen on A:P: bind A:P"
+  };
+
+  Failure start_serving() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (monitor_gone_) {
+      throw std::logic_error("vram-only HealthServer: its HealthMonitor was destroyed");
+    }
+    if (server_) {
+      throw std::logic_error("vram-only HealthServer: already running");
+    }
+    const std::string prefix =
+        "vram-only HealthServer: cannot listen on " + options_.address + ":" + std::to_string(options_.port);
+    if (const char* bad = invalid_option()) {
+      return {std::make_error_code(std::errc::invalid_argument), prefix + ": " + bad};
+    }
+    detail::ListenSocket socket =
+        detail::open_listen_socket(options_.address, options_.port, options_.listen_backlog);
+    if (!socket.ok()) {
+      return {socket.error, prefix + ": " + socket.what};
+    }
+    auto server = std::make_unique<detail::BoundedHttpServer>(detail::HttpLimits{
+        options_.max_connections, options_.request_timeout, options_.idle_timeout,
+        options_.max_request_bytes});
+    install_routes(*server);
+    try {
+      server->start(socket.fd);
+    } catch (const std::system_error& e) {
+      return {e.code(), prefix + ": cannot start the server thread"};
+    }
+    port_ = socket.port;
+    server_ = std::move(server);
+    return {};
+  }
+
   static bool known_path(const std::string& path) {
     return path == "/health" || path == "/metrics";
   }
