@@ -1,13 +1,21 @@
 // /health on loopback: requests per second and latency percentiles while a
-// sweep of 10,000 allocations runs continuously, and idle for reference.
+// sweep of 10,000 allocations runs continuously, and idle for reference;
+// `under_load`: idle (no sweep) while 8 clients send their headers a byte
+// every 20 ms and 50 connections sit idle, the traffic that left the
+// cpp-httplib thread pool unable to answer (issue 12).
 #include <benchmark/benchmark.h>
 
 #include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <string>
 #include <thread>
 #include <vector>
+
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <vram_only/health_server.hpp>
 
@@ -19,9 +27,24 @@ namespace {
 constexpr int kClients = 4;
 constexpr auto kDuration = std::chrono::seconds(2);
 
-template <bool Sweeping>
+enum class Load { Idle, Sweeping, SlowAndIdleClients };
+
+int connect_loopback(int port) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<std::uint16_t>(port));
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (fd >= 0 && ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+    ::close(fd);
+    return -1;
+  }
+  return fd;
+}
+
+template <Load kLoad>
 void BM_Health(benchmark::State& state) {
-  const bool sweeping = Sweeping;
+  const bool sweeping = kLoad == Load::Sweeping;
   static const SlowDeviceOracle oracle(40);
   TrackerOptions options;
   options.oracle = &oracle;
@@ -31,7 +54,7 @@ void BM_Health(benchmark::State& state) {
   }
   HealthMonitor monitor(tracker, {});
   monitor.check_now();
-  HealthServer server(monitor, {"127.0.0.1", 0});
+  HealthServer server(monitor, {"127.0.0.1", 0});  // default limits (64 connections)
   server.start();
 
   std::atomic<bool> stop{false};
@@ -44,6 +67,34 @@ void BM_Health(benchmark::State& state) {
         ++sweeps;
       }
     });
+  }
+
+  // Slow and idle clients (under_load); they reconnect when the server
+  // closes them (deadline or eviction).
+  std::vector<std::thread> load;
+  if (kLoad == Load::SlowAndIdleClients) {
+    for (int i = 0; i < 8; ++i) {
+      load.emplace_back([&] {
+        while (!stop.load()) {
+          const int fd = connect_loopback(server.port());
+          const std::string head = "GET /health HTTP/1.1\r\nX-Slow: ";
+          for (std::size_t b = 0; fd >= 0 && !stop.load(); ++b) {
+            const char byte = b < head.size() ? head[b] : 'a';
+            if (::send(fd, &byte, 1, MSG_NOSIGNAL) != 1) {
+              break;
+            }
+            std::this_thread::sleep_for(std::chrono::milliseconds(20));
+          }
+          if (fd >= 0) {
+            ::close(fd);
+          }
+        }
+      });
+    }
+  }
+  std::vector<int> idle;
+  for (int i = 0; kLoad == Load::SlowAndIdleClients && i < 50; ++i) {
+    idle.push_back(connect_loopback(server.port()));
   }
 
   std::vector<std::vector<std::uint32_t>> latencies(kClients);
@@ -80,7 +131,15 @@ void BM_Health(benchmark::State& state) {
   if (sweeper.joinable()) {
     sweeper.join();
   }
+  for (auto& t : load) {
+    t.join();
+  }
   server.stop();
+  for (const int fd : idle) {
+    if (fd >= 0) {
+      ::close(fd);
+    }
+  }
 
   std::vector<std::uint32_t> all;
   for (const auto& l : latencies) {
@@ -98,8 +157,9 @@ void BM_Health(benchmark::State& state) {
   state.counters["errors"] = static_cast<double>(errors.load());
   state.counters["sweeps"] = static_cast<double>(sweeps.load());
 }
-BENCHMARK_TEMPLATE(BM_Health, true)->Name("health_endpoint/sweeping")->Iterations(1)->UseRealTime()->Unit(benchmark::kMillisecond);
-BENCHMARK_TEMPLATE(BM_Health, false)->Name("health_endpoint/idle")->Iterations(1)->UseRealTime()->Unit(benchmark::kMillisecond);
+BENCHMARK_TEMPLATE(BM_Health, Load::Sweeping)->Name("health_endpoint/sweeping")->Iterations(1)->UseRealTime()->Unit(benchmark::kMillisecond);
+BENCHMARK_TEMPLATE(BM_Health, Load::Idle)->Name("health_endpoint/idle")->Iterations(1)->UseRealTime()->Unit(benchmark::kMillisecond);
+BENCHMARK_TEMPLATE(BM_Health, Load::SlowAndIdleClients)->Name("health_endpoint/under_load")->Iterations(1)->UseRealTime()->Unit(benchmark::kMillisecond);
 
 }  // namespace
 }  // namespace vram_only::bench

@@ -263,7 +263,7 @@ def main(argv):
                   verdict(p99[0], 2000.0, False) if mode != "idle" else "")
 
     t.section("/health on loopback (4 keep-alive clients, 2 s)")
-    for mode in ("idle", "sweeping"):
+    for mode in ("idle", "sweeping", "under_load"):
         run = f"health_endpoint/{mode}/iterations:1/real_time"
         rps = r.counter(run, "rps")
         if rps is None:

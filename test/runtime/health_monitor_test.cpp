@@ -1,12 +1,15 @@
 // HealthMonitor with injected residency answers.
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <mutex>
 #include <string>
+#include <memory>
 #include <thread>
+#include <vector>
 
 #include "test_support.hpp"
 
@@ -221,9 +224,151 @@ TEST_F(HealthMonitorTest, LogLinesPerSweepAreCapped) {
   const auto s = monitor.check_now();
   EXPECT_EQ(s.violations_total, 20u);
   EXPECT_EQ(s.violations.size(), 5u);
+  EXPECT_EQ(s.violations_unlisted, 15u);
+  EXPECT_EQ(s.violations_dropped, 0u);
   const auto lines = critical();
   ASSERT_EQ(lines.size(), 4u);
   EXPECT_EQ(lines[3], "VRAM residency violated: 17 more violating allocations not listed");
+  monitor.reset();
+  EXPECT_EQ(monitor.status().violations_unlisted, 0u);
+}
+
+// The tracker's way of handing a violation to its listeners (tensor checks
+// under ReportAndMarkUnhealthy use it).
+void publish(VramTracker& tracker, const Violation& v) { vram_only::detail::publish_violation(tracker, v); }
+
+Violation external_violation(std::uint64_t id) {
+  Violation v;
+  v.allocation_id = id;
+  v.pointer = ptr(0x10000000 + id * 4096);
+  v.bytes = 256;
+  v.kind = ViolationKind::OutOfBounds;
+  v.reason = "test";
+  return v;
+}
+
+TEST_F(HealthMonitorTest, RememberedViolationsAreBoundedAndTheRestCounted) {
+  oracle.set_default(MemoryType::Host);
+  for (int i = 0; i < 10; ++i) {
+    ASSERT_TRUE(tracker.record_allocation(ptr(0x10000000 + i * 4096), 4096, VramPurpose::Other));
+  }
+  HealthMonitorOptions o = options();
+  o.max_remembered_violations = 3;
+  HealthMonitor monitor(tracker, o);
+  int callbacks = 0;
+  monitor.on_violation([&](const Violation&) { ++callbacks; });
+  auto s = monitor.check_now();
+  EXPECT_FALSE(s.healthy);
+  EXPECT_EQ(s.violations_total, 3u);
+  EXPECT_EQ(s.violations.size(), 3u);
+  EXPECT_EQ(s.violations_dropped, 7u);
+  EXPECT_EQ(callbacks, 3);
+  auto lines = critical();
+  ASSERT_EQ(lines.size(), 4u);
+  EXPECT_EQ(lines[3],
+            "VRAM residency violated: 7 violations found beyond the 3 the monitor remembers; "
+            "counted, not reported one by one");
+  // Found again: the remembered ones stay quiet, the others are counted again.
+  s = monitor.check_now();
+  EXPECT_EQ(s.violations_total, 3u);
+  EXPECT_EQ(s.violations_dropped, 14u);
+  EXPECT_EQ(callbacks, 3);
+  EXPECT_EQ(critical().size(), 5u);
+  // Tensor-check violations past the bound: counted, still unhealthy, no callback.
+  publish(tracker, external_violation(100));
+  s = monitor.status();
+  EXPECT_EQ(s.violations_dropped, 15u);
+  EXPECT_EQ(callbacks, 3);
+  // reset() forgets: room again.
+  monitor.reset();
+  s = monitor.check_now();
+  EXPECT_EQ(s.violations_total, 6u);
+  EXPECT_EQ(s.violations_dropped, 22u);  // monotonic
+  EXPECT_EQ(callbacks, 6);
+}
+
+TEST_F(HealthMonitorTest, ExternalViolationsAreRememberedUpToTheBound) {
+  HealthMonitorOptions o = options();
+  o.max_remembered_violations = 2;
+  o.max_listed_violations = 1;
+  HealthMonitor monitor(tracker, o);
+  monitor.check_now();
+  int callbacks = 0;
+  monitor.on_violation([&](const Violation&) { ++callbacks; });
+  for (std::uint64_t id = 1; id <= 5; ++id) {
+    publish(tracker, external_violation(id));
+    publish(tracker, external_violation(id));  // the same again
+  }
+  const auto s = monitor.status();
+  EXPECT_FALSE(s.healthy);
+  EXPECT_EQ(s.violations_total, 2u);
+  ASSERT_EQ(s.violations.size(), 1u);
+  EXPECT_EQ(s.violations[0].allocation_id, 1u);
+  EXPECT_EQ(s.violations_unlisted, 1u);
+  EXPECT_EQ(s.violations_dropped, 6u);  // ids 3, 4, 5, twice each
+  EXPECT_EQ(callbacks, 2);
+}
+
+// ---- Lifetimes -------------------------------------------------------------
+
+TEST_F(HealthMonitorTest, DestroyHooksRunFirstAndOnlyIfStillRegistered) {
+  std::vector<std::string> calls;
+  {
+    HealthMonitor monitor(tracker, options());
+    monitor.start();
+    monitor.add_destroy_hook([&] {
+      // The monitor is still whole here: it may be read one last time.
+      calls.push_back(std::string("first, running=") + (monitor.running() ? "1" : "0"));
+    });
+    const auto removed = monitor.add_destroy_hook([&] { calls.push_back("removed"); });
+    monitor.add_destroy_hook([&] { calls.push_back("second"); });
+    monitor.remove_destroy_hook(removed);
+    monitor.remove_destroy_hook(12345);  // unknown: ignored
+  }
+  EXPECT_EQ(calls, (std::vector<std::string>{"first, running=1", "second"}));
+}
+
+TEST_F(HealthMonitorTest, ADestroyedMonitorIsNeverCalledByTheTracker) {
+  {
+    HealthMonitor monitor(tracker, options());
+    monitor.on_violation([](const Violation&) { FAIL() << "called"; });
+  }
+  publish(tracker, external_violation(1));  // no listener left: nothing happens
+  SUCCEED();
+}
+
+TEST_F(HealthMonitorTest, DestructionWaitsForAListenerCallInFlight) {
+  auto monitor = std::make_unique<HealthMonitor>(tracker, options());
+  std::mutex m;
+  std::condition_variable cv;
+  bool in_callback = false;
+  bool release = false;
+  monitor->on_violation([&](const Violation&) {
+    std::unique_lock<std::mutex> lock(m);
+    in_callback = true;
+    cv.notify_all();
+    cv.wait(lock, [&] { return release; });
+  });
+  std::thread checker([&] { publish(tracker, external_violation(1)); });
+  {
+    std::unique_lock<std::mutex> lock(m);
+    ASSERT_TRUE(cv.wait_for(lock, 5s, [&] { return in_callback; }));
+  }
+  std::atomic<bool> destroyed{false};
+  std::thread destroyer([&] {
+    monitor.reset();
+    destroyed = true;
+  });
+  std::this_thread::sleep_for(100ms);
+  EXPECT_FALSE(destroyed.load()) << "the monitor was destroyed while the tracker was calling it";
+  {
+    std::lock_guard<std::mutex> lock(m);
+    release = true;
+  }
+  cv.notify_all();
+  checker.join();
+  destroyer.join();
+  EXPECT_TRUE(destroyed.load());
 }
 
 TEST_F(HealthMonitorTest, OwnSinkAndOracleOptions) {

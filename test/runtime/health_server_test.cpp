@@ -1,75 +1,29 @@
 // HealthServer: real HTTP requests on loopback.
 #include <gtest/gtest.h>
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
+#include <atomic>
+#include <cstdlib>
+#include <fstream>
 #include <chrono>
+#include <memory>
 #include <string>
 #include <system_error>
 #include <thread>
 
 #include <vram_only/health_server.hpp>
 
+#include "http_test_client.hpp"
 #include "test_support.hpp"
 
 namespace vram_only {
 namespace {
 
 using testing::ptr;
+using testing::raw_request;
 
 constexpr std::uintptr_t kBase = 0x7f0000000000;
-
-// True once `answer` holds a status line, headers and Content-Length bytes of body.
-bool response_complete(const std::string& answer) {
-  const auto end = answer.find("\r\n\r\n");
-  if (end == std::string::npos) {
-    return false;
-  }
-  std::size_t length = 0;
-  const auto at = answer.find("Content-Length: ");
-  if (at != std::string::npos && at < end) {
-    length = std::stoul(answer.substr(at + 16));
-  }
-  return answer.size() >= end + 4 + length;
-}
-
-// Sends raw bytes and returns the server's answer: one complete response,
-// or whatever came before the connection closed (or 5 s passed).
-std::string raw_request(int port, const std::string& bytes) {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  if (fd < 0) {
-    return "socket failed";
-  }
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(static_cast<uint16_t>(port));
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  timeval timeout{5, 0};
-  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
-  std::string answer;
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0) {
-    // No half-close: cpp-httplib drops connections whose peer has shut down.
-    ::send(fd, bytes.data(), bytes.size(), MSG_NOSIGNAL);
-    char buffer[4096];
-    for (;;) {
-      const ssize_t n = ::recv(fd, buffer, sizeof buffer, 0);
-      if (n <= 0) {
-        break;
-      }
-      answer.append(buffer, static_cast<std::size_t>(n));
-      if (response_complete(answer)) {
-        break;
-      }
-    }
-  } else {
-    answer = "connect failed";
-  }
-  ::close(fd);
-  return answer;
-}
 
 class HealthServerTest : public ::testing::Test, protected testing::TrackerFixture {
  protected:
@@ -128,10 +82,73 @@ TEST_F(HealthServerTest, MetricsInPrometheusFormat) {
   ASSERT_TRUE(res);
   EXPECT_EQ(res->status, 200);
   EXPECT_EQ(res->get_header_value("Content-Type"), "text/plain; version=0.0.4; charset=utf-8");
-  EXPECT_EQ(res->body, prometheus_metrics(monitor.status()));
+  // The monitor's metrics, then the endpoint's own.
+  const std::string monitor_part = prometheus_metrics(monitor.status());
+  EXPECT_EQ(res->body.substr(0, monitor_part.size()), monitor_part);
+  EXPECT_EQ(res->body.substr(monitor_part.size()),
+            "# HELP vram_only_violations_unlisted Violations since the last reset that /health does "
+            "not list (it lists the first ones).\n"
+            "# TYPE vram_only_violations_unlisted gauge\n"
+            "vram_only_violations_unlisted 0\n"
+            "# HELP vram_only_violations_dropped_total Violations found while the monitor's set of "
+            "known violations was full: counted each time found, not logged, called back or listed "
+            "one by one.\n"
+            "# TYPE vram_only_violations_dropped_total counter\n"
+            "vram_only_violations_dropped_total 0\n"
+            "# HELP vram_only_http_connections Open connections to the health endpoint.\n"
+            "# TYPE vram_only_http_connections gauge\n"
+            "vram_only_http_connections 1\n"
+            "# HELP vram_only_http_connections_total Connections accepted by the health endpoint.\n"
+            "# TYPE vram_only_http_connections_total counter\n"
+            "vram_only_http_connections_total 1\n"
+            "# HELP vram_only_http_connections_evicted_total Connections closed to make room for a "
+            "new one (all slots were taken).\n"
+            "# TYPE vram_only_http_connections_evicted_total counter\n"
+            "vram_only_http_connections_evicted_total 0\n"
+            "# HELP vram_only_http_requests_timed_out_total Requests that did not arrive or could not "
+            "be answered within request_timeout.\n"
+            "# TYPE vram_only_http_requests_timed_out_total counter\n"
+            "vram_only_http_requests_timed_out_total 0\n"
+            "# HELP vram_only_http_requests_too_large_total Requests over max_request_bytes (413, or "
+            "400 for oversized headers).\n"
+            "# TYPE vram_only_http_requests_too_large_total counter\n"
+            "vram_only_http_requests_too_large_total 0\n");
   EXPECT_NE(res->body.find("\nvram_only_tracked_bytes{purpose=\"ModelWeights\"} 4096\n"),
             std::string::npos);
   EXPECT_NE(res->body.find("\nvram_only_resident 1\n"), std::string::npos);
+}
+
+TEST(HealthServerMetrics, ExtraMetricsComeLast) {
+  testing::TrackerFixture f;
+  HealthMonitor monitor(f.tracker, {});
+  HealthServerOptions options{"127.0.0.1", 0};
+  options.extra_metrics = [] { return std::string("my_metric 7\n"); };
+  HealthServer server(monitor, options);
+  server.start();
+  httplib::Client client("127.0.0.1", server.port());
+  const auto res = client.Get("/metrics");
+  ASSERT_TRUE(res);
+  const std::string tail = "\nvram_only_http_requests_too_large_total 0\nmy_metric 7\n";
+  ASSERT_GE(res->body.size(), tail.size());
+  EXPECT_EQ(res->body.substr(res->body.size() - tail.size()), tail);
+}
+
+TEST(HealthServerMetrics, TheMonitorsBoundsAreVisible) {
+  testing::TrackerFixture f;
+  f.oracle.set_default(MemoryType::Host);
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_TRUE(f.tracker.record_allocation(ptr(0x10000000 + i * 4096), 4096, VramPurpose::Other));
+  }
+  HealthMonitorOptions o;
+  o.max_remembered_violations = 2;
+  o.max_listed_violations = 1;
+  HealthMonitor monitor(f.tracker, o);
+  monitor.check_now();
+  HealthServer server(monitor, HealthServerOptions{"127.0.0.1", 0});
+  server.start();
+  EXPECT_EQ(testing::metric(server.port(), "vram_only_violations_total"), 2);
+  EXPECT_EQ(testing::metric(server.port(), "vram_only_violations_unlisted"), 1);
+  EXPECT_EQ(testing::metric(server.port(), "vram_only_violations_dropped_total"), 1);
 }
 
 TEST_F(HealthServerTest, OtherMethodsOnKnownPathsAre405) {
@@ -212,17 +229,30 @@ TEST_F(HealthServerTest, StartTwiceIsAnError) {
 }
 
 TEST_F(HealthServerTest, PortInUseIsAClearError) {
+  const std::string port = std::to_string(server.port());
   HealthServer second(monitor, HealthServerOptions{"127.0.0.1", server.port()});
   try {
     second.start();
     FAIL() << "bound a port that is in use";
   } catch (const std::system_error& e) {
     EXPECT_EQ(e.code(), std::errc::address_in_use) << e.what();
-    EXPECT_NE(std::string(e.what()).find("cannot listen on 127.0.0.1:" + std::to_string(server.port())),
-              std::string::npos)
-        << e.what();
+    EXPECT_EQ(std::string(e.what()), "vram-only HealthServer: cannot listen on 127.0.0.1:" + port +
+                                         ": bind 127.0.0.1:" + port +
+                                         ": Address already in use");
   }
   EXPECT_FALSE(second.running());
+  EXPECT_EQ(second.port(), 0);
+  // The same without an exception.
+  const HealthServerStart started = second.try_start();
+  EXPECT_FALSE(started);
+  EXPECT_EQ(started.error, std::errc::address_in_use);
+  EXPECT_EQ(started.message, "vram-only HealthServer: cannot listen on 127.0.0.1:" + port +
+                                 ": bind 127.0.0.1:" + port + ": Address already in use");
+  EXPECT_FALSE(second.running());
+  // The first server is unaffected.
+  const auto res = client->Get("/health");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 200);
 }
 
 TEST_F(HealthServerTest, StopAndStartAgain) {
@@ -243,13 +273,148 @@ TEST(HealthServerOptions, DefaultsAreLoopback8080) {
   EXPECT_EQ(options.port, 8080);
 }
 
-TEST(HealthServerErrors, InvalidPortAndAddress) {
+// try_start()'s error for `options`, expecting that it does not run.
+HealthServerStart start_error(HealthServerOptions options) {
   testing::TrackerFixture f;
   HealthMonitor monitor(f.tracker, {});
-  HealthServer bad_port(monitor, HealthServerOptions{"127.0.0.1", 70000});
-  EXPECT_THROW(bad_port.start(), std::system_error);
-  HealthServer bad_address(monitor, HealthServerOptions{"256.1.2.3", 0});
-  EXPECT_THROW(bad_address.start(), std::system_error);
+  HealthServer server(monitor, std::move(options));
+  HealthServerStart started = server.try_start();
+  EXPECT_FALSE(server.running());
+  EXPECT_EQ(server.port(), 0);
+  return started;
+}
+
+TEST(HealthServerErrors, BadPort) {
+  const HealthServerStart started = start_error({"127.0.0.1", 70000});
+  EXPECT_EQ(started.error, std::errc::invalid_argument);
+  EXPECT_EQ(started.message,
+            "vram-only HealthServer: cannot listen on 127.0.0.1:70000: bad port 70000 "
+            "(0-65535; 0 = any free port): Invalid argument");
+  EXPECT_EQ(start_error({"127.0.0.1", -1}).error, std::errc::invalid_argument);
+}
+
+TEST(HealthServerErrors, BadAddress) {
+  for (const char* address : {"256.1.2.3", "not an address", "127.0.0.1:80"}) {
+    const HealthServerStart started = start_error({address, 0});
+    EXPECT_EQ(started.error, std::errc::invalid_argument) << address;
+    EXPECT_EQ(started.message.rfind(std::string("vram-only HealthServer: cannot listen on ") + address +
+                                        ":0: bad address \"" + address + "\" (",
+                                    0),
+              0u)
+        << started.message;
+  }
+  // A well-formed address that is not this machine's (TEST-NET-1, RFC 5737).
+  const HealthServerStart started = start_error({"192.0.2.1", 0});
+  EXPECT_EQ(started.error, std::errc::address_not_available);
+  EXPECT_EQ(started.message,
+            "vram-only HealthServer: cannot listen on 192.0.2.1:0: bind 192.0.2.1:0: "
+            "Cannot assign requested address");
+}
+
+bool privileged_port_is_refused() {
+  const HealthServerStart started = start_error({"127.0.0.1", 1});
+  return started.error == std::errc::permission_denied &&
+         started.message ==
+             "vram-only HealthServer: cannot listen on 127.0.0.1:1: bind 127.0.0.1:1: Permission denied";
+}
+
+TEST(HealthServerErrors, PrivilegedPortWithoutPermission) {
+  int unprivileged_start = 1024;
+  std::ifstream("/proc/sys/net/ipv4/ip_unprivileged_port_start") >> unprivileged_start;
+  if (unprivileged_start <= 1) {
+    GTEST_SKIP() << "net.ipv4.ip_unprivileged_port_start is " << unprivileged_start
+                 << ": everyone may bind port 1 here";
+  }
+  if (::geteuid() != 0) {
+    EXPECT_TRUE(privileged_port_is_refused());
+    return;
+  }
+  // As root, in a child that has become "nobody" (root may bind port 1).
+  EXPECT_EXIT(
+      {
+        if (::setgid(65534) != 0 || ::setuid(65534) != 0) {
+          std::_Exit(2);
+        }
+        std::_Exit(privileged_port_is_refused() ? 0 : 1);
+      },
+      ::testing::ExitedWithCode(0), "");
+}
+
+TEST(HealthServerErrors, BadLimits) {
+  HealthServerOptions no_connections{"127.0.0.1", 0};
+  no_connections.max_connections = 0;
+  EXPECT_EQ(start_error(no_connections).message,
+            "vram-only HealthServer: cannot listen on 127.0.0.1:0: max_connections must be at least 1: "
+            "Invalid argument");
+  HealthServerOptions no_timeout{"127.0.0.1", 0};
+  no_timeout.idle_timeout = std::chrono::milliseconds(0);
+  EXPECT_EQ(start_error(no_timeout).error, std::errc::invalid_argument);
+  HealthServerOptions tiny{"127.0.0.1", 0};
+  tiny.max_request_bytes = 10;
+  EXPECT_EQ(start_error(tiny).error, std::errc::invalid_argument);
+}
+
+TEST(HealthServerErrors, StartThrowsSystemErrorWithTheCode) {
+  testing::TrackerFixture f;
+  HealthMonitor monitor(f.tracker, {});
+  HealthServer server(monitor, HealthServerOptions{"256.1.2.3", 0});
+  try {
+    server.start();
+    FAIL() << "started on a bad address";
+  } catch (const std::system_error& e) {
+    EXPECT_EQ(e.code(), std::errc::invalid_argument);
+    EXPECT_NE(std::string(e.what()).find("bad address \"256.1.2.3\""), std::string::npos) << e.what();
+  }
+}
+
+// ---- Lifetimes: the server holds the monitor by reference ------------------
+
+TEST(HealthServerLifetime, MonitorDestroyedFirstStopsTheServer) {
+  testing::TrackerFixture f;
+  auto monitor = std::make_unique<HealthMonitor>(f.tracker, HealthMonitorOptions{});
+  monitor->check_now();
+  HealthServer server(*monitor, HealthServerOptions{"127.0.0.1", 0});
+  server.start();
+  const int port = server.port();
+  // A client polls while the monitor goes away.
+  std::atomic<bool> done{false};
+  std::thread poller([&] {
+    while (!done.load()) {
+      testing::probe(port);
+    }
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  monitor.reset();  // wrong order: the monitor first
+  EXPECT_FALSE(server.running());
+  EXPECT_EQ(server.port(), 0);
+  done = true;
+  poller.join();
+  EXPECT_EQ(testing::probe(port).status, 0);  // nobody answers any more
+  try {
+    server.start();
+    FAIL() << "started over a destroyed monitor";
+  } catch (const std::logic_error& e) {
+    EXPECT_STREQ(e.what(), "vram-only HealthServer: its HealthMonitor was destroyed");
+  }
+  server.stop();  // harmless; so is the destructor
+}
+
+TEST(HealthServerLifetime, StoppedServerOverADestroyedMonitorIsHarmless) {
+  testing::TrackerFixture f;
+  auto monitor = std::make_unique<HealthMonitor>(f.tracker, HealthMonitorOptions{});
+  auto server = std::make_unique<HealthServer>(*monitor, HealthServerOptions{"127.0.0.1", 0});
+  monitor.reset();
+  EXPECT_THROW(server->start(), std::logic_error);
+  server.reset();
+}
+
+TEST(HealthServerLifetime, RightOrderUnregistersFromTheMonitor) {
+  testing::TrackerFixture f;
+  HealthMonitor monitor(f.tracker, {});
+  for (int i = 0; i < 3; ++i) {
+    HealthServer server(monitor, HealthServerOptions{"127.0.0.1", 0});
+    server.start();
+  }  // each server removed its hook: destroying the monitor touches none of them
 }
 
 }  // namespace

@@ -25,6 +25,23 @@
 // Before the first completed check the monitor is not healthy (nothing has
 // been verified yet); start() runs the first check before returning.
 //
+// Bounded memory: the monitor remembers at most max_remembered_violations
+// distinct violations (to report each once) and lists at most
+// max_listed_violations of them in status(). Violations found while the
+// set is full are counted (violations_dropped, each time found) and
+// summarised in one log line per sweep, not reported one by one; those
+// not listed are counted too (violations_unlisted).
+//
+// Lifetime (what must outlive what): the tracker (and options.oracle) must
+// outlive the monitor. The monitor registers a violation listener that
+// refers to itself in the tracker; ~HealthMonitor removes it, waiting for a
+// call in flight, so the tracker never calls a destroyed monitor. Objects
+// that call the monitor from their own threads register a destroy hook
+// (HealthServer does): ~HealthMonitor runs the hooks first, so a server
+// still running when its monitor is destroyed is stopped, not left reading
+// freed memory. Destroying the monitor concurrently with calls to it is not
+// supported.
+//
 // Thread-safety: all member functions are thread-safe. status() and
 // is_healthy() never wait for a running sweep. Callbacks run on the thread
 // that found the violation (the monitor's thread, a check_now() caller, or
@@ -32,6 +49,7 @@
 // or remove callbacks.
 #pragma once
 
+#include <algorithm>
 #include <array>
 #include <atomic>
 #include <chrono>
@@ -65,8 +83,11 @@ struct HealthMonitorOptions {
   LogSink sink;
   // Residency answers; null = the tracker's oracle (the CUDA driver).
   const ResidencyOracle* oracle = nullptr;
-  // At most this many violations are kept for status() (the total is counted).
+  // At most this many violations are kept for status() (the rest are counted).
   std::size_t max_listed_violations = 64;
+  // At most this many distinct violations are remembered to report each one
+  // once; past that, violations are counted but not reported one by one.
+  std::size_t max_remembered_violations = 4096;
   // At most this many critical lines per sweep; the rest are summarised.
   std::size_t max_logged_per_sweep = 16;
 };
@@ -80,6 +101,8 @@ struct HealthStatus {
   double last_sweep_seconds = 0;      // how long that check took
   std::uint64_t checks = 0;           // completed checks
   std::uint64_t violations_total = 0;  // distinct violations reported, ever (monotonic)
+  std::uint64_t violations_unlisted = 0;  // reported since the last reset, not in `violations`
+  std::uint64_t violations_dropped = 0;   // found while the remembered set was full (monotonic)
   std::uint64_t live_allocations = 0;
   std::uint64_t peak_bytes = 0;
   std::array<std::uint64_t, kVramPurposeCount> bytes_by_purpose{};
@@ -102,7 +125,18 @@ class HealthMonitor {
         [this](const Violation& violation) { record_external(violation); });
   }
 
+  // Runs the destroy hooks (stopping servers that still serve this
+  // monitor), removes the tracker listener (waiting for a call in flight)
+  // and stops the background thread.
   ~HealthMonitor() {
+    std::vector<std::pair<std::uint64_t, std::function<void()>>> hooks;
+    {
+      std::lock_guard<std::mutex> lock(hooks_mutex_);
+      hooks.swap(destroy_hooks_);
+    }
+    for (auto& hook : hooks) {
+      hook.second();
+    }
     tracker_.remove_violation_listener(listener_id_);
     stop();
   }
@@ -163,6 +197,8 @@ class HealthMonitor {
       s.last_sweep_seconds = last_sweep_seconds_;
       s.checks = checks_;
       s.violations_total = violations_total_;
+      s.violations_unlisted = violations_unlisted_;
+      s.violations_dropped = violations_dropped_;
       s.violations = violations_;
     }
     s.vram_bytes_used = tracker_.total_usage();
@@ -183,6 +219,7 @@ class HealthMonitor {
     tripped_ = false;
     resident_ = true;
     violations_.clear();
+    violations_unlisted_ = 0;
     seen_.clear();
     healthy_.store(checked_, std::memory_order_release);
   }
@@ -191,6 +228,26 @@ class HealthMonitor {
   std::uint64_t on_violation(Callback callback) { return callbacks_.add(std::move(callback)); }
 
   void remove_callback(std::uint64_t id) { callbacks_.remove(id); }
+
+  // For objects that call this monitor from their own threads (HealthServer):
+  // `before_destroy` runs at the start of ~HealthMonitor, on the destroying
+  // thread, and must make them stop calling the monitor (it may call the
+  // monitor itself, not add or remove hooks). After it ran they must not
+  // touch the monitor, not even to remove the hook. Returns an id for
+  // remove_destroy_hook().
+  std::uint64_t add_destroy_hook(std::function<void()> before_destroy) {
+    std::lock_guard<std::mutex> lock(hooks_mutex_);
+    destroy_hooks_.emplace_back(++next_hook_id_, std::move(before_destroy));
+    return next_hook_id_;
+  }
+
+  // Unknown ids are ignored.
+  void remove_destroy_hook(std::uint64_t id) {
+    std::lock_guard<std::mutex> lock(hooks_mutex_);
+    destroy_hooks_.erase(std::remove_if(destroy_hooks_.begin(), destroy_hooks_.end(),
+                                        [id](const auto& hook) { return hook.first == id; }),
+                         destroy_hooks_.end());
+  }
 
   const HealthMonitorOptions& options() const noexcept { return options_; }
   VramTracker& tracker() const noexcept { return tracker_; }
@@ -218,6 +275,7 @@ class HealthMonitor {
       return;
     }
     std::vector<Violation> fresh;
+    std::uint64_t dropped = 0;
     {
       std::lock_guard<std::mutex> lock(state_mutex_);
       checked_ = true;
@@ -229,8 +287,15 @@ class HealthMonitor {
       last_sweep_seconds_ = std::chrono::duration<double>(report.duration).count();
       ++checks_;
       for (const Violation& v : report.violations) {
-        if (remember_locked(v)) {
-          fresh.push_back(v);
+        switch (remember_locked(v)) {
+          case Remembered::New:
+            fresh.push_back(v);
+            break;
+          case Remembered::Dropped:
+            ++dropped;
+            break;
+          case Remembered::Known:
+            break;
         }
       }
       healthy_.store(!tripped_, std::memory_order_release);
@@ -247,6 +312,13 @@ class HealthMonitor {
                  std::to_string(fresh.size() - options_.max_logged_per_sweep) +
                  " more violating allocations not listed");
     }
+    if (dropped > 0) {
+      log_to(options_.sink, LogLevel::Critical,
+             "VRAM residency violated: " + std::to_string(dropped) +
+                 " violations found beyond the " +
+                 std::to_string(options_.max_remembered_violations) +
+                 " the monitor remembers; counted, not reported one by one");
+    }
     notify(fresh);
   }
 
@@ -255,7 +327,7 @@ class HealthMonitor {
     bool is_new = false;
     {
       std::lock_guard<std::mutex> lock(state_mutex_);
-      is_new = remember_locked(v);
+      is_new = remember_locked(v) == Remembered::New;
       resident_ = false;
       healthy_.store(false, std::memory_order_release);
     }
@@ -264,19 +336,28 @@ class HealthMonitor {
     }
   }
 
-  // Trips the monitor; true when the violation was not known yet.
-  bool remember_locked(const Violation& v) {
+  enum class Remembered { New, Known, Dropped };
+
+  // Trips the monitor and remembers the violation, if there is room.
+  Remembered remember_locked(const Violation& v) {
     tripped_ = true;
     const Key key{v.allocation_id, reinterpret_cast<std::uintptr_t>(v.pointer),
                   static_cast<int>(v.kind)};
-    if (!seen_.insert(key).second) {
-      return false;
+    if (seen_.count(key) != 0) {
+      return Remembered::Known;
     }
+    if (seen_.size() >= options_.max_remembered_violations) {
+      ++violations_dropped_;
+      return Remembered::Dropped;
+    }
+    seen_.insert(key);
     ++violations_total_;
     if (violations_.size() < options_.max_listed_violations) {
       violations_.push_back(v);
+    } else {
+      ++violations_unlisted_;
     }
-    return true;
+    return Remembered::New;
   }
 
   void notify(const std::vector<Violation>& fresh) {
@@ -317,11 +398,17 @@ class HealthMonitor {
   double last_sweep_seconds_ = 0;
   std::uint64_t checks_ = 0;
   std::uint64_t violations_total_ = 0;
+  std::uint64_t violations_unlisted_ = 0;
+  std::uint64_t violations_dropped_ = 0;
   std::vector<Violation> violations_;
   std::set<Key> seen_;
   std::atomic<bool> healthy_{false};
 
   detail::ViolationCallbacks callbacks_;
+
+  std::mutex hooks_mutex_;
+  std::uint64_t next_hook_id_ = 0;
+  std::vector<std::pair<std::uint64_t, std::function<void()>>> destroy_hooks_;
 };
 
 }  // namespace vram_only
