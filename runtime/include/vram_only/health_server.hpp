@@ -28,6 +28,7 @@
 
 #include <cerrno>
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -43,6 +44,10 @@ namespace vram_only {
 struct HealthServerOptions {
   std::string address = "127.0.0.1";
   int port = 8080;  // 0 = any free port (see HealthServer::port())
+  // Optional: more Prometheus text appended to /metrics (e.g. the injection
+  // library's allowed host bytes). Called on the server's threads; must be
+  // thread-safe and end with a newline.
+  std::function<std::string()> extra_metrics;
 };
 
 class HealthServer {
@@ -157,8 +162,11 @@ class HealthServer {
     });
     server.Get("/metrics", [this](const httplib::Request&, httplib::Response& res) {
       res.set_header("Cache-Control", "no-store");
-      res.set_content(prometheus_metrics(monitor_.status()),
-                      "text/plain; version=0.0.4; charset=utf-8");
+      std::string body = prometheus_metrics(monitor_.status());
+      if (options_.extra_metrics) {
+        body += options_.extra_metrics();
+      }
+      res.set_content(body, "text/plain; version=0.0.4; charset=utf-8");
     });
     // Bodies for the errors cpp-httplib produces itself (404, 400, ...).
     server.set_error_handler([](const httplib::Request&, httplib::Response& res) {
