@@ -51,7 +51,9 @@ std::string flag_names(std::uint64_t flags, const std::pair<std::uint64_t, const
       first = false;
     }
   }
-  if (flags != 0 || first) {
+  if (flags == 0 && first) {
+    text += "0";
+  } else if (flags != 0) {
     char rest[32];
     std::snprintf(rest, sizeof rest, "%s0x%llx", first ? "" : "|", static_cast<unsigned long long>(flags));
     text += rest;
