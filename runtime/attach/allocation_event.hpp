@@ -16,9 +16,9 @@ namespace vram_only::attach {
 enum class MemoryKind : std::uint8_t {
   Device,      // cuMemAlloc*, pitch, async/pool on a device, VMM on a device, arrays
   Managed,     // cuMemAllocManaged, managed pools, __managed__ variables
-  Pinned,      // cuMemHostAlloc / cuMemAllocHost without DEVICEMAP
-  Mapped,      // host memory mapped into the device: DEVICEMAP, cuMemHostGetDevicePointer
-  Registered,  // cuMemHostRegister without DEVICEMAP
+  Pinned,      // cuMemHostAlloc / cuMemAllocHost (any flags: see device_mapped)
+  Mapped,      // a device pointer into host memory: cuMemHostGetDevicePointer
+  Registered,  // cuMemHostRegister (any flags: see device_mapped)
   HostVmm,     // cuMemCreate on a HOST, HOST_NUMA or HOST_NUMA_CURRENT location
   HostPool,    // allocations from a pool whose location is on the host
   Migration,   // cuMemAdvise / cuMemPrefetchAsync that move data to the host
@@ -69,6 +69,11 @@ struct AllocationEvent {
   std::uint64_t flags = 0;   // the call's flags, as passed
   std::string detail;        // e.g. "flags=CU_MEMHOSTALLOC_DEVICEMAP", "location=HOST_NUMA"
   bool vmm_handle = false;   // `pointer` is a CUmemGenericAllocationHandle (cuMemCreate/Release)
+  // Host memory asked for with DEVICEMAP (zero-copy): reported with its
+  // flags, so a later cuMemHostGetDevicePointer on it is not reported again.
+  // Pinned memory is not classified by this flag: under unified addressing
+  // every pinned allocation is device-accessible, and cudart may set it.
+  bool device_mapped = false;
 
   bool is_vram() const noexcept { return kind == MemoryKind::Device; }
 };

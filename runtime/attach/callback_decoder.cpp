@@ -380,9 +380,11 @@ void CallbackDecoder::decode(const CallbackRecord& record, std::vector<Allocatio
     // ---- host memory ------------------------------------------------------------
     case CUPTI_DRIVER_TRACE_CBID_cuMemHostAlloc: {
       const auto& p = as<cuMemHostAlloc_params>(record);
-      const MemoryKind kind = (p.Flags & CU_MEMHOSTALLOC_DEVICEMAP) != 0 ? MemoryKind::Mapped : MemoryKind::Pinned;
-      return allocation(kind, "cuMemHostAlloc", done ? out_value(reinterpret_cast<std::uintptr_t*>(p.pp)) : 0,
-                        p.bytesize, -1, p.Flags, host_alloc_flags(p.Flags));
+      const std::size_t before = out.size();
+      allocation(MemoryKind::Pinned, "cuMemHostAlloc", done ? out_value(reinterpret_cast<std::uintptr_t*>(p.pp)) : 0,
+                 p.bytesize, -1, p.Flags, host_alloc_flags(p.Flags));
+      if (out.size() > before) out.back().device_mapped = (p.Flags & CU_MEMHOSTALLOC_DEVICEMAP) != 0;
+      return;
     }
     case CUPTI_DRIVER_TRACE_CBID_cuMemAllocHost: {
       const auto& p = as<cuMemAllocHost_params>(record);
@@ -398,13 +400,13 @@ void CallbackDecoder::decode(const CallbackRecord& record, std::vector<Allocatio
     case CUPTI_DRIVER_TRACE_CBID_cuMemHostRegister_v2: {
       // Same layout for both: (p, bytesize, Flags).
       const auto& p = as<cuMemHostRegister_v2_params>(record);
-      const MemoryKind kind =
-          (p.Flags & CU_MEMHOSTREGISTER_DEVICEMAP) != 0 ? MemoryKind::Mapped : MemoryKind::Registered;
-      return allocation(kind,
-                        record.cbid == CUPTI_DRIVER_TRACE_CBID_cuMemHostRegister ? "cuMemHostRegister"
-                                                                                 : "cuMemHostRegister_v2",
-                        reinterpret_cast<std::uint64_t>(p.p), p.bytesize, -1, p.Flags,
-                        host_register_flags(p.Flags));
+      const std::size_t before = out.size();
+      allocation(MemoryKind::Registered,
+                 record.cbid == CUPTI_DRIVER_TRACE_CBID_cuMemHostRegister ? "cuMemHostRegister"
+                                                                          : "cuMemHostRegister_v2",
+                 reinterpret_cast<std::uint64_t>(p.p), p.bytesize, -1, p.Flags, host_register_flags(p.Flags));
+      if (out.size() > before) out.back().device_mapped = (p.Flags & CU_MEMHOSTREGISTER_DEVICEMAP) != 0;
+      return;
     }
     case CUPTI_DRIVER_TRACE_CBID_cuMemFreeHost:
       return free("cuMemFreeHost", reinterpret_cast<std::uint64_t>(as<cuMemFreeHost_params>(record).p));

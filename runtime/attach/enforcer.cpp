@@ -113,10 +113,10 @@ void Enforcer::on_non_vram(const AllocationEvent& event, bool intent) {
     }
     if (e.type == EventType::Use && e.kind == MemoryKind::Mapped) {
       // Zero-copy access to host memory: its size is the host allocation's;
-      // memory allocated as mapped was reported as such already.
+      // memory allocated with DEVICEMAP was reported with that flag already.
       const auto host = live_non_vram_.find(LiveKey{false, e.pointer});
       if (host != live_non_vram_.end()) {
-        if (host->second.kind == MemoryKind::Mapped) return;
+        if (host->second.device_mapped) return;
         e.bytes = host->second.bytes;
       }
       if (!intent && mapped_reported_.count(e.pointer) != 0) return;
@@ -150,7 +150,7 @@ void Enforcer::on_non_vram(const AllocationEvent& event, bool intent) {
   KindTotals& totals = stats_.by_kind[static_cast<std::size_t>(e.kind)];
   totals.bytes += e.bytes;
   if (e.type == EventType::Allocate) {
-    live_non_vram_[LiveKey{e.vmm_handle, e.pointer}] = Live{e.kind, e.bytes, decision.allowed ? decision.rule : -1};
+    live_non_vram_[LiveKey{e.vmm_handle, e.pointer}] = Live{e.kind, e.bytes, decision.allowed ? decision.rule : -1, e.device_mapped};
     live_non_vram_count_.store(live_non_vram_.size(), std::memory_order_relaxed);
     totals.live_bytes += e.bytes;
     if (totals.live_bytes > totals.peak_bytes) totals.peak_bytes = totals.live_bytes;

@@ -109,6 +109,7 @@ class Enforcer {
     MemoryKind kind;
     std::size_t bytes;
     int rule;
+    bool device_mapped;
   };
   using LiveKey = std::pair<bool, std::uint64_t>;  // (VMM handle?, pointer or handle)
 

@@ -220,7 +220,9 @@ TEST(CallbackDecoder, HostAllocationFlags) {
   auto mapped = call<cuMemHostAlloc_params>(CUPTI_DRIVER_TRACE_CBID_cuMemHostAlloc);
   mapped.params = {&out, 131072, CU_MEMHOSTALLOC_DEVICEMAP | 0x40};
   const Decoded me = decode(d, mapped);
-  EXPECT_EQ(me.exit.at(0).kind, MemoryKind::Mapped);
+  EXPECT_EQ(me.exit.at(0).kind, MemoryKind::Pinned) << "pinned whatever the flags; the flag is kept";
+  EXPECT_TRUE(me.exit.at(0).device_mapped);
+  EXPECT_FALSE(pe.exit.at(0).device_mapped);
   EXPECT_EQ(me.exit.at(0).detail, "flags=CU_MEMHOSTALLOC_DEVICEMAP|0x40");
 
   auto legacy = call<cuMemAllocHost_v2_params>(CUPTI_DRIVER_TRACE_CBID_cuMemAllocHost_v2);
@@ -234,7 +236,8 @@ TEST(CallbackDecoder, HostAllocationFlags) {
   EXPECT_EQ(re.exit.at(0).pointer, 0x9000u);
   EXPECT_EQ(re.exit.at(0).detail, "flags=CU_MEMHOSTREGISTER_READ_ONLY");
   reg.params.Flags = CU_MEMHOSTREGISTER_DEVICEMAP;
-  EXPECT_EQ(decode(d, reg).exit.at(0).kind, MemoryKind::Mapped);
+  EXPECT_EQ(decode(d, reg).exit.at(0).kind, MemoryKind::Registered);
+  EXPECT_TRUE(decode(d, reg).exit.at(0).device_mapped);
   reg.params.Flags = 0;
   EXPECT_EQ(decode(d, reg).exit.at(0).detail, "flags=0");
 
