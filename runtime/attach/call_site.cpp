@@ -141,15 +141,19 @@ _Unwind_Reason_Code unwind_step(struct _Unwind_Context* context, void* data) {
   return _URC_NO_REASON;
 }
 
-// The top of this thread's stack (its highest address), or 0.
+// The top of this thread's stack (its highest address), or 0. Asked once
+// per thread (for the main thread glibc reads /proc/self/maps).
 std::uintptr_t stack_top() {
+  thread_local std::uintptr_t cached = 0;
+  if (cached != 0) return cached;
   pthread_attr_t attr;
   if (pthread_getattr_np(pthread_self(), &attr) != 0) return 0;
   void* base = nullptr;
   std::size_t size = 0;
   const int rc = pthread_attr_getstack(&attr, &base, &size);
   pthread_attr_destroy(&attr);
-  return rc == 0 ? reinterpret_cast<std::uintptr_t>(base) + size : 0;
+  cached = rc == 0 ? reinterpret_cast<std::uintptr_t>(base) + size : 0;
+  return cached;
 }
 
 __attribute__((noinline)) CallSite scan_stack(const Modules& m) {
