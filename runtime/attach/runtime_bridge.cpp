@@ -108,8 +108,8 @@ int RuntimeBridge::start_health_server(const std::string& host, int port,
     HealthServerOptions options;
     options.address = host;
     options.port = port;
-    options.extra_metrics = std::move(extra_metrics);
     auto server = std::make_unique<HealthServer>(impl_->monitor, options);
+    server->set_extra_metrics(std::move(extra_metrics));
     server->start();
     const int bound = server->port();
     impl_->server = std::move(server);

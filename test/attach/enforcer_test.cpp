@@ -5,6 +5,11 @@
 
 #include <gtest/gtest.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <nlohmann/json.hpp>
 
 #include <string>
@@ -372,6 +377,56 @@ TEST_F(EnforcerTest, ReportListsDeviceMemoryViolationsAndRules) {
   EXPECT_EQ(j["non_vram"]["pinned"]["allowed"], 1);
   EXPECT_EQ(j["policy_rules"][0]["live_bytes"], 4096);
   EXPECT_EQ(j["policy_rules"][0]["max_bytes_per_allocation"], 4096);
+}
+
+// GET path on 127.0.0.1:port: "STATUS BODY", or "" when it cannot connect.
+std::string http_get(int port, const std::string& path) {
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  inet_pton(AF_INET, "127.0.0.1", &addr.sin_addr);
+  std::string response;
+  if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0) {
+    const std::string request = "GET " + path + " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
+    if (write(fd, request.data(), request.size()) == static_cast<ssize_t>(request.size())) {
+      char buffer[4096];
+      ssize_t n;
+      while ((n = read(fd, buffer, sizeof buffer)) > 0) response.append(buffer, static_cast<std::size_t>(n));
+    }
+  }
+  close(fd);
+  const std::size_t split = response.find("\r\n\r\n");
+  if (response.size() < 12 || split == std::string::npos) return "";
+  return response.substr(9, 3) + " " + response.substr(split + 4);
+}
+
+TEST_F(EnforcerTest, HealthServerAnswers503AndServesTheInjectionsMetrics) {
+  auto e = make();
+  std::string error;
+  Enforcer* enforcer = e.get();
+  const int port = bridge->start_health_server(
+      "127.0.0.1", 0, [enforcer] { return render_metrics(enforcer->stats(), true); }, error);
+  if (port < 0 && error.find("built without the health server") != std::string::npos) {
+    GTEST_SKIP() << error;
+  }
+  ASSERT_GT(port, 0) << error;
+  EXPECT_EQ(http_get(port, "/health").substr(0, 3), "200");
+  void* out = reinterpret_cast<void*>(0x8000);
+  auto p = call<cuMemHostAlloc_params>(CUPTI_DRIVER_TRACE_CBID_cuMemHostAlloc);
+  p.params = {&out, 65536, 0};
+  deliver(*e, p);
+  const std::string health = http_get(port, "/health");
+  EXPECT_EQ(health.substr(0, 3), "503") << health;
+  EXPECT_NE(health.find("\"label\":\"cuMemHostAlloc flags=0 from libggml-cuda.so+0x1234\""), std::string::npos)
+      << health;
+  const std::string metrics = http_get(port, "/metrics");
+  EXPECT_NE(metrics.find("vram_only_violations_total 1\n"), std::string::npos) << metrics;
+  EXPECT_NE(metrics.find("vram_only_attach_active 1\n"), std::string::npos) << metrics;
+  EXPECT_NE(metrics.find("vram_only_attach_non_vram_events_total{kind=\"pinned\",decision=\"violation\"} 1\n"),
+            std::string::npos)
+      << metrics;
+  bridge->stop();
 }
 
 }  // namespace

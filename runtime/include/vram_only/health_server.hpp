@@ -44,10 +44,6 @@ namespace vram_only {
 struct HealthServerOptions {
   std::string address = "127.0.0.1";
   int port = 8080;  // 0 = any free port (see HealthServer::port())
-  // Optional: more Prometheus text appended to /metrics (e.g. the injection
-  // library's allowed host bytes). Called on the server's threads; must be
-  // thread-safe and end with a newline.
-  std::function<std::string()> extra_metrics;
 };
 
 class HealthServer {
@@ -126,6 +122,13 @@ class HealthServer {
 
   const HealthServerOptions& options() const noexcept { return options_; }
 
+  // More Prometheus text appended to /metrics (e.g. the injection library's
+  // allowed host bytes). Set it before start(); it is called on the
+  // server's threads, must be thread-safe and end with a newline.
+  void set_extra_metrics(std::function<std::string()> extra_metrics) {
+    extra_metrics_ = std::move(extra_metrics);
+  }
+
  private:
   static bool known_path(const std::string& path) {
     return path == "/health" || path == "/metrics";
@@ -163,8 +166,8 @@ class HealthServer {
     server.Get("/metrics", [this](const httplib::Request&, httplib::Response& res) {
       res.set_header("Cache-Control", "no-store");
       std::string body = prometheus_metrics(monitor_.status());
-      if (options_.extra_metrics) {
-        body += options_.extra_metrics();
+      if (extra_metrics_) {
+        body += extra_metrics_();
       }
       res.set_content(body, "text/plain; version=0.0.4; charset=utf-8");
     });
@@ -189,6 +192,7 @@ class HealthServer {
   std::unique_ptr<httplib::Server> server_;
   std::thread thread_;
   int port_ = 0;
+  std::function<std::string()> extra_metrics_;
 };
 
 }  // namespace vram_only
