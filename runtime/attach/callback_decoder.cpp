@@ -166,7 +166,8 @@ const std::vector<std::uint32_t>& CallbackDecoder::callback_ids() {
       CUPTI_DRIVER_TRACE_CBID_cuMemAllocManaged, CUPTI_DRIVER_TRACE_CBID_cuLibraryGetManaged,
       CUPTI_DRIVER_TRACE_CBID_cuModuleGetGlobal_v2, CUPTI_DRIVER_TRACE_CBID_cuLibraryGetGlobal,
       // pinned, registered and mapped host memory
-      CUPTI_DRIVER_TRACE_CBID_cuMemHostAlloc, CUPTI_DRIVER_TRACE_CBID_cuMemAllocHost,
+      CUPTI_DRIVER_TRACE_CBID_cuMemHostAlloc, CUPTI_DRIVER_TRACE_CBID_cuMemHostAlloc_v2,
+      CUPTI_DRIVER_TRACE_CBID_cuMemAllocHost,
       CUPTI_DRIVER_TRACE_CBID_cuMemAllocHost_v2, CUPTI_DRIVER_TRACE_CBID_cuMemFreeHost,
       CUPTI_DRIVER_TRACE_CBID_cuMemHostRegister, CUPTI_DRIVER_TRACE_CBID_cuMemHostRegister_v2,
       CUPTI_DRIVER_TRACE_CBID_cuMemHostUnregister,
@@ -378,10 +379,13 @@ void CallbackDecoder::decode(const CallbackRecord& record, std::vector<Allocatio
     }
 
     // ---- host memory ------------------------------------------------------------
-    case CUPTI_DRIVER_TRACE_CBID_cuMemHostAlloc: {
+    case CUPTI_DRIVER_TRACE_CBID_cuMemHostAlloc:
+    case CUPTI_DRIVER_TRACE_CBID_cuMemHostAlloc_v2: {
+      // Same layout for both (the _v2 id has no params struct of its own).
       const auto& p = as<cuMemHostAlloc_params>(record);
       const std::size_t before = out.size();
-      allocation(MemoryKind::Pinned, "cuMemHostAlloc", done ? out_value(reinterpret_cast<std::uintptr_t*>(p.pp)) : 0,
+      allocation(MemoryKind::Pinned,
+                 record.cbid == CUPTI_DRIVER_TRACE_CBID_cuMemHostAlloc ? "cuMemHostAlloc" : "cuMemHostAlloc_v2", done ? out_value(reinterpret_cast<std::uintptr_t*>(p.pp)) : 0,
                  p.bytesize, -1, p.Flags, host_alloc_flags(p.Flags));
       if (out.size() > before) out.back().device_mapped = (p.Flags & CU_MEMHOSTALLOC_DEVICEMAP) != 0;
       return;

@@ -66,6 +66,7 @@ struct State {
   std::atomic<bool> active{false};
   std::atomic<bool> report_written{false};
   std::atomic<bool> stopped{false};
+  std::size_t enabled_callbacks = 0;
 };
 
 State& state() {
@@ -247,12 +248,25 @@ std::string subscribe(State& s) {
     }
     return text;
   }
+  // An id this driver does not know names an API the program cannot call
+  // either: logged, not fatal. None enabled at all is fatal.
+  std::string failed;
+  std::size_t enabled = 0;
   for (const std::uint32_t id : CallbackDecoder::callback_ids()) {
     result = s.cupti.enable_callback(1, subscriber, CUPTI_CB_DOMAIN_DRIVER_API, id);
-    if (result != CUPTI_SUCCESS) {
-      return "cuptiEnableCallback(" + std::to_string(id) + ") failed: " + cupti_error(s.cupti, result);
+    if (result == CUPTI_SUCCESS) {
+      ++enabled;
+    } else {
+      failed += (failed.empty() ? "" : ", ") + std::to_string(id) + " (" + cupti_error(s.cupti, result) + ")";
     }
   }
+  if (enabled == 0) {
+    return "cuptiEnableCallback failed for every callback id: " + failed;
+  }
+  if (!failed.empty()) {
+    s.bridge->log(LogLevel::Warning, "driver callbacks not enabled: " + failed);
+  }
+  s.enabled_callbacks = enabled;
   return "";
 }
 
@@ -322,7 +336,7 @@ int initialize() {
                 "enforcing VRAM-only in pid " + std::to_string(getpid()) + " (" + s.program +
                     "): on-violation=" + to_string(s.options.on_violation) +
                     ", policy=" + (s.options.policy.empty() ? std::string("none") : s.options.policy) + ", " +
-                    std::to_string(CallbackDecoder::callback_ids().size()) + " driver callbacks, CUPTI " +
+                    std::to_string(s.enabled_callbacks) + " driver callbacks, CUPTI " +
                     std::to_string(version) + " (" + s.cupti.path + ")");
   return 1;
 }
