@@ -57,6 +57,7 @@ enum class EventType : std::uint8_t {
   Allocate,  // memory of `kind` at [pointer, pointer + bytes) now exists
   Free,      // the allocation based at `pointer` is about to be freed
   Use,       // no new memory, but `kind` use of [pointer, pointer + bytes)
+  ReleaseDevice,  // every allocation on `device` is gone (its context was reset or destroyed)
 };
 
 struct AllocationEvent {

@@ -180,6 +180,9 @@ const std::vector<std::uint32_t>& CallbackDecoder::callback_ids() {
       CUPTI_DRIVER_TRACE_CBID_cuMemPrefetchAsync_v2_ptsz,
       CUPTI_DRIVER_TRACE_CBID_cuMemPrefetchBatchAsync,
       CUPTI_DRIVER_TRACE_CBID_cuMemPrefetchBatchAsync_ptsz,
+      // contexts that take their allocations with them
+      CUPTI_DRIVER_TRACE_CBID_cuDevicePrimaryCtxReset, CUPTI_DRIVER_TRACE_CBID_cuDevicePrimaryCtxReset_v2,
+      CUPTI_DRIVER_TRACE_CBID_cuCtxDestroy, CUPTI_DRIVER_TRACE_CBID_cuCtxDestroy_v2,
   };
   return ids;
 }
@@ -196,6 +199,8 @@ static bool frees_at_enter(std::uint32_t cbid) {
     case CUPTI_DRIVER_TRACE_CBID_cuMemHostUnregister:
     case CUPTI_DRIVER_TRACE_CBID_cuMemRelease:
     case CUPTI_DRIVER_TRACE_CBID_cuMemUnmap:
+    case CUPTI_DRIVER_TRACE_CBID_cuCtxDestroy:
+    case CUPTI_DRIVER_TRACE_CBID_cuCtxDestroy_v2:
       return true;
     default:
       return false;
@@ -476,6 +481,24 @@ void CallbackDecoder::decode(const CallbackRecord& record, std::vector<Allocatio
           use(MemoryKind::Migration, api, p.dptrs[i], p.sizes[i], -1,
               "prefetch to " + location_detail(p.prefetchLocs[j]));
         }
+      }
+      return;
+    }
+    // ---- contexts -------------------------------------------------------------------
+    case CUPTI_DRIVER_TRACE_CBID_cuDevicePrimaryCtxReset:
+    case CUPTI_DRIVER_TRACE_CBID_cuDevicePrimaryCtxReset_v2: {
+      if (!done) return;  // same layout for both: (dev)
+      out.push_back(event(EventType::ReleaseDevice, MemoryKind::Device, "cuDevicePrimaryCtxReset", 0, 0,
+                          static_cast<int>(as<cuDevicePrimaryCtxReset_v2_params>(record).dev)));
+      return;
+    }
+    case CUPTI_DRIVER_TRACE_CBID_cuCtxDestroy:
+    case CUPTI_DRIVER_TRACE_CBID_cuCtxDestroy_v2: {
+      const CUcontext ctx = as<cuCtxDestroy_v2_params>(record).ctx;  // same layout for both
+      if (!enter || ctx == nullptr || context_device_ == nullptr) return;
+      const int dev = context_device_(ctx);
+      if (dev >= 0) {
+        out.push_back(event(EventType::ReleaseDevice, MemoryKind::Device, "cuCtxDestroy", 0, 0, dev));
       }
       return;
     }

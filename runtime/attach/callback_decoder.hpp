@@ -9,7 +9,9 @@
 // When events come:
 // - frees (cuMemFree*, cuMemFreeHost, cuMemHostUnregister, cuMemUnmap,
 //   cuMemRelease of a host handle, array destroys) at API_ENTER, before the
-//   memory goes away (the tracker wants deallocations recorded first);
+//   memory goes away (the tracker wants deallocations recorded first); so is
+//   cuCtxDestroy (every allocation of its device); cuDevicePrimaryCtxReset
+//   (cudaDeviceReset) at its exit;
 // - allocations and uses at API_EXIT of a successful call, with the pointer;
 // - and at API_ENTER, for the enforcer's abort mode, the same allocations
 //   and uses as intents (pointer 0): what the call is about to do.
@@ -44,9 +46,12 @@ class CallbackDecoder {
   // Asked at the exit of cuModuleGetGlobal / cuLibraryGetGlobal whether the
   // global's address is managed memory (a __managed__ variable).
   using IsManaged = bool (*)(std::uint64_t pointer);
+  // Asked at the enter of cuCtxDestroy for the context's device ordinal.
+  using ContextDevice = int (*)(const void* context);
 
-  explicit CallbackDecoder(CurrentDevice current_device = nullptr, IsManaged is_managed = nullptr)
-      : current_device_(current_device), is_managed_(is_managed) {}
+  explicit CallbackDecoder(CurrentDevice current_device = nullptr, IsManaged is_managed = nullptr,
+                           ContextDevice context_device = nullptr)
+      : current_device_(current_device), is_managed_(is_managed), context_device_(context_device) {}
 
   // The driver callback ids to enable: allocation-related ones only.
   static const std::vector<std::uint32_t>& callback_ids();
@@ -67,6 +72,7 @@ class CallbackDecoder {
 
   CurrentDevice current_device_;
   IsManaged is_managed_;
+  ContextDevice context_device_;
   std::mutex mutex_;
   std::unordered_map<std::uint64_t, Handle> vmm_handles_;  // CUmemGenericAllocationHandle
   std::unordered_map<std::uint64_t, Handle> pools_;        // CUmemoryPool, non-device only

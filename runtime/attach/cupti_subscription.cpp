@@ -53,6 +53,7 @@ struct Driver {
   CUresult (*ctx_get_device)(CUdevice*) = nullptr;
   CUresult (*pointer_get_attribute)(void*, CUpointer_attribute, CUdeviceptr) = nullptr;
   CUresult (*driver_get_version)(int*) = nullptr;
+  CUresult (*ctx_get_device_v2)(CUdevice*, CUcontext) = nullptr;
 };
 
 struct State {
@@ -140,6 +141,7 @@ Driver open_driver() {
   resolve(library, "cuCtxGetDevice", d.ctx_get_device);
   resolve(library, "cuPointerGetAttribute", d.pointer_get_attribute);
   resolve(library, "cuDriverGetVersion", d.driver_get_version);
+  resolve(library, "cuCtxGetDevice_v2", d.ctx_get_device_v2);
   return d;
 }
 
@@ -147,6 +149,16 @@ int current_device() {
   CUdevice device = -1;
   const auto& d = state().driver;
   if (d.ctx_get_device == nullptr || d.ctx_get_device(&device) != CUDA_SUCCESS) return -1;
+  return static_cast<int>(device);
+}
+
+int context_device(const void* context) {
+  CUdevice device = -1;
+  const auto& d = state().driver;
+  if (d.ctx_get_device_v2 == nullptr ||
+      d.ctx_get_device_v2(&device, static_cast<CUcontext>(const_cast<void*>(context))) != CUDA_SUCCESS) {
+    return -1;
+  }
   return static_cast<int>(device);
 }
 
@@ -294,6 +306,7 @@ int initialize() {
   Enforcer::Hooks hooks;
   hooks.current_device = current_device;
   hooks.is_managed = is_managed;
+  hooks.context_device = context_device;
   hooks.find_call_site = find_call_site;
   hooks.stop = stop_process;
   s.enforcer = new Enforcer(*s.bridge, s.options.on_violation, std::move(policy), s.options.call_sites, hooks);

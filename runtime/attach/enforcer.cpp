@@ -28,7 +28,7 @@ Enforcer::Enforcer(RuntimeBridge& bridge, OnViolation mode, Policy policy, CallS
       mode_(mode),
       call_sites_(call_sites),
       hooks_(hooks),
-      decoder_(hooks.current_device, hooks.is_managed),
+      decoder_(hooks.current_device, hooks.is_managed, hooks.context_device),
       ledger_(std::move(policy)) {
   stats_.rules = ledger_.policy().rules;
   stats_.policy_source = ledger_.policy().source;
@@ -53,7 +53,14 @@ CallSite Enforcer::site_for(bool violation_path) const {
 }
 
 void Enforcer::handle(const AllocationEvent& event, bool enter) {
-  if (event.type == EventType::Free) {
+  if (event.type == EventType::ReleaseDevice) {
+    std::uint64_t count = 0;
+    const DeviceRelease released = bridge_.release_all_on_device(event.device, &count);
+    std::lock_guard<std::mutex> lock(mutex_);
+    stats_.device_frees += count;
+    DeviceTotals& dev = stats_.by_device[event.device];
+    dev.live_bytes -= released.bytes > dev.live_bytes ? dev.live_bytes : released.bytes;
+  } else if (event.type == EventType::Free) {
     on_free(event);
   } else if (event.is_vram()) {
     if (!enter) on_device_allocation(event);

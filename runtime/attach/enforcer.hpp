@@ -87,6 +87,7 @@ class Enforcer {
   struct Hooks {
     CallbackDecoder::CurrentDevice current_device = nullptr;
     CallbackDecoder::IsManaged is_managed = nullptr;
+    CallbackDecoder::ContextDevice context_device = nullptr;
     FindCallSite find_call_site = nullptr;  // null: no call sites
     Stop stop = nullptr;
     void* stop_context = nullptr;

@@ -161,6 +161,23 @@ DeviceRelease RuntimeBridge::release_device(std::uint64_t pointer) {
   return r;
 }
 
+DeviceRelease RuntimeBridge::release_all_on_device(int device, std::uint64_t* count) {
+  DeviceRelease r;
+  r.device = device;
+  std::uint64_t n = 0;
+  for (const AllocationInfo& a : impl_->tracker.snapshot()) {
+    if (a.device != device) continue;
+    if (impl_->tracker.record_deallocation(a.base)) {
+      impl_->oracle.remove(reinterpret_cast<std::uintptr_t>(a.base));
+      r.bytes += a.bytes;
+      ++n;
+    }
+  }
+  r.found = n > 0;
+  if (count != nullptr) *count = n;
+  return r;
+}
+
 void RuntimeBridge::report_violation(const ViolationRecord& record) {
   Violation v;
   v.kind = ViolationKind::NotResident;

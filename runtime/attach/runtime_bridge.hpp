@@ -70,6 +70,8 @@ class RuntimeBridge {
   void record_device(std::uint64_t pointer, std::size_t bytes, int device, const std::string& label,
                      bool is_array = false);
   DeviceRelease release_device(std::uint64_t pointer);
+  // Releases every tracked allocation on `device`; returns how many and their bytes.
+  DeviceRelease release_all_on_device(int device, std::uint64_t* count);
 
   // Logs the CRITICAL line and publishes the violation (health turns 503).
   void report_violation(const ViolationRecord& violation);

@@ -30,7 +30,7 @@ Decoded decode(CallbackDecoder& d, const C& c, CUresult result = CUDA_SUCCESS) {
 
 TEST(CallbackDecoder, EnablesOnlyAllocationRelatedCallbacks) {
   const auto& ids = CallbackDecoder::callback_ids();
-  EXPECT_EQ(ids.size(), 47u);
+  EXPECT_EQ(ids.size(), 51u);
   for (const std::uint32_t id : {CUPTI_DRIVER_TRACE_CBID_cuMemAlloc_v2, CUPTI_DRIVER_TRACE_CBID_cuMemAllocManaged,
                                  CUPTI_DRIVER_TRACE_CBID_cuMemHostAlloc, CUPTI_DRIVER_TRACE_CBID_cuMemCreate,
                                  CUPTI_DRIVER_TRACE_CBID_cuMemMap, CUPTI_DRIVER_TRACE_CBID_cuMemFree_v2}) {

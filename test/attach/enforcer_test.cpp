@@ -327,6 +327,49 @@ TEST_F(EnforcerTest, ArraysAreTrackedUnderTheirHandleAndSweptAsDevice) {
   EXPECT_EQ(bridge->live_bytes(), 0u);
 }
 
+int device_one_for_context(const void*) { return 1; }
+
+TEST_F(EnforcerTest, ContextResetAndDestroyReleaseTheirDevicesAllocations) {
+  BridgeOptions options;
+  options.oracle = &oracle;
+  options.sweep_interval_ms = 60000;
+  bridge = std::make_unique<RuntimeBridge>(options);
+  bridge->start_monitor();
+  Enforcer::Hooks hooks;
+  hooks.current_device = device_zero;
+  hooks.context_device = device_one_for_context;
+  Enforcer e(*bridge, OnViolation::Report, {}, CallSites::Off, hooks);
+  CUdeviceptr out = 0x7f0000000000;
+  auto a = call<cuMemAlloc_v2_params>(CUPTI_DRIVER_TRACE_CBID_cuMemAlloc_v2);
+  a.params = {&out, 4096};
+  deliver(e, a);
+  out = 0x7f0000100000;
+  deliver(e, a);
+  EXPECT_EQ(bridge->live_allocations(), 2u);
+  auto reset = call<cuDevicePrimaryCtxReset_v2_params>(CUPTI_DRIVER_TRACE_CBID_cuDevicePrimaryCtxReset_v2);
+  reset.params = {1};
+  deliver(e, reset);
+  EXPECT_EQ(bridge->live_allocations(), 2u) << "device 1 has none";
+  reset.params = {0};
+  deliver(e, reset);
+  EXPECT_EQ(bridge->live_allocations(), 0u);
+  EXPECT_EQ(e.stats().device_frees, 2u);
+  EXPECT_EQ(e.stats().by_device.at(0).live_bytes, 0u);
+
+  // cuCtxDestroy of a context on device 1 (the hook says so).
+  auto b = call<cuMemAlloc_v2_params>(CUPTI_DRIVER_TRACE_CBID_cuMemAlloc_v2);
+  CUdeviceptr other = 0x7f0000200000;
+  b.params = {&other, 8192};
+  e.on_callback(b.enter());
+  CallbackRecord exit = b.exit();
+  e.on_callback(exit);
+  EXPECT_EQ(bridge->live_allocations(), 1u);
+  auto destroy = call<cuCtxDestroy_v2_params>(CUPTI_DRIVER_TRACE_CBID_cuCtxDestroy_v2);
+  destroy.params = {reinterpret_cast<CUcontext>(0x1)};
+  deliver(e, destroy);
+  EXPECT_EQ(bridge->live_allocations(), 1u) << "the allocation is on device 0, the context on device 1";
+}
+
 TEST_F(EnforcerTest, ReportListsDeviceMemoryViolationsAndRules) {
   auto e = make(OnViolation::Report, parse_policy(R"({"allow": [{"kind": "pinned", "max_bytes_total": 4096}]})",
                                                   "p.json"));
