@@ -337,7 +337,7 @@ def main():
     parser.add_argument("--out", required=True)
     parser.add_argument("--only", default="torch,llama", help="comma list: torch, llama")
     parser.add_argument("--bench", action="store_true", help="also measure the overhead")
-    parser.add_argument("--pairs", type=int, default=5, help="interleaved plain/attached pairs per benchmark")
+    parser.add_argument("--pairs", type=int, default=4, help="interleaved plain/attached pairs per benchmark")
     args = parser.parse_args()
     args.only = args.only.split(",")
     os.makedirs(args.out, exist_ok=True)
