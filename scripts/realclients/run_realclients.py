@@ -222,6 +222,11 @@ def llama_checks(runner, checks, model):
 
 # ---- Benchmarks --------------------------------------------------------------------
 
+def order(i):
+    """Plain first in even pairs, attached first in odd ones: no order bias."""
+    return (False, True) if i % 2 == 0 else (True, False)
+
+
 def spread(values):
     values = sorted(values)
     return {"median": statistics.median(values), "min": values[0], "max": values[-1], "runs": values}
@@ -262,7 +267,7 @@ def benchmarks(runner, checks, model, pairs):
                  "-n", "128", "-r", "5", "-o", "json"]
         pp_plain, pp_att, tg_plain, tg_att = [], [], [], []
         for i in range(pairs):
-            for attached in (False, True):
+            for attached in order(i):
                 r = runner.run(f"bench-llama-{i}-{'attached' if attached else 'plain'}", bench,
                                vram=["--policy", policy] if attached else None)
                 pp, tg = llama_bench_rates(r["out"])
@@ -279,7 +284,7 @@ def benchmarks(runner, checks, model, pairs):
         client = [sys.executable, os.path.join(HERE, "torch_client.py"), "bench", "--tokens", "64", "--repeats", "5"]
         plain, att = [], []
         for i in range(pairs):
-            for attached in (False, True):
+            for attached in order(i):
                 r = runner.run(f"bench-torch-{i}-{'attached' if attached else 'plain'}", client,
                                vram=[] if attached else None)
                 result = last_json_line(r["out"])
@@ -293,7 +298,7 @@ def benchmarks(runner, checks, model, pairs):
         startup = [sys.executable, "-c", "import torch; torch.zeros(1, device='cuda'); torch.cuda.synchronize()"]
         plain, att = [], []
         for i in range(pairs):
-            for attached in (False, True):
+            for attached in order(i):
                 r = runner.run(f"bench-torch-startup-{i}-{'attached' if attached else 'plain'}", startup,
                                vram=[] if attached else None)
                 (att if attached else plain).append(r["seconds"])
