@@ -308,7 +308,7 @@ def benchmarks(runner, checks, model, pairs):
     tiny = os.path.join(runner.args.gpu_tests, "attach_device_static")
     plain, att = [], []
     for i in range(pairs):
-        for attached in (False, True):
+        for attached in order(i):
             r = runner.run(f"bench-startup-{i}-{'attached' if attached else 'plain'}", [tiny],
                            vram=[] if attached else None)
             (att if attached else plain).append(r["seconds"])
@@ -318,7 +318,7 @@ def benchmarks(runner, checks, model, pairs):
     loop = os.path.join(runner.args.gpu_tests, "attach_alloc_loop")
     plain, att = [], []
     for i in range(pairs):
-        for attached in (False, True):
+        for attached in order(i):
             r = runner.run(f"bench-alloc-{i}-{'attached' if attached else 'plain'}", [loop, "20000"],
                            vram=[] if attached else None)
             result = last_json_line(r["out"])
