@@ -96,6 +96,11 @@ class Runner:
         return result
 
 
+def tail(r, n=400):
+    """The end of a run's stderr, for a failed check's detail (one line)."""
+    return "" if r["rc"] == 0 else " stderr: ..." + r["err"][-n:].replace("\n", " | ")
+
+
 def last_json_line(text):
     for line in reversed(text.strip().splitlines()):
         line = line.strip()
@@ -129,7 +134,7 @@ def torch_checks(runner, checks):
         result = last_json_line(r["out"]) or {}
         rep = r["report"] or {}
         checks.check(f"{name}: runs and generates", r["rc"] == 0 and result.get("generated_tokens") == 32,
-                     f"rc={r['rc']} tokens={result.get('generated_tokens')} in {r['seconds']:.1f}s")
+                     f"rc={r['rc']} tokens={result.get('generated_tokens')} in {r['seconds']:.1f}s{tail(r)}")
         checks.check(f"{name}: injection active", rep.get("injection", {}).get("active") is True,
                      str(rep.get("injection")))
         checks.check(f"{name}: no violation, healthy at exit",
@@ -161,7 +166,7 @@ def torch_checks(runner, checks):
     pinned = rep.get("non_vram", {}).get("pinned", {})
     checks.check("torch-pin: pin_memory=True reported as pinned host memory with its size",
                  r["rc"] == 0 and pinned.get("violations") == 1 and pinned.get("bytes") == pin_bytes,
-                 f"rc={r['rc']} pinned={pinned} sites={sites(rep)}")
+                 f"rc={r['rc']} pinned={pinned} sites={sites(rep)}{tail(r)}")
     checks.check("torch-pin: /health 503", result.get("health_status") == 503,
                  f"status={result.get('health_status')}")
 
@@ -180,7 +185,7 @@ def llama_checks(runner, checks, model):
     r = runner.run("llama-default", simple, vram=[])
     rep = r["report"] or {}
     pinned = rep.get("non_vram", {}).get("pinned", {})
-    checks.check("llama-default: runs", r["rc"] == 0, f"rc={r['rc']} in {r['seconds']:.1f}s")
+    checks.check("llama-default: runs", r["rc"] == 0, f"rc={r['rc']} in {r['seconds']:.1f}s{tail(r)}")
     checks.check("llama-default: pinned host output buffers reported",
                  (pinned.get("violations") or 0) >= 1 and rep.get("non_vram", {}).get("managed", {}).get("violations") == 0,
                  f"pinned={pinned} sites={sites(rep)}")
@@ -196,7 +201,7 @@ def llama_checks(runner, checks, model):
                      r["rc"] == 0 and rep.get("violations_total") == 0 and rep.get("allowed_total", 0) >= 1
                      and rep.get("healthy") is True,
                      f"rc={r['rc']} violations={rep.get('violations_total')} allowed={rep.get('allowed_total')} "
-                     f"rules={json.dumps(rep.get('policy_rules'))} sites={sites(rep)}")
+                     f"rules={json.dumps(rep.get('policy_rules'))} sites={sites(rep)}{tail(r)}")
         checks.check(f"{name}: /health answered 200 throughout", probe.get("statuses") == [200],
                      f"statuses={probe.get('statuses')}")
 
@@ -206,7 +211,7 @@ def llama_checks(runner, checks, model):
     managed = rep.get("non_vram", {}).get("managed", {})
     checks.check("llama-unified: managed memory reported for the model weights",
                  (managed.get("violations") or 0) >= 1 and (managed.get("bytes") or 0) > 0,
-                 f"rc={r['rc']} managed={managed} sites={sites(rep, 'managed')}")
+                 f"rc={r['rc']} managed={managed} sites={sites(rep, 'managed')}{tail(r)}")
     checks.check("llama-unified: /health answers 503", 503 in (probe.get("statuses") or []),
                  f"statuses={probe.get('statuses')} healthy_at_exit={rep.get('healthy')}")
 
