@@ -194,16 +194,21 @@ def llama_checks(runner, checks, model):
                  json.dumps(rep.get("device_memory", {}).get("by_api")))
 
     for name, pol in (("llama-policy", policy), ("llama-policy-any-caller", any_caller)):
-        r = runner.run(name, bench, vram=["--policy", pol], probe=True)
+        r = runner.run(name, simple, vram=["--policy", pol])
         rep = r["report"] or {}
-        probe = r["probe"] or {}
         checks.check(f"{name}: healthy under a policy allowing pinned buffers up to 1 GiB",
                      r["rc"] == 0 and rep.get("violations_total") == 0 and rep.get("allowed_total", 0) >= 1
                      and rep.get("healthy") is True,
                      f"rc={r['rc']} violations={rep.get('violations_total')} allowed={rep.get('allowed_total')} "
                      f"rules={json.dumps(rep.get('policy_rules'))} sites={sites(rep)}{tail(r)}")
-        checks.check(f"{name}: /health answered 200 throughout", probe.get("statuses") == [200],
-                     f"statuses={probe.get('statuses')}")
+
+    r = runner.run("llama-policy-bench", bench, vram=["--policy", any_caller], probe=True)
+    rep = r["report"] or {}
+    probe = r["probe"] or {}
+    checks.check("llama-policy-bench: /health answered 200 throughout a llama-bench run",
+                 r["rc"] == 0 and probe.get("statuses") == [200] and rep.get("violations_total") == 0,
+                 f"rc={r['rc']} statuses={probe.get('statuses')} violations={rep.get('violations_total')} "
+                 f"allowed={rep.get('allowed_total')}{tail(r)}")
 
     r = runner.run("llama-unified", bench, vram=["--policy", any_caller], env=unified, probe=True)
     rep = r["report"] or {}
