@@ -13,6 +13,8 @@
 #include <nlohmann/json.hpp>
 
 #include <string>
+#include <mutex>
+#include <thread>
 #include <vector>
 
 #include "attach_report.hpp"
@@ -61,6 +63,7 @@ class EnforcerTest : public ::testing::Test {
  protected:
   void SetUp() override {
     set_default_log_sink([this](vram_only::LogLevel level, std::string_view text) {
+      std::lock_guard<std::mutex> lock(lines_mutex);
       lines.push_back(std::string(to_string(level)) + ": " + std::string(text));
     });
   }
@@ -95,6 +98,7 @@ class EnforcerTest : public ::testing::Test {
   DeviceOracle oracle;
   std::unique_ptr<RuntimeBridge> bridge;
   Stopped stopped;
+  std::mutex lines_mutex;
   std::vector<std::string> lines;
 };
 
@@ -325,6 +329,45 @@ TEST_F(EnforcerTest, ArraysAreTrackedUnderTheirHandleAndSweptAsDevice) {
   destroy.params = {handle};
   deliver(*e, destroy);
   EXPECT_EQ(bridge->live_bytes(), 0u);
+}
+
+TEST_F(EnforcerTest, CallbacksFromManyThreadsKeepExactTotals) {
+  auto e = make(OnViolation::Report, parse_policy(R"({"allow": [{"kind": "pinned", "max_bytes_total": "1 GiB"}]})",
+                                                  "p.json"));
+  constexpr int kThreads = 4;
+  constexpr int kRounds = 500;
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kRounds; ++i) {
+        CUdeviceptr out = 0x7f0000000000 + (static_cast<CUdeviceptr>(t) << 32) + static_cast<CUdeviceptr>(i) * 4096;
+        auto a = call<cuMemAlloc_v2_params>(CUPTI_DRIVER_TRACE_CBID_cuMemAlloc_v2);
+        a.params = {&out, 4096};
+        deliver(*e, a);
+        void* host = reinterpret_cast<void*>(0x100000000 + (static_cast<std::uintptr_t>(t) << 28) + i * 4096);
+        auto p = call<cuMemHostAlloc_params>(CUPTI_DRIVER_TRACE_CBID_cuMemHostAlloc);
+        p.params = {&host, 4096, 0};
+        deliver(*e, p);
+        if (i % 2 == 0) {
+          auto f = call<cuMemFree_v2_params>(CUPTI_DRIVER_TRACE_CBID_cuMemFree_v2);
+          f.params = {out};
+          deliver(*e, f);
+          auto fh = call<cuMemFreeHost_params>(CUPTI_DRIVER_TRACE_CBID_cuMemFreeHost);
+          fh.params = {host};
+          deliver(*e, fh);
+        }
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  const EnforcerStats s = e->stats();
+  EXPECT_EQ(s.by_api.at("cuMemAlloc_v2").calls, std::uint64_t{kThreads} * kRounds);
+  EXPECT_EQ(s.device_frees, std::uint64_t{kThreads} * kRounds / 2);
+  EXPECT_EQ(bridge->live_allocations(), std::uint64_t{kThreads} * kRounds / 2);
+  EXPECT_EQ(bridge->live_bytes(), std::uint64_t{kThreads} * kRounds / 2 * 4096);
+  EXPECT_EQ(s.allowed_total, std::uint64_t{kThreads} * kRounds);
+  EXPECT_EQ(s.rule_usage[0].live_bytes, std::uint64_t{kThreads} * kRounds / 2 * 4096);
+  EXPECT_EQ(s.violations_total, 0u);
 }
 
 int device_one_for_context(const void*) { return 1; }
