@@ -81,7 +81,7 @@ std::string render_report(const EnforcerStats& s, const ReportContext& c) {
   std::uint64_t bytes = 0;
   Json by_api = Json::object();
   for (const auto& [api, t] : s.by_api) {
-    by_api[api] = {{"allocations", t.calls}, {"bytes", t.bytes}};
+    by_api[std::string(api)] = {{"allocations", t.calls}, {"bytes", t.bytes}};
     calls += t.calls;
     bytes += t.bytes;
   }
@@ -145,7 +145,7 @@ std::string render_metrics(const EnforcerStats& s, bool injection_active) {
   out += "# HELP vram_only_attach_device_allocations_total Device allocations seen, by driver API.\n";
   out += "# TYPE vram_only_attach_device_allocations_total counter\n";
   for (const auto& [api, t] : s.by_api) {
-    out += "vram_only_attach_device_allocations_total{api=\"" + label_value(api) + "\"} " +
+    out += "vram_only_attach_device_allocations_total{api=\"" + label_value(std::string(api)) + "\"} " +
            std::to_string(t.calls) + "\n";
   }
   out += "# HELP vram_only_attach_non_vram_events_total Non-VRAM allocations and uses, by kind and decision.\n";

@@ -18,6 +18,7 @@
 #include <map>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
@@ -61,7 +62,8 @@ struct ApiTotals {
 
 // Everything the report and /metrics show, copied under the lock.
 struct EnforcerStats {
-  std::map<std::string, ApiTotals> by_api;  // device allocations by API
+  // Device allocations by API; the names are static text (AllocationEvent::api).
+  std::map<std::string_view, ApiTotals> by_api;
   std::map<int, DeviceTotals> by_device;
   std::uint64_t device_frees = 0;
   KindTotals by_kind[kMemoryKindCount];
