@@ -1,0 +1,385 @@
+#!/usr/bin/env python3
+"""Runs PyTorch and llama.cpp under vram-only-run and checks what the issue
+asks (scripts/gpu-realclients builds everything first and calls this).
+
+Prints one "PASS name: detail" or "FAIL name: detail" line per check, then
+a summary; with --bench also the overhead measurements (interleaved runs,
+median and spread). Everything it writes goes under --out: the reports,
+each run's stdout/stderr, checks.json and bench.json.
+"""
+import argparse
+import json
+import os
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+class Checks:
+    def __init__(self, out):
+        self.out = out
+        self.results = []
+
+    def check(self, name, ok, detail=""):
+        ok = bool(ok)
+        self.results.append({"name": name, "ok": ok, "detail": detail})
+        print(f"{'PASS' if ok else 'FAIL'} {name}: {detail}", flush=True)
+        return ok
+
+    def summary(self):
+        failed = [r["name"] for r in self.results if not r["ok"]]
+        with open(os.path.join(self.out, "checks.json"), "w") as f:
+            json.dump(self.results, f, indent=2)
+        print(f"SUMMARY: {len(self.results) - len(failed)} passed, {len(failed)} failed"
+              + (f" ({', '.join(failed)})" if failed else ""), flush=True)
+        return not failed
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+class Runner:
+    def __init__(self, args):
+        self.args = args
+        self.run_tool = os.path.join(args.build, "bin", "vram-only-run")
+
+    def run(self, name, command, vram=None, env=None, probe=False, timeout=300):
+        """Runs `command` (under vram-only-run with options `vram` unless None).
+        Returns a dict: rc, out, err, seconds, report (or None), probe (or None)."""
+        report = os.path.join(self.args.out, f"{name}.report.json")
+        if os.path.exists(report):
+            os.remove(report)
+        full = list(command)
+        health = None
+        if vram is not None:
+            options = ["--report", report] + list(vram)
+            if probe:
+                health = f"127.0.0.1:{free_port()}"
+                options += ["--health", health]
+            full = [self.run_tool] + options + ["--"] + full
+        environment = dict(os.environ)
+        environment.update(env or {})
+        stdout_path = os.path.join(self.args.out, f"{name}.stdout")
+        stderr_path = os.path.join(self.args.out, f"{name}.stderr")
+        start = time.perf_counter()
+        with open(stdout_path, "w") as so, open(stderr_path, "w") as se:
+            process = subprocess.Popen(full, stdout=so, stderr=se, env=environment)
+            prober = None
+            if health is not None:
+                prober = subprocess.Popen([sys.executable, os.path.join(HERE, "probe_health.py"), health,
+                                           str(process.pid)], stdout=subprocess.PIPE, text=True)
+            try:
+                rc = process.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                rc = process.wait()
+            seconds = time.perf_counter() - start
+            probed = None
+            if prober is not None:
+                text = prober.communicate(timeout=30)[0]
+                probed = json.loads(text) if text.strip() else None
+        result = {"rc": rc, "seconds": seconds, "probe": probed,
+                  "out": open(stdout_path).read(), "err": open(stderr_path).read(), "report": None}
+        if os.path.exists(report):
+            with open(report) as f:
+                result["report"] = json.load(f)
+        return result
+
+
+def tail(r, n=400):
+    """The end of a run's stderr, for a failed check's detail (one line)."""
+    return "" if r["rc"] == 0 else " stderr: ..." + r["err"][-n:].replace("\n", " | ")
+
+
+def last_json_line(text):
+    for line in reversed(text.strip().splitlines()):
+        line = line.strip()
+        if line.startswith("{"):
+            try:
+                return json.loads(line)
+            except ValueError:
+                pass
+    return None
+
+
+def sites(report, kind=None):
+    """The distinct call sites of a report's violations and allowed events."""
+    found = set()
+    for section in ("violations", "allowed"):
+        for v in report.get(section, []):
+            if kind is None or v["kind"] == kind:
+                cs = v["call_site"]
+                lib = os.path.basename(cs["library"]) if cs["library"] else "unknown"
+                found.add(f"{v['api']}<-{lib}({cs['method']})")
+    return sorted(found)
+
+
+# ---- PyTorch ------------------------------------------------------------------
+
+def torch_checks(runner, checks):
+    client = [sys.executable, os.path.join(HERE, "torch_client.py")]
+    for name, env in (("torch-generate", {}),
+                      ("torch-generate-expandable", {"PYTORCH_CUDA_ALLOC_CONF": "expandable_segments:True"})):
+        r = runner.run(name, client + ["generate"], vram=["--health", f"127.0.0.1:{free_port()}"], env=env)
+        result = last_json_line(r["out"]) or {}
+        rep = r["report"] or {}
+        checks.check(f"{name}: runs and generates", r["rc"] == 0 and result.get("generated_tokens") == 32,
+                     f"rc={r['rc']} tokens={result.get('generated_tokens')} in {r['seconds']:.1f}s{tail(r)}")
+        checks.check(f"{name}: injection active", rep.get("injection", {}).get("active") is True,
+                     str(rep.get("injection")))
+        checks.check(f"{name}: no violation, healthy at exit",
+                     rep.get("violations_total") == 0 and rep.get("healthy") is True,
+                     f"violations={rep.get('violations_total')} healthy={rep.get('healthy')} "
+                     f"sites={sites(rep) if rep else None}")
+        checks.check(f"{name}: /health 200 after generating", result.get("health_status") == 200,
+                     f"status={result.get('health_status')} body={json.dumps(result.get('health'))[:300]}")
+        by_api = rep.get("device_memory", {}).get("by_api", {})
+        checks.check(f"{name}: device allocations seen", sum(v["allocations"] for v in by_api.values()) > 0,
+                     json.dumps(by_api))
+        if env:
+            checks.check(f"{name}: VMM mappings tracked (cuMemMap)", "cuMemMap" in by_api, json.dumps(by_api))
+        reserved, tracked = result.get("reserved_bytes"), result.get("tracked_bytes")
+        checks.check(f"{name}: every caching-allocator byte tracked",
+                     reserved is not None and tracked is not None and tracked >= reserved > 0,
+                     f"reserved={reserved} tracked={tracked} segments={result.get('segments')} "
+                     f"tracked_allocations={result.get('tracked_allocations')}")
+        after_r, after_t = result.get("reserved_bytes_after_empty_cache"), result.get("tracked_bytes_after_empty_cache")
+        ok = None not in (reserved, tracked, after_r, after_t) and tracked - after_t == reserved - after_r
+        checks.check(f"{name}: empty_cache released exactly what the allocator gave back", ok,
+                     f"reserved {reserved}->{after_r}, tracked {tracked}->{after_t}")
+
+    pin_bytes = 4 << 20
+    r = runner.run("torch-pin", client + ["pin", "--pin-bytes", str(pin_bytes)],
+                   vram=["--health", f"127.0.0.1:{free_port()}"])
+    result = last_json_line(r["out"]) or {}
+    rep = r["report"] or {}
+    pinned = rep.get("non_vram", {}).get("pinned", {})
+    checks.check("torch-pin: pin_memory=True reported as pinned host memory with its size",
+                 r["rc"] == 0 and pinned.get("violations") == 1 and pinned.get("bytes") == pin_bytes,
+                 f"rc={r['rc']} pinned={pinned} sites={sites(rep)}{tail(r)}")
+    checks.check("torch-pin: /health 503", result.get("health_status") == 503,
+                 f"status={result.get('health_status')}")
+
+
+# ---- llama.cpp -------------------------------------------------------------------
+
+def llama_checks(runner, checks, model):
+    simple = [os.path.join(runner.args.llama_bin, "llama-simple"), "-m", model, "-n", "16", "-ngl", "99",
+              "Hello, my name is"]
+    bench = [os.path.join(runner.args.llama_bin, "llama-bench"), "-m", model, "-ngl", "99", "-p", "64",
+             "-n", "32", "-r", "40", "-o", "json"]
+    policy = os.path.join(HERE, "llama-pinned-policy.json")
+    any_caller = os.path.join(HERE, "llama-pinned-any-caller-policy.json")
+    unified = {"GGML_CUDA_ENABLE_UNIFIED_MEMORY": "1"}
+
+    r = runner.run("llama-default", simple, vram=[])
+    rep = r["report"] or {}
+    pinned = rep.get("non_vram", {}).get("pinned", {})
+    checks.check("llama-default: runs", r["rc"] == 0, f"rc={r['rc']} in {r['seconds']:.1f}s{tail(r)}")
+    checks.check("llama-default: pinned host output buffers reported",
+                 (pinned.get("violations") or 0) >= 1 and rep.get("non_vram", {}).get("managed", {}).get("violations") == 0,
+                 f"pinned={pinned} sites={sites(rep)}")
+    checks.check("llama-default: device allocations tracked and released",
+                 rep.get("device_memory", {}).get("allocations_total", 0) > 0,
+                 json.dumps(rep.get("device_memory", {}).get("by_api")))
+
+    for name, pol in (("llama-policy", policy), ("llama-policy-any-caller", any_caller)):
+        r = runner.run(name, simple, vram=["--policy", pol])
+        rep = r["report"] or {}
+        checks.check(f"{name}: healthy under a policy allowing pinned buffers up to 1 GiB",
+                     r["rc"] == 0 and rep.get("violations_total") == 0 and rep.get("allowed_total", 0) >= 1
+                     and rep.get("healthy") is True,
+                     f"rc={r['rc']} violations={rep.get('violations_total')} allowed={rep.get('allowed_total')} "
+                     f"rules={json.dumps(rep.get('policy_rules'))} sites={sites(rep)}{tail(r)}")
+
+    r = runner.run("llama-policy-bench", bench, vram=["--policy", any_caller], probe=True)
+    rep = r["report"] or {}
+    probe = r["probe"] or {}
+    checks.check("llama-policy-bench: /health answered 200 throughout a llama-bench run",
+                 r["rc"] == 0 and probe.get("statuses") == [200] and rep.get("violations_total") == 0,
+                 f"rc={r['rc']} statuses={probe.get('statuses')} violations={rep.get('violations_total')} "
+                 f"allowed={rep.get('allowed_total')}{tail(r)}")
+
+    r = runner.run("llama-unified", bench, vram=["--policy", any_caller], env=unified, probe=True)
+    rep = r["report"] or {}
+    probe = r["probe"] or {}
+    managed = rep.get("non_vram", {}).get("managed", {})
+    checks.check("llama-unified: managed memory reported for the model weights",
+                 (managed.get("violations") or 0) >= 1 and (managed.get("bytes") or 0) > 0,
+                 f"rc={r['rc']} managed={managed} sites={sites(rep, 'managed')}{tail(r)}")
+    checks.check("llama-unified: /health answers 503", 503 in (probe.get("statuses") or []),
+                 f"statuses={probe.get('statuses')} healthy_at_exit={rep.get('healthy')}")
+
+    r = runner.run("llama-abort", simple, vram=["--policy", any_caller, "--on-violation=abort"], env=unified)
+    rep = r["report"] or {}
+    first = (rep.get("violations") or [{}])[0]
+    checks.check("llama-abort: stopped at the first managed allocation (exit 86)",
+                 r["rc"] == 86 and rep.get("stopped_at_violation") is True and first.get("api") == "cuMemAllocManaged"
+                 and rep.get("violations_total") == 1,
+                 f"rc={r['rc']} first={first.get('api')} bytes={first.get('bytes')} "
+                 f"site={first.get('call_site')}")
+
+
+# ---- Benchmarks --------------------------------------------------------------------
+
+def order(i):
+    """Plain first in even pairs, attached first in odd ones: no order bias."""
+    return (False, True) if i % 2 == 0 else (True, False)
+
+
+def spread(values):
+    values = sorted(values)
+    return {"median": statistics.median(values), "min": values[0], "max": values[-1], "runs": values}
+
+
+def compare(name, plain, attached, higher_is_better=True):
+    p, a = spread(plain), spread(attached)
+    ratio = a["median"] / p["median"] if p["median"] else float("nan")
+    change = (ratio - 1) * 100 if higher_is_better else (ratio - 1) * 100
+    print(f"BENCH {name}: plain median {p['median']:.4g} [{p['min']:.4g}..{p['max']:.4g}], "
+          f"vram-only-run median {a['median']:.4g} [{a['min']:.4g}..{a['max']:.4g}], "
+          f"ratio {ratio:.4f} ({change:+.2f}%)", flush=True)
+    return {"plain": p, "attached": a, "ratio": ratio}
+
+
+def llama_bench_rates(text):
+    try:
+        data = json.loads(text)
+    except ValueError:
+        return None, None
+    pp = [t["avg_ts"] for t in data if t.get("n_prompt", 0) > 0 and t.get("n_gen", 0) == 0]
+    tg = [t["avg_ts"] for t in data if t.get("n_gen", 0) > 0 and t.get("n_prompt", 0) == 0]
+    return (pp[0] if pp else None), (tg[0] if tg else None)
+
+
+def benchmarks(runner, checks, model, pairs):
+    results = {"machine": os.uname().nodename, "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())}
+    try:
+        gpu = subprocess.run(["nvidia-smi", "--query-gpu=name,driver_version", "--format=csv,noheader"],
+                             capture_output=True, text=True).stdout.strip()
+    except OSError:
+        gpu = "unknown"
+    results["gpu"] = gpu
+    policy = os.path.join(HERE, "llama-pinned-any-caller-policy.json")
+
+    if runner.args.llama_bin and "llama" in runner.args.only:
+        bench = [os.path.join(runner.args.llama_bin, "llama-bench"), "-m", model, "-ngl", "99", "-p", "512",
+                 "-n", "128", "-r", "5", "-o", "json"]
+        pp_plain, pp_att, tg_plain, tg_att = [], [], [], []
+        for i in range(pairs):
+            for attached in order(i):
+                r = runner.run(f"bench-llama-{i}-{'attached' if attached else 'plain'}", bench,
+                               vram=["--policy", policy] if attached else None)
+                pp, tg = llama_bench_rates(r["out"])
+                if pp is None or tg is None:
+                    checks.check("bench: llama-bench output", False, r["err"][-500:])
+                    break
+                (pp_att if attached else pp_plain).append(pp)
+                (tg_att if attached else tg_plain).append(tg)
+        if pp_plain and pp_att:
+            results["llama_pp512_tokens_per_s"] = compare("llama-bench pp512 t/s", pp_plain, pp_att)
+            results["llama_tg128_tokens_per_s"] = compare("llama-bench tg128 t/s", tg_plain, tg_att)
+
+    if "torch" in runner.args.only:
+        client = [sys.executable, os.path.join(HERE, "torch_client.py"), "bench", "--tokens", "64", "--repeats", "5"]
+        plain, att = [], []
+        for i in range(pairs):
+            for attached in order(i):
+                r = runner.run(f"bench-torch-{i}-{'attached' if attached else 'plain'}", client,
+                               vram=[] if attached else None)
+                result = last_json_line(r["out"])
+                if result is None:
+                    checks.check("bench: torch generation output", False, r["err"][-500:])
+                    break
+                (att if attached else plain).append(result["median_tokens_per_second"])
+        if plain and att:
+            results["torch_generate_tokens_per_s"] = compare("PyTorch generate t/s", plain, att)
+
+        startup = [sys.executable, "-c", "import torch; torch.zeros(1, device='cuda'); torch.cuda.synchronize()"]
+        plain, att = [], []
+        for i in range(pairs):
+            for attached in order(i):
+                r = runner.run(f"bench-torch-startup-{i}-{'attached' if attached else 'plain'}", startup,
+                               vram=[] if attached else None)
+                (att if attached else plain).append(r["seconds"])
+        results["torch_startup_seconds"] = compare("PyTorch start-up s (import + first CUDA tensor)", plain, att,
+                                                   higher_is_better=False)
+
+    tiny = os.path.join(runner.args.gpu_tests, "attach_device_static")
+    plain, att = [], []
+    for i in range(pairs):
+        for attached in order(i):
+            r = runner.run(f"bench-startup-{i}-{'attached' if attached else 'plain'}", [tiny],
+                           vram=[] if attached else None)
+            (att if attached else plain).append(r["seconds"])
+    results["cuda_program_startup_seconds"] = compare("small CUDA program wall time s", plain, att,
+                                                      higher_is_better=False)
+
+    loop = os.path.join(runner.args.gpu_tests, "attach_alloc_loop")
+    plain, att = [], []
+    for i in range(pairs):
+        for attached in order(i):
+            r = runner.run(f"bench-alloc-{i}-{'attached' if attached else 'plain'}", [loop, "20000"],
+                           vram=[] if attached else None)
+            result = last_json_line(r["out"])
+            if result:
+                (att if attached else plain).append(result["ns_per_pair"])
+    if plain and att:
+        results["cudaMalloc_cudaFree_pair_ns"] = compare("cudaMalloc+cudaFree (4 KiB) ns per pair", plain, att,
+                                                         higher_is_better=False)
+        results["added_ns_per_allocation_call"] = statistics.median(att) - statistics.median(plain)
+        print(f"BENCH added cost per cudaMalloc+cudaFree pair: "
+              f"{results['added_ns_per_allocation_call']:.0f} ns", flush=True)
+    with open(os.path.join(runner.args.out, "bench.json"), "w") as f:
+        json.dump(results, f, indent=2)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--build", required=True, help="the project's build dir (vram-only-run, make-tiny-qwen2)")
+    parser.add_argument("--gpu-tests", required=True, help="dir of the attach GPU test programs")
+    parser.add_argument("--llama-bin", default="", help="llama.cpp's bin dir (llama-simple, llama-bench)")
+    parser.add_argument("--out", required=True)
+    parser.add_argument("--only", default="torch,llama", help="comma list: torch, llama")
+    parser.add_argument("--bench", action="store_true", help="also measure the overhead")
+    parser.add_argument("--pairs", type=int, default=4, help="interleaved plain/attached pairs per benchmark")
+    args = parser.parse_args()
+    args.only = args.only.split(",")
+    os.makedirs(args.out, exist_ok=True)
+    runner = Runner(args)
+    checks = Checks(args.out)
+
+    model = os.path.join(args.out, "tiny-qwen2.gguf")
+    if "llama" in args.only:
+        r = runner.run("make-tiny-qwen2", [os.path.join(args.build, "bin", "make-tiny-qwen2"), model])
+        checks.check("llama: tiny qwen2 GGUF written", r["rc"] == 0 and os.path.exists(model), r["err"][-300:])
+    if "torch" in args.only:
+        try:
+            torch_checks(runner, checks)
+        except Exception as error:  # a broken client is a failure, not a crash
+            checks.check("torch: client ran", False, repr(error))
+    if "llama" in args.only and args.llama_bin:
+        try:
+            llama_checks(runner, checks, model)
+        except Exception as error:
+            checks.check("llama: client ran", False, repr(error))
+    if args.bench:
+        try:
+            benchmarks(runner, checks, model, args.pairs)
+        except Exception as error:
+            checks.check("bench: ran", False, repr(error))
+    return 0 if checks.summary() else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

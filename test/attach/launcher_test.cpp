@@ -1,0 +1,205 @@
+// vram-only-run's options and errors: the parser, and the binary itself on
+// commands that do not use CUDA (no GPU needed).
+#include <gtest/gtest.h>
+
+#include <sys/wait.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "attach_options.hpp"
+#include "launcher_options.hpp"
+
+namespace vram_only::attach {
+namespace {
+
+LaunchPlan parse(const std::vector<std::string>& args, const std::map<std::string, std::string>& env = {}) {
+  return parse_launcher_args(args, [&env](const char* name) -> const char* {
+    const auto it = env.find(name);
+    return it == env.end() ? nullptr : it->second.c_str();
+  });
+}
+
+TEST(LauncherOptions, DefaultsAndCommand) {
+  const LaunchPlan p = parse({"--", "python3", "-m", "server"});
+  EXPECT_EQ(p.error, "");
+  EXPECT_EQ(p.command, (std::vector<std::string>{"python3", "-m", "server"}));
+  EXPECT_EQ(p.options.on_violation, OnViolation::Report);
+  EXPECT_EQ(p.options.sweep_interval_ms, 5000u);
+  EXPECT_EQ(p.options.call_sites, CallSites::All);
+  EXPECT_FALSE(p.options.require);
+}
+
+TEST(LauncherOptions, EveryOptionBothSpellings) {
+  const LaunchPlan p = parse({"--on-violation=abort", "--policy", "p.json", "--health=0.0.0.0:8081", "--report",
+                              "r-%p.json", "--require", "--sweep-interval", "250", "--call-sites=violations",
+                              "--cupti", "/x/libcupti.so.13", "--library=/y/libvram_only_attach.so", "llama-cli",
+                              "-m", "m.gguf"});
+  ASSERT_EQ(p.error, "");
+  EXPECT_EQ(p.options.on_violation, OnViolation::Abort);
+  EXPECT_EQ(p.options.policy, "p.json");
+  EXPECT_EQ(p.options.health, "0.0.0.0:8081");
+  EXPECT_EQ(p.options.report, "r-%p.json");
+  EXPECT_TRUE(p.options.require);
+  EXPECT_EQ(p.options.sweep_interval_ms, 250u);
+  EXPECT_EQ(p.options.call_sites, CallSites::Violations);
+  EXPECT_EQ(p.options.cupti, "/x/libcupti.so.13");
+  EXPECT_EQ(p.options.library, "/y/libvram_only_attach.so");
+  EXPECT_EQ(p.command, (std::vector<std::string>{"llama-cli", "-m", "m.gguf"})) << "the first non-option starts it";
+}
+
+TEST(LauncherOptions, EnvironmentVariableForEveryOption) {
+  const std::map<std::string, std::string> env = {
+      {"VRAM_ONLY_ON_VIOLATION", "abort"},      {"VRAM_ONLY_POLICY", "p.json"},
+      {"VRAM_ONLY_HEALTH", "127.0.0.1:0"},      {"VRAM_ONLY_REPORT", "r.json"},
+      {"VRAM_ONLY_REQUIRE", "1"},               {"VRAM_ONLY_SWEEP_INTERVAL_MS", "100"},
+      {"VRAM_ONLY_CALL_SITES", "off"},          {"VRAM_ONLY_CUPTI", "/c.so"},
+      {"VRAM_ONLY_ATTACH_LIBRARY", "/a.so"}};
+  EXPECT_EQ(env.size(), option_variables().size()) << "one variable per option";
+  const LaunchPlan p = parse({"prog"}, env);
+  ASSERT_EQ(p.error, "");
+  EXPECT_EQ(p.options.on_violation, OnViolation::Abort);
+  EXPECT_EQ(p.options.policy, "p.json");
+  EXPECT_EQ(p.options.health, "127.0.0.1:0");
+  EXPECT_EQ(p.options.report, "r.json");
+  EXPECT_TRUE(p.options.require);
+  EXPECT_EQ(p.options.sweep_interval_ms, 100u);
+  EXPECT_EQ(p.options.call_sites, CallSites::Off);
+  EXPECT_EQ(p.options.cupti, "/c.so");
+  EXPECT_EQ(p.options.library, "/a.so");
+  // The command line wins over the environment.
+  EXPECT_EQ(parse({"--on-violation=report", "prog"}, env).options.on_violation, OnViolation::Report);
+  // And the options travel to the child as the same variables.
+  std::map<std::string, std::string> exported;
+  for (const auto& [k, v] : options_to_environment(p.options)) exported[k] = v;
+  EXPECT_EQ(exported, env);
+}
+
+TEST(LauncherOptions, Errors) {
+  EXPECT_EQ(parse({}).error, "no command given");
+  EXPECT_EQ(parse({"--report", "r.json"}).error, "no command given");
+  EXPECT_EQ(parse({"--report", "r.json", "--"}).error, "no command given");
+  EXPECT_EQ(parse({"--verbose", "prog"}).error, "unknown option --verbose");
+  EXPECT_EQ(parse({"--policy"}).error, "--policy needs a value");
+  EXPECT_EQ(parse({"--on-violation=kill", "prog"}).error, "--on-violation must be report or abort, not 'kill'");
+  EXPECT_EQ(parse({"--health", "8080", "prog"}).error,
+            "--health must be HOST:PORT (port 0..65535, 0 = any free port), not '8080'");
+  EXPECT_EQ(parse({"--health", "h:70000", "prog"}).error,
+            "--health must be HOST:PORT (port 0..65535, 0 = any free port), not 'h:70000'");
+  EXPECT_EQ(parse({"--sweep-interval", "0", "prog"}).error,
+            "--sweep-interval must be a number of milliseconds >= 1, not '0'");
+  EXPECT_EQ(parse({"--call-sites=some", "prog"}).error, "--call-sites must be all, violations or off, not 'some'");
+  EXPECT_EQ(parse({"--require=yes", "prog"}).error, "--require takes no value");
+  EXPECT_EQ(parse({"prog"}, {{"VRAM_ONLY_ON_VIOLATION", "explode"}}).error,
+            "VRAM_ONLY_ON_VIOLATION=explode: --on-violation must be report or abort, not 'explode'");
+  EXPECT_TRUE(parse({"--help"}).help);
+  EXPECT_TRUE(parse({"-h", "prog"}).help);
+}
+
+TEST(LauncherOptions, HostPortAndPid) {
+  std::string host;
+  int port = -1;
+  EXPECT_TRUE(parse_host_port("127.0.0.1:0", host, port));
+  EXPECT_EQ(host, "127.0.0.1");
+  EXPECT_EQ(port, 0);
+  EXPECT_TRUE(parse_host_port("[::1]:8080", host, port));
+  EXPECT_EQ(host, "::1");
+  EXPECT_EQ(port, 8080);
+  EXPECT_FALSE(parse_host_port(":8080", host, port));
+  EXPECT_FALSE(parse_host_port("host:", host, port));
+  EXPECT_FALSE(parse_host_port("host:http", host, port));
+  EXPECT_EQ(expand_pid("/tmp/r-%p.json", 123), "/tmp/r-123.json");
+  EXPECT_EQ(expand_pid("%p%p%", 7), "77%");
+}
+
+// ---- The binary --------------------------------------------------------------
+
+struct Result {
+  int status = -1;
+  std::string output;  // stdout and stderr
+};
+
+Result run(const std::string& command) {
+  Result r;
+  std::FILE* pipe = popen((command + " 2>&1").c_str(), "r");
+  char buffer[4096];
+  std::size_t n;
+  while ((n = std::fread(buffer, 1, sizeof buffer, pipe)) > 0) r.output.append(buffer, n);
+  const int status = pclose(pipe);
+  r.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return r;
+}
+
+const std::string kRun = std::string("env -u CUDA_INJECTION64_PATH ") + VRAM_ONLY_RUN_PATH;
+
+TEST(LauncherBinary, NoCommand) {
+  const Result r = run(kRun);
+  EXPECT_EQ(r.status, 125);
+  EXPECT_EQ(r.output, "vram-only-run: no command given (see vram-only-run --help)\n");
+}
+
+TEST(LauncherBinary, UnknownOption) {
+  const Result r = run(kRun + " --bogus -- true");
+  EXPECT_EQ(r.status, 125);
+  EXPECT_EQ(r.output, "vram-only-run: unknown option --bogus (see vram-only-run --help)\n");
+}
+
+TEST(LauncherBinary, MissingLibrary) {
+  const Result r = run(kRun + " --library /nonexistent/libvram_only_attach.so -- true");
+  EXPECT_EQ(r.status, 125);
+  EXPECT_EQ(r.output, "vram-only-run: cannot read the injection library /nonexistent/libvram_only_attach.so: No "
+                      "such file or directory (build it, or pass --library / VRAM_ONLY_ATTACH_LIBRARY)\n");
+}
+
+TEST(LauncherBinary, BadPolicyFileFailsBeforeTheWorkload) {
+  const std::string path = ::testing::TempDir() + "/vram_only_bad_policy.json";
+  std::FILE* f = std::fopen(path.c_str(), "w");
+  std::fputs("{\"allow\": [\n  {\"kind\": \"pinnned\", \"max_bytes_total\": 1}]}\n", f);
+  std::fclose(f);
+  const Result r = run(kRun + " --policy " + path + " -- echo workload-ran");
+  EXPECT_EQ(r.status, 125);
+  EXPECT_EQ(r.output, "vram-only-run: bad policy file: " + path +
+                          ":2: \"kind\" must be one of managed, pinned, mapped, registered, host_vmm, host_pool, "
+                          "migration\n");
+  std::remove(path.c_str());
+}
+
+TEST(LauncherBinary, CommandNotFoundAndNotExecutable) {
+  EXPECT_EQ(run(kRun + " -- /nonexistent/program").status, 127);
+  const std::string plain = ::testing::TempDir() + "/vram_only_not_executable";
+  std::fclose(std::fopen(plain.c_str(), "w"));
+  EXPECT_EQ(run(kRun + " -- " + plain).status, 126);
+  std::remove(plain.c_str());
+}
+
+TEST(LauncherBinary, ExitStatusAndOutputAreTheCommands) {
+  const Result r = run(kRun + " -- sh -c 'echo hello; exit 3'");
+  EXPECT_EQ(r.status, 3);
+  EXPECT_EQ(r.output, "hello\n");
+}
+
+TEST(LauncherBinary, SetsTheInjectionAndEveryVariable) {
+  const Result r = run(kRun + " --on-violation=abort --health 127.0.0.1:0 --report r-%p.json --sweep-interval 250 "
+                              "--call-sites off --cupti /c/libcupti.so.13 -- env");
+  ASSERT_EQ(r.status, 0) << r.output;
+  for (const char* expected :
+       {"CUDA_INJECTION64_PATH=" VRAM_ONLY_ATTACH_PATH "\n", "VRAM_ONLY_ATTACH_LIBRARY=" VRAM_ONLY_ATTACH_PATH "\n",
+        "VRAM_ONLY_ON_VIOLATION=abort\n", "VRAM_ONLY_HEALTH=127.0.0.1:0\n", "VRAM_ONLY_SWEEP_INTERVAL_MS=250\n",
+        "VRAM_ONLY_CALL_SITES=off\n", "VRAM_ONLY_CUPTI=/c/libcupti.so.13\n", "VRAM_ONLY_REQUIRE=0\n"}) {
+    EXPECT_NE(r.output.find(expected), std::string::npos) << expected << "\n" << r.output;
+  }
+  EXPECT_NE(r.output.find("/r-%p.json\n"), std::string::npos) << "made absolute, %p kept for the child\n" << r.output;
+}
+
+TEST(LauncherBinary, RefusesToReplaceAnotherInjection) {
+  const Result r = run(std::string("CUDA_INJECTION64_PATH=/opt/other.so ") + VRAM_ONLY_RUN_PATH + " -- true");
+  EXPECT_EQ(r.status, 125);
+  EXPECT_EQ(r.output, "vram-only-run: CUDA_INJECTION64_PATH is already set to /opt/other.so (another CUDA "
+                      "injection); unset it to run under vram-only-run\n");
+}
+
+}  // namespace
+}  // namespace vram_only::attach
