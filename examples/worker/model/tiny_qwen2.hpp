@@ -43,6 +43,10 @@ struct TinyQwen2Options {
   uint32_t alignment = 0;   // 0: leave general.alignment out (32)
   bool all_f32 = false;     // every tensor F32
   bool all_f16 = false;     // every matrix F16 (norms and biases F32)
+  // Every 8th row of output.weight 3x larger: the greedy choice is then
+  // mostly among those rows, and the top two logits are further apart (clear
+  // greedy decisions for the llama.cpp comparison). The presets set it.
+  bool sharp_head = false;
 };
 
 // The generator's options for any architecture (the name says more).
