@@ -83,21 +83,29 @@ TinyModelOptions tiny_llama_options() {
 
 std::optional<TinyModelOptions> tiny_model_preset(const std::string &name) {
   TinyModelOptions o;
+  // The seeds: of the first 60, those whose greedy paths on the golden
+  // prompts (test/worker/golden/prompts.txt) have the widest smallest margin
+  // between the top two logits on the CPU reference.
   if (name == "qwen2-f32") {
     o.all_f32 = true;
+    o.seed = 16;
   } else if (name == "qwen2-f16") {
     o.all_f16 = true;
+    o.seed = 16;
   } else if (name == "llama-spm-f32") {
     o = tiny_llama_options();
     o.all_f32 = true;
+    o.seed = 44;
   } else if (name == "llama-spm-f16") {
     o = tiny_llama_options();
     o.all_f16 = true;
+    o.seed = 44;
   } else if (name == "llama-bpe-f16") {
     o = tiny_llama_options();
     o.vocab = TinyVocabKind::Gpt2;
     o.pre = "llama-bpe";
     o.all_f16 = true;
+    o.seed = 56;
   } else if (name == "bench-llama-1b") {
     o = tiny_llama_options();
     o.all_f16 = true;
