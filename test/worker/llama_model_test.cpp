@@ -211,6 +211,29 @@ TEST(LlamaTokenizer, Llama3PreTokenizerGroupsDigitsAndAddsBos) {
   EXPECT_EQ(t.encode("the the"), (std::vector<int32_t>{266, 't', 257, 259}));
 }
 
+// The forward pass reads every tensor the layout expects (with biases for
+// qwen2, without for llama): a handle left out of Qwen2Weights::build would
+// silently skip a bias in both the CPU reference and the engine.
+TEST(Qwen2Layout, WeightsHandleEveryExpectedTensor) {
+  for (const char *preset : {"qwen2-f32", "llama-spm-f32"}) {
+    const gguf::File file = parse(make_tiny_model(*tiny_model_preset(preset)));
+    const Qwen2Config c = Qwen2Config::from_gguf(file);
+    const auto w = Qwen2Weights<std::string>::build(c, false, [](const std::string &name) { return name; });
+    std::vector<std::string> handled = {w.token_embd, w.output_norm, w.output};
+    for (const auto &l : w.layers) {
+      for (const std::string *t : {&l.attn_norm, &l.wq, &l.bq, &l.wk, &l.bk, &l.wv, &l.bv, &l.wo, &l.ffn_norm,
+                                   &l.w_gate, &l.w_up, &l.w_down}) {
+        if (!t->empty()) handled.push_back(*t);
+      }
+    }
+    std::vector<std::string> expected;
+    for (const ExpectedTensor &t : qwen2_expected_tensors(c, false)) expected.push_back(t.name);
+    std::sort(handled.begin(), handled.end());
+    std::sort(expected.begin(), expected.end());
+    EXPECT_EQ(handled, expected) << preset;
+  }
+}
+
 TEST(CpuReference, RopeNormalRotatesAdjacentPairs) {
   std::vector<float> v = {1, 0, 0, 1, 1, 1, 2, 0};
   reference::rope_normal(v.data(), 1, 8, 3, 10000.0f);

@@ -60,7 +60,9 @@ template <typename Tensor> struct Qwen2Weights {
       l.wq = make(layer_tensor_name(i, "attn_q.weight"));
       if (config.qkv_bias) {
         l.bq = make(layer_tensor_name(i, "attn_q.bias"));
-          }
+        l.bk = make(layer_tensor_name(i, "attn_k.bias"));
+        l.bv = make(layer_tensor_name(i, "attn_v.bias"));
+      }
       l.wk = make(layer_tensor_name(i, "attn_k.weight"));
       l.wv = make(layer_tensor_name(i, "attn_v.weight"));
       l.wo = make(layer_tensor_name(i, "attn_output.weight"));
