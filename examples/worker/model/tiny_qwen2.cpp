@@ -88,10 +88,10 @@ std::optional<TinyModelOptions> tiny_model_preset(const std::string &name) {
   // between the top two logits on the CPU reference.
   if (name == "qwen2-f32") {
     o.all_f32 = true;
-    o.seed = 16;
+    o.seed = 48;
   } else if (name == "qwen2-f16") {
     o.all_f16 = true;
-    o.seed = 16;
+    o.seed = 48;
   } else if (name == "llama-spm-f32") {
     o = tiny_llama_options();
     o.all_f32 = true;
