@@ -317,5 +317,41 @@ TEST(GoldenModels, GreedyPathsHaveClearMargins) {
   }
 }
 
+// The CPU reference against llama.cpp's golden logits (the GPU test holds the
+// engine to the same file): teacher-forced on llama.cpp's tokens, every
+// position's top logits within the file's tolerance. Skips until the golden
+// file is committed (scripts/gpu-llama-golden writes it).
+TEST(GoldenModels, CpuReferenceMatchesLlamaCppGolden) {
+  std::ifstream in(std::string(VRAM_ONLY_GOLDEN_DIR) + "/llama_cpp_logits.json");
+  if (!in.good()) {
+    GTEST_SKIP() << "no test/worker/golden/llama_cpp_logits.json yet (scripts/gpu-llama-golden writes it)";
+  }
+  const nlohmann::json golden = nlohmann::json::parse(in);
+  for (const auto &c : golden.at("cases")) {
+    const std::string where = c.at("preset").get<std::string>() + " \"" + c.at("prompt").get<std::string>() + "\"";
+    test::TempFile model_file(".gguf");
+    model_file.write(make_tiny_model(*tiny_model_preset(c.at("preset"))).to_bytes());
+    const gguf::File file = gguf::File::open(model_file.path());
+    const Qwen2Config config = Qwen2Config::from_gguf(file);
+    const auto prompt = c.at("prompt_tokens").get<std::vector<int32_t>>();
+    const auto generated = c.at("generated_tokens").get<std::vector<int32_t>>();
+    EXPECT_EQ(Tokenizer::from_gguf(file, config.n_vocab).encode(c.at("prompt").get<std::string>()), prompt) << where;
+    const double tolerance = c.at("rel_tolerance").get<double>() * c.at("max_abs_logit").get<double>();
+    std::vector<int32_t> sequence = prompt;
+    sequence.insert(sequence.end(), generated.begin(), generated.end() - 1);
+    CpuQwen2 reference(file, static_cast<uint32_t>(sequence.size()));
+    for (size_t i = 0; i < sequence.size(); ++i) {
+      const std::vector<float> &logits = reference.forward(sequence[i]);
+      for (const auto &entry : c.at("top")[i]) {
+        EXPECT_NEAR(logits[entry[0].get<size_t>()], entry[1].get<double>(), tolerance) << where << " position " << i;
+      }
+      if (i + 1 >= prompt.size()) {
+        EXPECT_EQ(reference::argmax(logits.data(), logits.size()), generated[i + 1 - prompt.size()])
+            << where << " position " << i;
+      }
+    }
+  }
+}
+
 } // namespace
 } // namespace worker::model
