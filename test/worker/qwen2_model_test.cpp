@@ -105,9 +105,9 @@ TEST(Qwen2Config, FixtureIsDeterministicAndSeedDependent) {
 }
 
 TEST(Qwen2Config, RejectsOtherArchitectures) {
-  const Value llama = Value::string("llama");
-  EXPECT_EQ(model_error(modified("general.architecture", &llama)),
-            "unsupported architecture 'llama' (this worker runs 'qwen2' models)");
+  const Value falcon = Value::string("falcon");
+  EXPECT_EQ(model_error(modified("general.architecture", &falcon)),
+            "unsupported architecture 'falcon' (this worker runs 'qwen2' and 'llama' models)");
 }
 
 TEST(Qwen2Config, NamesMissingAndMistypedKeys) {
@@ -157,14 +157,14 @@ TEST(Qwen2Tokenizer, ReadsTheTinyVocabulary) {
   } catch (const ModelError &e) {
     EXPECT_STREQ(e.what(), "tokenizer.ggml.tokens has 269 tokens, but token_embd.weight has 300 rows");
   }
-  const Value spm = Value::string("llama");
-  const gguf::File other = test::parse_bytes(modified("tokenizer.ggml.model", &spm).to_bytes());
+  const Value bert = Value::string("bert");
+  const gguf::File other = test::parse_bytes(modified("tokenizer.ggml.model", &bert).to_bytes());
   try {
     Tokenizer::from_gguf(other, 269);
     FAIL() << "no error";
   } catch (const ModelError &e) {
-    EXPECT_STREQ(e.what(), "unsupported tokenizer 'llama' (this worker implements byte-level BPE, "
-                           "tokenizer.ggml.model = 'gpt2')");
+    EXPECT_STREQ(e.what(), "unsupported tokenizer 'bert' (this worker implements tokenizer.ggml.model = 'gpt2' "
+                           "(byte-level BPE) and 'llama' (SentencePiece))");
   }
 }
 

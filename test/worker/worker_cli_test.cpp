@@ -163,9 +163,9 @@ TEST(WorkerCli, UnsupportedTensorType) {
 
 TEST(WorkerCli, WrongArchitecture) {
   test::RawGguf f;
-  f.header(0, 1).key("general.architecture", 8).str("llama");
+  f.header(0, 1).key("general.architecture", 8).str("falcon");
   EXPECT_EQ(bad_model_error(f.bytes()), "vram-only-worker: bad model file: MODEL: unsupported architecture "
-                                        "'llama' (this worker runs 'qwen2' models)\n");
+                                        "'falcon' (this worker runs 'qwen2' and 'llama' models)\n");
 }
 
 TEST(WorkerCli, MissingFile) {

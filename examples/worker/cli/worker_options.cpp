@@ -32,7 +32,12 @@ const char *to_string(Violation v) noexcept {
 std::string worker_usage() {
   return "usage: vram-only-worker MODEL.gguf [options]\n"
          "  --prompt TEXT            prompt to continue (default \"Hello\")\n"
+         "  --prompt-ids IDS         the prompt as token ids, e.g. 1,15043,3186 (instead of --prompt;\n"
+         "                           no BOS is added)\n"
          "  --tokens N               tokens to generate (default 16)\n"
+         "  --prefill-batch N        prompt tokens per forward pass (default 512; 1: one at a time)\n"
+         "  --logits-out FILE        write the prompt and generated tokens and the logits of every\n"
+         "                           position as JSON (for comparisons with llama.cpp)\n"
          "  --ctx N                  KV cache length in tokens (default: the model's context length)\n"
          "  --ignore-eos             keep generating after the end-of-sequence token\n"
          "  --host ADDR              address of the /health and /metrics server (default 127.0.0.1)\n"
@@ -91,6 +96,29 @@ ParseResult parse_worker_options(const std::vector<std::string> &args) {
       return ParseResult{o, {}};
     } else if (arg == "--prompt") {
       if (!take_value(o.prompt)) return fail("--prompt needs a value");
+    } else if (arg == "--prompt-ids") {
+      std::string text;
+      if (!take_value(text)) return fail("--prompt-ids needs a value");
+      o.prompt_ids.clear();
+      std::string item;
+      for (size_t k = 0; k <= text.size(); ++k) {
+        if (k == text.size() || text[k] == ',' || text[k] == ' ') {
+          if (item.empty()) continue;
+          uint64_t id = 0;
+          if (!parse_uint(item, 0x7fffffff, id)) return fail("--prompt-ids: '" + item + "' is not a token id");
+          o.prompt_ids.push_back(static_cast<int32_t>(id));
+          item.clear();
+        } else {
+          item += text[k];
+        }
+      }
+      if (o.prompt_ids.empty()) return fail("--prompt-ids needs at least one token id");
+    } else if (arg == "--prefill-batch") {
+      if (auto e = take_uint(1u << 16, n)) return *e;
+      if (n == 0) return fail("--prefill-batch must be at least 1");
+      o.prefill_batch = static_cast<uint32_t>(n);
+    } else if (arg == "--logits-out") {
+      if (!take_value(o.logits_out) || o.logits_out.empty()) return fail("--logits-out needs a file name");
     } else if (arg == "--tokens") {
       if (auto e = take_uint(1u << 20, n)) return *e;
       o.tokens = static_cast<uint32_t>(n);

@@ -14,7 +14,7 @@ enum ExitCode : int {
   kExitOk = 0,             // generated (and served) with every allocation resident
   kExitRuntimeError = 1,   // CUDA failure, HTTP server could not start, ...
   kExitUsage = 2,          // bad command line
-  kExitBadModel = 3,       // the model file is not valid GGUF or not a runnable Qwen2 model
+  kExitBadModel = 3,       // the model file is not valid GGUF or not a runnable qwen2/llama model
   kExitNoDevice = 4,       // no usable CUDA device
   kExitViolation = 5,      // ran to the end, but the VRAM-only policy was violated
 };
@@ -24,7 +24,10 @@ enum class Violation { None, ManagedKv, PinnedWeights };
 struct WorkerOptions {
   std::string model_path;
   std::string prompt = "Hello";
+  std::vector<int32_t> prompt_ids;  // --prompt-ids: the prompt as token ids (no tokenizer, no BOS added)
   uint32_t tokens = 16;
+  uint32_t prefill_batch = 0;       // prompt tokens per forward pass; 0: the engine's default (512)
+  std::string logits_out;           // --logits-out: write every position's logits (JSON) here
   uint32_t ctx = 0;                 // 0: the model's context length
   std::string host = "127.0.0.1";
   uint16_t port = 8080;             // 0: any free port (printed on stderr)

@@ -13,7 +13,7 @@ namespace {
 using vram_only::VramPurpose;
 
 // Indices into activations_, in allocation order.
-enum Act : size_t { X, XN, Q, K, V, ATT, GATE, UP, LOGITS, SCORES, TOKEN, kActCount };
+enum Act : size_t { X, XN, Q, K, V, ATT, GATE, UP, LOGITS, SCORES, TOKEN, TOKEN_IDS, kActCount };
 
 // A tensor over a whole tracked buffer, built through the runtime's checked
 // view: the range must lie inside one tracked allocation that is resident
@@ -24,12 +24,21 @@ template <typename T> vram_only::DeviceView<T> checked(vram_only::VramTracker &t
   return vram_only::checked_view(tracker, buffer.as<T>(), buffer.bytes() / sizeof(T));
 }
 
+kernels::RopeStyle rope_style(model::RopeStyle style) {
+  return style == model::RopeStyle::Neox ? kernels::RopeStyle::Neox : kernels::RopeStyle::Normal;
+}
+
 } // namespace
 
 Qwen2Engine::Qwen2Engine(const gguf::File &file, vram_only::VramTracker &tracker, EngineOptions options)
     : config_(model::Qwen2Config::from_gguf(file)), tracker_(tracker) {
   unused_ = model::validate_qwen2_tensors(file, config_);
   n_ctx_ = options.n_ctx == 0 ? config_.n_ctx_train : options.n_ctx;
+  n_batch_ = std::min(options.n_batch == 0 ? kDefaultBatch : options.n_batch, n_ctx_);
+  if (config_.head_dim > kernels::kMaxBatchHeadDim) {
+    n_batch_ = 1; // the batch attention kernel holds at most kMaxBatchHeadDim per head
+  }
+  all_logits_ = options.all_logits;
   if (!options.pinned_weight.empty() && file.find_tensor(options.pinned_weight) == nullptr) {
     throw model::ModelError("no tensor '" + options.pinned_weight + "' to keep in pinned memory");
   }
@@ -39,8 +48,14 @@ Qwen2Engine::Qwen2Engine(const gguf::File &file, vram_only::VramTracker &tracker
                             " MiB of KV cache in managed memory (at most " +
                             std::to_string(kMaxManagedKvBytes >> 20) + " MiB); use a smaller --ctx");
   }
+  upload_weights(file, options);
+  allocate_kv_cache(options);
+  allocate_activations();
+}
 
-  // Weights: one cudaMalloc per tensor, staged through pageable host memory.
+// Weights: one cudaMalloc per tensor, staged through pageable host memory.
+// validate_qwen2_tensors has refused every type but F32 and F16.
+void Qwen2Engine::upload_weights(const gguf::File &file, const EngineOptions &options) {
   weights_.reserve(file.tensors().size());
   std::vector<uint8_t> staging;
   for (const gguf::TensorInfo &t : file.tensors()) {
@@ -59,18 +74,19 @@ Qwen2Engine::Qwen2Engine(const gguf::File &file, vram_only::VramTracker &tracker
       w = {checked<const uint16_t>(tracker_, buffer).data(), kernels::DType::F16};
     } else if (t.type() == gguf::TensorType::F32) {
       w = {checked<const float>(tracker_, buffer).data(), kernels::DType::F32};
-    } else { // a tensor the forward pass does not read (validated above)
-      w = {checked<const uint8_t>(tracker_, buffer).data(), kernels::DType::F32};
+    } else {
+      throw model::ModelError("tensor '" + t.name + "' has type " + t.type_name() +
+                              ", which this worker does not support (supported: F32, F16)");
     }
     weights_.push_back(std::move(buffer));
     weight_views_.push_back(w);
   }
-  staging.clear();
-  staging.shrink_to_fit();
   w_ = model::Qwen2Weights<kernels::Weight>::build(config_, model::qwen2_output_is_tied(file),
                                                    [this](const std::string &name) { return weight(name); });
+}
 
-  // KV cache: K and V per layer.
+// KV cache: K and V per layer.
+void Qwen2Engine::allocate_kv_cache(const EngineOptions &options) {
   const size_t layer_bytes = static_cast<size_t>(n_ctx_) * config_.kv_dim() * sizeof(float);
   const MemoryKind kv_kind = options.managed_kv ? MemoryKind::Managed : MemoryKind::Device;
   kv_.reserve(config_.n_layer);
@@ -81,23 +97,29 @@ Qwen2Engine::Qwen2Engine(const gguf::File &file, vram_only::VramTracker &tracker
     kv_views_.push_back({checked<float>(tracker_, layer.k), checked<float>(tracker_, layer.v)});
     kv_.push_back(std::move(layer));
   }
+}
 
-  // Activations.
+// Activations: n_batch rows each; the logits of one row unless all_logits.
+void Qwen2Engine::allocate_activations() {
+  const model::Qwen2Config &c = config_;
+  const size_t rows = n_batch_;
+  const size_t logit_rows = all_logits_ ? rows : 1;
   const struct {
     const char *label;
     size_t bytes;
   } acts[kActCount] = {
-      {"activations.x", config_.n_embd * sizeof(float)},
-      {"activations.x_norm", config_.n_embd * sizeof(float)},
-      {"activations.q", config_.q_dim() * sizeof(float)},
-      {"activations.k", config_.kv_dim() * sizeof(float)},
-      {"activations.v", config_.kv_dim() * sizeof(float)},
-      {"activations.attention", config_.q_dim() * sizeof(float)},
-      {"activations.ffn_gate", config_.n_ff * sizeof(float)},
-      {"activations.ffn_up", config_.n_ff * sizeof(float)},
-      {"activations.logits", config_.n_vocab * sizeof(float)},
-      {"activations.attention_scores", static_cast<size_t>(config_.n_head) * n_ctx_ * sizeof(float)},
+      {"activations.x", rows * c.n_embd * sizeof(float)},
+      {"activations.x_norm", rows * c.n_embd * sizeof(float)},
+      {"activations.q", rows * c.q_dim() * sizeof(float)},
+      {"activations.k", rows * c.kv_dim() * sizeof(float)},
+      {"activations.v", rows * c.kv_dim() * sizeof(float)},
+      {"activations.attention", rows * c.q_dim() * sizeof(float)},
+      {"activations.ffn_gate", rows * c.n_ff * sizeof(float)},
+      {"activations.ffn_up", rows * c.n_ff * sizeof(float)},
+      {"activations.logits", logit_rows * c.n_vocab * sizeof(float)},
+      {"activations.attention_scores", static_cast<size_t>(c.n_head) * n_ctx_ * sizeof(float)},
       {"activations.next_token", sizeof(int32_t)},
+      {"activations.token_ids", rows * sizeof(int32_t)},
   };
   activations_.reserve(kActCount);
   for (const auto &a : acts) {
@@ -115,53 +137,106 @@ kernels::Weight Qwen2Engine::weight(const std::string &name) const {
   throw model::ModelError("tensor '" + name + "' was not uploaded");
 }
 
-int32_t Qwen2Engine::step(int32_t token) {
-  const model::Qwen2Config &c = config_;
-  if (token < 0 || static_cast<uint32_t>(token) >= c.n_vocab) {
-    throw std::out_of_range("token id " + std::to_string(token) + " is not in the vocabulary of " +
-                            std::to_string(c.n_vocab));
+void Qwen2Engine::check_tokens(const int32_t *tokens, size_t n) const {
+  for (size_t i = 0; i < n; ++i) {
+    if (tokens[i] < 0 || static_cast<uint32_t>(tokens[i]) >= config_.n_vocab) {
+      throw std::out_of_range("token id " + std::to_string(tokens[i]) + " is not in the vocabulary of " +
+                              std::to_string(config_.n_vocab));
+    }
   }
-  if (static_cast<uint32_t>(position_) >= n_ctx_) {
+  if (static_cast<uint64_t>(position_) + n > n_ctx_) {
     throw std::out_of_range("the KV cache is full (" + std::to_string(n_ctx_) + " tokens)");
   }
-  const uint32_t pos = static_cast<uint32_t>(position_);
+}
+
+int32_t Qwen2Engine::step(int32_t token) {
+  check_tokens(&token, 1);
+  return forward(&token, 1);
+}
+
+int32_t Qwen2Engine::prefill(const std::vector<int32_t> &tokens) {
+  if (tokens.empty()) {
+    throw std::invalid_argument("prefill: no tokens");
+  }
+  check_tokens(tokens.data(), tokens.size());
+  int32_t next = 0;
+  for (size_t begin = 0; begin < tokens.size(); begin += n_batch_) {
+    const uint32_t n = static_cast<uint32_t>(std::min<size_t>(n_batch_, tokens.size() - begin));
+    next = forward(tokens.data() + begin, n);
+  }
+  return next;
+}
+
+int32_t Qwen2Engine::forward(const int32_t *tokens, uint32_t n) {
+  const model::Qwen2Config &c = config_;
+  const uint32_t pos0 = static_cast<uint32_t>(position_);
   cudaStream_t s = nullptr;
   using namespace kernels;
   const Weight none{};
-  embedding(w_.token_embd, token, c.n_embd, activation(X), s);
+  auto *token_ids = reinterpret_cast<int32_t *>(activation(TOKEN_IDS));
+  check(cudaMemcpy(token_ids, tokens, n * sizeof(int32_t), cudaMemcpyHostToDevice), "copying the token ids");
+  embedding(w_.token_embd, token_ids, n, c.n_embd, activation(X), s);
   for (uint32_t l = 0; l < c.n_layer; ++l) {
     const auto &w = w_.layers[l];
-    rms_norm(activation(X), w.attn_norm, c.rms_eps, c.n_embd, activation(XN), s);
-    matvec(w.wq, activation(XN), w.bq, nullptr, c.q_dim(), c.n_embd, activation(Q), s);
-    matvec(w.wk, activation(XN), w.bk, nullptr, c.kv_dim(), c.n_embd, activation(K), s);
-    matvec(w.wv, activation(XN), w.bv, nullptr, c.kv_dim(), c.n_embd, activation(V), s);
-    rope_neox(activation(Q), c.n_head, activation(K), c.n_head_kv, c.head_dim, pos, c.rope_freq_base, s);
-    store_kv(activation(K), activation(V), kv_views_[l].k.data(), kv_views_[l].v.data(), pos, c.kv_dim(), s);
-    attention(activation(Q), kv_views_[l].k.data(), kv_views_[l].v.data(), pos + 1, c.n_head, c.n_head_kv,
-              c.head_dim, activation(SCORES), n_ctx_, activation(ATT), s);
-    matvec(w.wo, activation(ATT), none, activation(X), c.n_embd, c.q_dim(), activation(X), s);
-    rms_norm(activation(X), w.ffn_norm, c.rms_eps, c.n_embd, activation(XN), s);
-    matvec(w.w_gate, activation(XN), none, nullptr, c.n_ff, c.n_embd, activation(GATE), s);
-    matvec(w.w_up, activation(XN), none, nullptr, c.n_ff, c.n_embd, activation(UP), s);
-    swiglu(activation(GATE), activation(UP), c.n_ff, activation(GATE), s);
-    matvec(w.w_down, activation(GATE), none, activation(X), c.n_embd, c.n_ff, activation(X), s);
+    float *k_cache = kv_views_[l].k.data(), *v_cache = kv_views_[l].v.data();
+    rms_norm(activation(X), w.attn_norm, c.rms_eps, c.n_embd, n, activation(XN), s);
+    linear(w.wq, activation(XN), n, w.bq, nullptr, c.q_dim(), c.n_embd, activation(Q), s);
+    linear(w.wk, activation(XN), n, w.bk, nullptr, c.kv_dim(), c.n_embd, activation(K), s);
+    linear(w.wv, activation(XN), n, w.bv, nullptr, c.kv_dim(), c.n_embd, activation(V), s);
+    rope(activation(Q), c.n_head, activation(K), c.n_head_kv, c.head_dim, n, pos0, c.rope_freq_base,
+         c.rope_freq_scale, rope_style(c.rope_style), s);
+    store_kv(activation(K), activation(V), k_cache, v_cache, pos0, n, c.kv_dim(), s);
+    if (n == 1) {
+      attention(activation(Q), k_cache, v_cache, pos0 + 1, c.n_head, c.n_head_kv, c.head_dim, activation(SCORES),
+                n_ctx_, activation(ATT), s);
+    } else {
+      attention_batch(activation(Q), k_cache, v_cache, pos0, n, c.n_head, c.n_head_kv, c.head_dim, activation(ATT),
+                      s);
+    }
+    linear(w.wo, activation(ATT), n, none, activation(X), c.n_embd, c.q_dim(), activation(X), s);
+    rms_norm(activation(X), w.ffn_norm, c.rms_eps, c.n_embd, n, activation(XN), s);
+    linear(w.w_gate, activation(XN), n, none, nullptr, c.n_ff, c.n_embd, activation(GATE), s);
+    linear(w.w_up, activation(XN), n, none, nullptr, c.n_ff, c.n_embd, activation(UP), s);
+    swiglu(activation(GATE), activation(UP), n * c.n_ff, activation(GATE), s);
+    linear(w.w_down, activation(GATE), n, none, activation(X), c.n_embd, c.n_ff, activation(X), s);
   }
-  rms_norm(activation(X), w_.output_norm, c.rms_eps, c.n_embd, activation(XN), s);
-  matvec(w_.output, activation(XN), none, nullptr, c.n_vocab, c.n_embd, activation(LOGITS), s);
-  argmax(activation(LOGITS), c.n_vocab, reinterpret_cast<int32_t *>(activation(TOKEN)), s);
+  // The head: every token's logits with all_logits, else only the last token's.
+  const uint32_t head_rows = all_logits_ ? n : 1;
+  const float *head_in = activation(X) + static_cast<size_t>(n - head_rows) * c.n_embd;
+  rms_norm(head_in, w_.output_norm, c.rms_eps, c.n_embd, head_rows, activation(XN), s);
+  linear(w_.output, activation(XN), head_rows, none, nullptr, c.n_vocab, c.n_embd, activation(LOGITS), s);
+  const float *last_logits = activation(LOGITS) + static_cast<size_t>(head_rows - 1) * c.n_vocab;
+  argmax(last_logits, c.n_vocab, reinterpret_cast<int32_t *>(activation(TOKEN)), s);
   int32_t next = 0;
   check(cudaMemcpy(&next, activations_[TOKEN].data(), sizeof next, cudaMemcpyDeviceToHost),
         "reading the next token");
-  ++position_;
+  position_ += static_cast<int32_t>(n);
+  last_batch_ = n;
   return next;
 }
 
 std::vector<float> Qwen2Engine::logits() const {
   std::vector<float> host(config_.n_vocab);
-  kernels::check(cudaMemcpy(host.data(), activations_[LOGITS].data(), host.size() * sizeof(float),
+  const size_t row = all_logits_ && last_batch_ > 0 ? last_batch_ - 1 : 0;
+  kernels::check(cudaMemcpy(host.data(), activation(LOGITS) + row * config_.n_vocab, host.size() * sizeof(float),
                             cudaMemcpyDeviceToHost),
                  "reading the logits");
   return host;
+}
+
+std::vector<std::vector<float>> Qwen2Engine::batch_logits() const {
+  if (!all_logits_) {
+    throw std::logic_error("batch_logits() needs EngineOptions::all_logits");
+  }
+  std::vector<float> host(static_cast<size_t>(last_batch_) * config_.n_vocab);
+  kernels::check(cudaMemcpy(host.data(), activation(LOGITS), host.size() * sizeof(float), cudaMemcpyDeviceToHost),
+                 "reading the logits");
+  std::vector<std::vector<float>> rows(last_batch_);
+  for (uint32_t t = 0; t < last_batch_; ++t) {
+    rows[t].assign(host.begin() + static_cast<std::ptrdiff_t>(t) * config_.n_vocab,
+                   host.begin() + static_cast<std::ptrdiff_t>(t + 1) * config_.n_vocab);
+  }
+  return rows;
 }
 
 uint64_t Qwen2Engine::weight_bytes() const {

@@ -4,12 +4,68 @@ namespace worker::kernels {
 
 namespace {
 
-__global__ void store_kv_kernel(const float *k, const float *v, float *k_cache, float *v_cache,
-                                uint32_t pos, uint32_t kv_dim) {
-  const uint32_t i = blockIdx.x * blockDim.x + threadIdx.x;
-  if (i < kv_dim) {
-    k_cache[static_cast<size_t>(pos) * kv_dim + i] = k[i];
-    v_cache[static_cast<size_t>(pos) * kv_dim + i] = v[i];
+__global__ void store_kv_kernel(const float *k, const float *v, float *k_cache, float *v_cache, size_t n) {
+  const size_t i = static_cast<size_t>(blockIdx.x) * blockDim.x + threadIdx.x;
+  if (i < n) {
+    k_cache[i] = k[i];
+    v_cache[i] = v[i];
+  }
+}
+
+constexpr unsigned kBatchWarps = 4;
+
+// One warp per (token, query head); lane l holds dimensions l, l + 32, ...
+// of the query and of the running output. Keys are visited in order with a
+// running maximum and sum (online softmax), so no scores are stored.
+__global__ void attention_batch_kernel(const float *q, const float *k_cache, const float *v_cache, uint32_t pos0,
+                                       uint32_t n_tokens, uint32_t n_head, uint32_t n_head_kv, uint32_t head_dim,
+                                       float *out) {
+  constexpr uint32_t kPerLane = kMaxBatchHeadDim / 32;
+  const uint32_t warp = blockIdx.x * kBatchWarps + threadIdx.x / 32;
+  const uint32_t lane = threadIdx.x % 32;
+  if (warp >= n_tokens * n_head) {
+    return; // whole warps leave together
+  }
+  const uint32_t t = warp / n_head, h = warp % n_head;
+  const uint32_t kv_head = h / (n_head / n_head_kv);
+  const size_t kv_dim = static_cast<size_t>(n_head_kv) * head_dim;
+  const float *qh = q + (static_cast<size_t>(t) * n_head + h) * head_dim;
+  const float scale = rsqrtf(static_cast<float>(head_dim));
+  float qr[kPerLane], acc[kPerLane];
+#pragma unroll
+  for (uint32_t j = 0; j < kPerLane; ++j) {
+    const uint32_t d = lane + 32 * j;
+    qr[j] = d < head_dim ? qh[d] : 0.0f;
+    acc[j] = 0.0f;
+  }
+  float running_max = -INFINITY, running_sum = 0.0f;
+  const uint32_t n_keys = pos0 + t + 1;
+  for (uint32_t s = 0; s < n_keys; ++s) {
+    const float *ks = k_cache + s * kv_dim + static_cast<size_t>(kv_head) * head_dim;
+    const float *vs = v_cache + s * kv_dim + static_cast<size_t>(kv_head) * head_dim;
+    float dot = 0.0f;
+#pragma unroll
+    for (uint32_t j = 0; j < kPerLane; ++j) {
+      const uint32_t d = lane + 32 * j;
+      if (d < head_dim) dot += qr[j] * ks[d];
+    }
+    dot = __shfl_sync(0xffffffffu, detail::warp_sum(dot), 0) * scale; // lane 0's sum, in every lane
+    const float new_max = fmaxf(running_max, dot);
+    const float correction = expf(running_max - new_max);
+    const float p = expf(dot - new_max);
+    running_sum = running_sum * correction + p;
+#pragma unroll
+    for (uint32_t j = 0; j < kPerLane; ++j) {
+      const uint32_t d = lane + 32 * j;
+      if (d < head_dim) acc[j] = acc[j] * correction + p * vs[d];
+    }
+    running_max = new_max;
+  }
+  float *oh = out + (static_cast<size_t>(t) * n_head + h) * head_dim;
+#pragma unroll
+  for (uint32_t j = 0; j < kPerLane; ++j) {
+    const uint32_t d = lane + 32 * j;
+    if (d < head_dim) oh[d] = acc[j] / running_sum;
   }
 }
 
@@ -54,12 +110,26 @@ __global__ void attention_kernel(const float *q, const float *k_cache, const flo
 
 } // namespace
 
-void store_kv(const float *k, const float *v, float *k_cache, float *v_cache, uint32_t pos,
+void store_kv(const float *k, const float *v, float *k_cache, float *v_cache, uint32_t pos0, uint32_t n_tokens,
               uint32_t kv_dim, cudaStream_t stream) {
-  constexpr uint32_t threads = 128;
-  store_kv_kernel<<<(kv_dim + threads - 1) / threads, threads, 0, stream>>>(k, v, k_cache, v_cache, pos,
-                                                                           kv_dim);
+  constexpr uint32_t threads = 256;
+  const size_t n = static_cast<size_t>(n_tokens) * kv_dim;
+  const size_t offset = static_cast<size_t>(pos0) * kv_dim;
+  store_kv_kernel<<<static_cast<unsigned>((n + threads - 1) / threads), threads, 0, stream>>>(
+      k, v, k_cache + offset, v_cache + offset, n);
   detail::check_launch("store_kv kernel");
+}
+
+void attention_batch(const float *q, const float *k_cache, const float *v_cache, uint32_t pos0, uint32_t n_tokens,
+                     uint32_t n_head, uint32_t n_head_kv, uint32_t head_dim, float *out, cudaStream_t stream) {
+  if (head_dim > kMaxBatchHeadDim) {
+    throw std::invalid_argument("attention_batch: head_dim " + std::to_string(head_dim) + " > " +
+                                std::to_string(kMaxBatchHeadDim));
+  }
+  const uint32_t warps = n_tokens * n_head;
+  attention_batch_kernel<<<(warps + kBatchWarps - 1) / kBatchWarps, kBatchWarps * 32, 0, stream>>>(
+      q, k_cache, v_cache, pos0, n_tokens, n_head, n_head_kv, head_dim, out);
+  detail::check_launch("attention_batch kernel");
 }
 
 void attention(const float *q, const float *k_cache, const float *v_cache, uint32_t n_tokens,

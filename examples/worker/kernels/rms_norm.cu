@@ -4,8 +4,11 @@ namespace worker::kernels {
 
 namespace {
 
+// One block per row.
 __global__ void rms_norm_kernel(const float *x, Weight w, float eps, uint32_t n, float *out) {
   __shared__ float shared[32];
+  x += static_cast<size_t>(blockIdx.x) * n;
+  out += static_cast<size_t>(blockIdx.x) * n;
   float sum = 0.0f;
   for (uint32_t i = threadIdx.x; i < n; i += blockDim.x) {
     sum += x[i] * x[i];
@@ -19,8 +22,8 @@ __global__ void rms_norm_kernel(const float *x, Weight w, float eps, uint32_t n,
 
 } // namespace
 
-void rms_norm(const float *x, Weight w, float eps, uint32_t n, float *out, cudaStream_t stream) {
-  rms_norm_kernel<<<1, 1024, 0, stream>>>(x, w, eps, n, out);
+void rms_norm(const float *x, Weight w, float eps, uint32_t n, uint32_t rows, float *out, cudaStream_t stream) {
+  rms_norm_kernel<<<rows, 1024, 0, stream>>>(x, w, eps, n, out);
   detail::check_launch("rms_norm kernel");
 }
 

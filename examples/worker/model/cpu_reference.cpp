@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstring>
 #include <stdexcept>
+#include <utility>
 
 namespace worker::model {
 
@@ -32,18 +33,36 @@ void matvec(const float *w, const float *x, const float *bias, size_t rows, size
   }
 }
 
-void rope_neox(float *heads, uint32_t n_heads, uint32_t head_dim, uint32_t pos, float base) {
+namespace {
+
+// Rotates the pairs (first(i), second(i)) of every head by pos * scale * base^(-2i/d).
+template <typename Pair>
+void rope(float *heads, uint32_t n_heads, uint32_t head_dim, uint32_t pos, float base, float freq_scale, Pair pair) {
   const uint32_t half = head_dim / 2;
   for (uint32_t h = 0; h < n_heads; ++h) {
     float *v = heads + static_cast<size_t>(h) * head_dim;
     for (uint32_t i = 0; i < half; ++i) {
-      const double theta = pos * std::pow(static_cast<double>(base), -2.0 * i / head_dim);
+      const double theta =
+          static_cast<double>(freq_scale) * pos * std::pow(static_cast<double>(base), -2.0 * i / head_dim);
       const double c = std::cos(theta), s = std::sin(theta);
-      const double x0 = v[i], x1 = v[i + half];
-      v[i] = static_cast<float>(x0 * c - x1 * s);
-      v[i + half] = static_cast<float>(x0 * s + x1 * c);
+      const auto [a, b] = pair(i, half);
+      const double x0 = v[a], x1 = v[b];
+      v[a] = static_cast<float>(x0 * c - x1 * s);
+      v[b] = static_cast<float>(x0 * s + x1 * c);
     }
   }
+}
+
+} // namespace
+
+void rope_neox(float *heads, uint32_t n_heads, uint32_t head_dim, uint32_t pos, float base, float freq_scale) {
+  rope(heads, n_heads, head_dim, pos, base, freq_scale,
+       [](uint32_t i, uint32_t half) { return std::pair<uint32_t, uint32_t>{i, i + half}; });
+}
+
+void rope_normal(float *heads, uint32_t n_heads, uint32_t head_dim, uint32_t pos, float base, float freq_scale) {
+  rope(heads, n_heads, head_dim, pos, base, freq_scale,
+       [](uint32_t i, uint32_t) { return std::pair<uint32_t, uint32_t>{2 * i, 2 * i + 1}; });
 }
 
 void attention(const float *q, const float *k_cache, const float *v_cache, uint32_t n_tokens,
@@ -152,11 +171,13 @@ const std::vector<float> &CpuQwen2::forward(int32_t token) {
   for (uint32_t l = 0; l < c.n_layer; ++l) {
     const auto &w = weights_.layers[l];
     rms_norm(x_.data(), w.attn_norm->data(), c.rms_eps, c.n_embd, xn_.data());
-    matvec(w.wq->data(), xn_.data(), w.bq->data(), c.q_dim(), c.n_embd, q_.data());
-    matvec(w.wk->data(), xn_.data(), w.bk->data(), c.kv_dim(), c.n_embd, k_.data());
-    matvec(w.wv->data(), xn_.data(), w.bv->data(), c.kv_dim(), c.n_embd, v_.data());
-    rope_neox(q_.data(), c.n_head, c.head_dim, pos, c.rope_freq_base);
-    rope_neox(k_.data(), c.n_head_kv, c.head_dim, pos, c.rope_freq_base);
+    auto bias = [](const HostTensor &b) { return b ? b->data() : nullptr; };
+    matvec(w.wq->data(), xn_.data(), bias(w.bq), c.q_dim(), c.n_embd, q_.data());
+    matvec(w.wk->data(), xn_.data(), bias(w.bk), c.kv_dim(), c.n_embd, k_.data());
+    matvec(w.wv->data(), xn_.data(), bias(w.bv), c.kv_dim(), c.n_embd, v_.data());
+    const auto rope = c.rope_style == RopeStyle::Neox ? rope_neox : rope_normal;
+    rope(q_.data(), c.n_head, c.head_dim, pos, c.rope_freq_base, c.rope_freq_scale);
+    rope(k_.data(), c.n_head_kv, c.head_dim, pos, c.rope_freq_base, c.rope_freq_scale);
     std::memcpy(k_cache_[l].data() + static_cast<size_t>(pos) * c.kv_dim(), k_.data(), k_.size() * sizeof(float));
     std::memcpy(v_cache_[l].data() + static_cast<size_t>(pos) * c.kv_dim(), v_.data(), v_.size() * sizeof(float));
     attention(q_.data(), k_cache_[l].data(), v_cache_[l].data(), pos + 1, c.n_head, c.n_head_kv,

@@ -1,4 +1,4 @@
-// A plain C++ forward pass of the Qwen2 decoder: the reference that the CUDA
+// A plain C++ forward pass of the qwen2/llama decoder: the reference that the CUDA
 // worker's logits and tokens are compared with. Every weight is converted to
 // float once; sums accumulate in double so that the reference is the more
 // exact of the two.
@@ -24,7 +24,11 @@ void rms_norm(const float *x, const float *w, float eps, size_t n, float *out);
 void matvec(const float *w, const float *x, const float *bias, size_t rows, size_t cols, float *out);
 // NeoX-style rotary embedding (Qwen2): for each head, pairs (i, i + d/2) are
 // rotated by pos * base^(-2i/d).
-void rope_neox(float *heads, uint32_t n_heads, uint32_t head_dim, uint32_t pos, float base);
+void rope_neox(float *heads, uint32_t n_heads, uint32_t head_dim, uint32_t pos, float base,
+               float freq_scale = 1.0f);
+// "Normal" rotary embedding (llama): pairs (2i, 2i + 1) rotate by the same angles.
+void rope_normal(float *heads, uint32_t n_heads, uint32_t head_dim, uint32_t pos, float base,
+                 float freq_scale = 1.0f);
 // Causal attention of one query (n_head heads) over n_tokens cached keys and
 // values laid out [token][kv_head][head_dim]; grouped-query heads share KV.
 void attention(const float *q, const float *k_cache, const float *v_cache, uint32_t n_tokens,

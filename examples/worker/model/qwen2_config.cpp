@@ -8,72 +8,123 @@ namespace worker::model {
 
 namespace {
 
-const gguf::Value &require(const gguf::File &file, const char *key) {
+const gguf::Value &require(const gguf::File &file, const std::string &key) {
   const gguf::Value *v = file.find(key);
   if (v == nullptr) {
-    throw ModelError("missing metadata key '" + std::string(key) + "'");
+    throw ModelError("missing metadata key '" + key + "'");
   }
   return *v;
 }
 
-uint32_t positive_u32(const gguf::Value &v, const char *key) {
+uint32_t positive_u32(const gguf::Value &v, const std::string &key) {
   const auto n = v.as_uint64();
   if (!v.is_integer() || !n) {
-    throw ModelError("metadata '" + std::string(key) + "' is " + gguf::describe(v) +
-                     ", expected a non-negative integer");
+    throw ModelError("metadata '" + key + "' is " + gguf::describe(v) + ", expected a non-negative integer");
   }
   if (*n == 0 || *n > std::numeric_limits<uint32_t>::max()) {
-    throw ModelError("metadata '" + std::string(key) + "' is " + std::to_string(*n) +
-                     ", expected 1.." + std::to_string(std::numeric_limits<uint32_t>::max()));
+    throw ModelError("metadata '" + key + "' is " + std::to_string(*n) + ", expected 1.." +
+                     std::to_string(std::numeric_limits<uint32_t>::max()));
   }
   return static_cast<uint32_t>(*n);
 }
 
-float positive_float(const gguf::Value &v, const char *key) {
+float positive_float(const gguf::Value &v, const std::string &key) {
   const auto d = v.as_double();
   if (!v.is_float() || !d || !std::isfinite(*d) || *d <= 0) {
-    throw ModelError("metadata '" + std::string(key) + "' is " + gguf::describe(v) +
-                     ", expected a positive float");
+    throw ModelError("metadata '" + key + "' is " + gguf::describe(v) + ", expected a positive float");
   }
   return static_cast<float>(*d);
 }
 
+// RoPE scaling as llama.cpp reads it: type (default "linear") and factor
+// (rope.scaling.factor, or the older rope.scale_linear; 0 or absent: none).
+// Returns the factor positions are multiplied by.
+float read_rope_freq_scale(const gguf::File &file, const std::string &arch) {
+  std::string type = "linear";
+  const std::string type_key = arch_key(arch, keys::suffix::kRopeScalingType);
+  if (const gguf::Value *v = file.find(type_key)) {
+    if (v->as_string() == nullptr) {
+      throw ModelError("metadata '" + type_key + "' is " + gguf::describe(*v) + ", expected a string");
+    }
+    type = *v->as_string();
+  }
+  if (type != "none" && type != "linear") {
+    throw ModelError("metadata '" + type_key + "' is '" + type +
+                     "': this worker implements no RoPE scaling but 'linear' (and 'none')");
+  }
+  float factor = 0.0f;
+  for (const char *suffix : {keys::suffix::kRopeScalingFactor, keys::suffix::kRopeScaleLinear}) {
+    const std::string key = arch_key(arch, suffix);
+    if (const gguf::Value *v = file.find(key)) {
+      const auto d = v->as_double();
+      if (!v->is_float() || !d || !std::isfinite(*d) || *d < 0) {
+        throw ModelError("metadata '" + key + "' is " + gguf::describe(*v) + ", expected a float >= 0");
+      }
+      factor = static_cast<float>(*d);
+      break;
+    }
+  }
+  if (type == "none" || factor == 0.0f) {
+    return 1.0f;
+  }
+  return 1.0f / factor;
+}
+
 } // namespace
 
+const char *to_string(Architecture arch) noexcept { return arch == Architecture::Llama ? "llama" : "qwen2"; }
+
+std::string arch_key(const std::string &arch, const char *suffix) { return arch + "." + suffix; }
+
 Qwen2Config Qwen2Config::from_gguf(const gguf::File &file) {
-  const gguf::Value &arch = require(file, keys::kArchitecture);
-  if (arch.as_string() == nullptr) {
-    throw ModelError("metadata 'general.architecture' is " + gguf::describe(arch) +
+  const gguf::Value &arch_value = require(file, keys::kArchitecture);
+  if (arch_value.as_string() == nullptr) {
+    throw ModelError("metadata 'general.architecture' is " + gguf::describe(arch_value) +
                      ", expected a string");
   }
-  if (*arch.as_string() != "qwen2") {
-    throw ModelError("unsupported architecture '" + *arch.as_string() +
-                     "' (this worker runs 'qwen2' models)");
-  }
   Qwen2Config c;
+  const std::string &arch = *arch_value.as_string();
+  if (arch == "qwen2") {
+    c.arch = Architecture::Qwen2;
+    c.rope_style = RopeStyle::Neox;
+  } else if (arch == "llama") {
+    c.arch = Architecture::Llama;
+    c.rope_style = RopeStyle::Normal;
+  } else {
+    throw ModelError("unsupported architecture '" + arch + "' (this worker runs 'qwen2' and 'llama' models)");
+  }
+  auto key = [&](const char *suffix) { return arch_key(arch, suffix); };
   if (const gguf::Value *name = file.find(keys::kName); name && name->as_string()) {
     c.name = *name->as_string();
   } else {
     const std::string &path = file.source();
     c.name = path.substr(path.find_last_of('/') + 1);
   }
-  c.n_ctx_train = positive_u32(require(file, keys::kContextLength), keys::kContextLength);
-  c.n_embd = positive_u32(require(file, keys::kEmbeddingLength), keys::kEmbeddingLength);
-  c.n_layer = positive_u32(require(file, keys::kBlockCount), keys::kBlockCount);
-  c.n_ff = positive_u32(require(file, keys::kFeedForwardLength), keys::kFeedForwardLength);
-  c.n_head = positive_u32(require(file, keys::kHeadCount), keys::kHeadCount);
+  c.n_ctx_train = positive_u32(require(file, key(keys::suffix::kContextLength)), key(keys::suffix::kContextLength));
+  c.n_embd = positive_u32(require(file, key(keys::suffix::kEmbeddingLength)), key(keys::suffix::kEmbeddingLength));
+  c.n_layer = positive_u32(require(file, key(keys::suffix::kBlockCount)), key(keys::suffix::kBlockCount));
+  c.n_ff = positive_u32(require(file, key(keys::suffix::kFeedForwardLength)), key(keys::suffix::kFeedForwardLength));
+  c.n_head = positive_u32(require(file, key(keys::suffix::kHeadCount)), key(keys::suffix::kHeadCount));
   c.n_head_kv = c.n_head;
-  if (const gguf::Value *kv = file.find(keys::kHeadCountKv)) {
-    c.n_head_kv = positive_u32(*kv, keys::kHeadCountKv);
+  if (const gguf::Value *kv = file.find(key(keys::suffix::kHeadCountKv))) {
+    c.n_head_kv = positive_u32(*kv, key(keys::suffix::kHeadCountKv));
   }
-  c.rms_eps = positive_float(require(file, keys::kRmsEpsilon), keys::kRmsEpsilon);
-  if (const gguf::Value *base = file.find(keys::kRopeFreqBase)) {
-    c.rope_freq_base = positive_float(*base, keys::kRopeFreqBase);
+  c.rms_eps = positive_float(require(file, key(keys::suffix::kRmsEpsilon)), key(keys::suffix::kRmsEpsilon));
+  if (const gguf::Value *base = file.find(key(keys::suffix::kRopeFreqBase))) {
+    c.rope_freq_base = positive_float(*base, key(keys::suffix::kRopeFreqBase));
+  }
+  c.rope_freq_scale = read_rope_freq_scale(file, arch);
+  if (const gguf::Value *experts = file.find(key(keys::suffix::kExpertCount))) {
+    const auto n = experts->as_uint64();
+    if (!experts->is_integer() || !n || *n != 0) {
+      throw ModelError("metadata '" + key(keys::suffix::kExpertCount) + "' is " + gguf::describe(*experts) +
+                       ": this worker runs no mixture-of-experts models");
+    }
   }
 
   if (c.n_embd % c.n_head != 0) {
-    throw ModelError("qwen2.embedding_length " + std::to_string(c.n_embd) +
-                     " is not a multiple of qwen2.attention.head_count " + std::to_string(c.n_head));
+    throw ModelError(key(keys::suffix::kEmbeddingLength) + " " + std::to_string(c.n_embd) + " is not a multiple of " +
+                     key(keys::suffix::kHeadCount) + " " + std::to_string(c.n_head));
   }
   c.head_dim = c.n_embd / c.n_head;
   if (c.head_dim % 2 != 0) {
@@ -81,14 +132,13 @@ Qwen2Config Qwen2Config::from_gguf(const gguf::File &file) {
                      " is odd; RoPE needs an even head dimension");
   }
   if (c.n_head_kv > c.n_head || c.n_head % c.n_head_kv != 0) {
-    throw ModelError("qwen2.attention.head_count " + std::to_string(c.n_head) +
-                     " is not a multiple of qwen2.attention.head_count_kv " +
-                     std::to_string(c.n_head_kv));
+    throw ModelError(key(keys::suffix::kHeadCount) + " " + std::to_string(c.n_head) + " is not a multiple of " +
+                     key(keys::suffix::kHeadCountKv) + " " + std::to_string(c.n_head_kv));
   }
-  for (const char *key : {keys::kKeyLength, keys::kValueLength}) {
-    if (const gguf::Value *len = file.find(key)) {
-      if (positive_u32(*len, key) != c.head_dim) {
-        throw ModelError("metadata '" + std::string(key) + "' is " + gguf::describe(*len) +
+  for (const char *suffix : {keys::suffix::kKeyLength, keys::suffix::kValueLength, keys::suffix::kRopeDimensionCount}) {
+    if (const gguf::Value *len = file.find(key(suffix))) {
+      if (positive_u32(*len, key(suffix)) != c.head_dim) {
+        throw ModelError("metadata '" + key(suffix) + "' is " + gguf::describe(*len) +
                          ", but this worker needs it to equal embedding_length / head_count = " +
                          std::to_string(c.head_dim));
       }
@@ -114,6 +164,9 @@ Qwen2Config Qwen2Config::from_gguf(const gguf::File &file) {
                      ", expected [" + std::to_string(c.n_embd) + ", n_vocab]");
   }
   c.n_vocab = static_cast<uint32_t>(embd->dims[1]);
+  // qwen2 files carry Q/K/V biases (required here); llama files may (llama.cpp
+  // reads them when present, and so does this worker).
+  c.qkv_bias = c.arch == Architecture::Qwen2 || file.find_tensor("blk.0.attn_q.bias") != nullptr;
   return c;
 }
 

@@ -1,4 +1,4 @@
-// The tensors of a Qwen2 model in GGUF (names, shapes, types), and a
+// The tensors of a qwen2 or llama model in GGUF (names, shapes, types), and a
 // container of per-tensor handles that the CPU reference (host arrays) and
 // the CUDA engine (device tensors) both fill from the same layout.
 #pragma once
@@ -20,7 +20,8 @@ struct ExpectedTensor {
 };
 
 // Every tensor the forward pass reads, in file order of a typical Qwen2
-// GGUF. output.weight is left out when the file ties it to token_embd.
+// GGUF. output.weight is left out when the file ties it to token_embd; the
+// Q/K/V biases when config.qkv_bias is false.
 std::vector<ExpectedTensor> qwen2_expected_tensors(const Qwen2Config &config, bool tied_output);
 
 // True when the file has no output.weight (the LM head reuses token_embd).
@@ -28,7 +29,11 @@ bool qwen2_output_is_tied(const gguf::File &file);
 
 // Checks every expected tensor for presence, shape and type (F32 or F16).
 // Returns the names of tensors in the file that the forward pass does not
-// read (they are still uploaded). Throws ModelError.
+// read (they are still uploaded). Throws ModelError for a tensor of another
+// type (never uploaded under a wrong label), and for a tensor that llama.cpp
+// applies for this architecture but this worker does not (fused QKV, output
+// or MLP biases, llama's rope_freqs): running without it would give other
+// results than llama.cpp.
 std::vector<std::string> validate_qwen2_tensors(const gguf::File &file, const Qwen2Config &config);
 
 // "blk.3.attn_q.weight"
@@ -36,7 +41,7 @@ std::string layer_tensor_name(uint32_t layer, const char *suffix);
 
 template <typename Tensor> struct Qwen2Weights {
   struct Layer {
-    Tensor attn_norm, wq, bq, wk, bk, wv, bv, wo, ffn_norm, w_gate, w_up, w_down;
+    Tensor attn_norm, wq, bq, wk, bk, wv, bv, wo, ffn_norm, w_gate, w_up, w_down; // b*: Tensor{} without biases
   };
   Tensor token_embd, output_norm, output; // output == token_embd when tied
   std::vector<Layer> layers;
@@ -53,11 +58,13 @@ template <typename Tensor> struct Qwen2Weights {
       Layer &l = w.layers[i];
       l.attn_norm = make(layer_tensor_name(i, "attn_norm.weight"));
       l.wq = make(layer_tensor_name(i, "attn_q.weight"));
-      l.bq = make(layer_tensor_name(i, "attn_q.bias"));
+      if (config.qkv_bias) {
+        l.bq = make(layer_tensor_name(i, "attn_q.bias"));
+        l.bk = make(layer_tensor_name(i, "attn_k.bias"));
+        l.bv = make(layer_tensor_name(i, "attn_v.bias"));
+      }
       l.wk = make(layer_tensor_name(i, "attn_k.weight"));
-      l.bk = make(layer_tensor_name(i, "attn_k.bias"));
       l.wv = make(layer_tensor_name(i, "attn_v.weight"));
-      l.bv = make(layer_tensor_name(i, "attn_v.bias"));
       l.wo = make(layer_tensor_name(i, "attn_output.weight"));
       l.ffn_norm = make(layer_tensor_name(i, "ffn_norm.weight"));
       l.w_gate = make(layer_tensor_name(i, "ffn_gate.weight"));

@@ -102,7 +102,7 @@ uint32_t lower(uint32_t cp) { return (cp >= 'A' && cp <= 'Z') ? cp + 32 : cp; }
 // Length (in code points) of the match of Qwen2's pattern at position i:
 //   (?i:'s|'t|'re|'ve|'m|'ll|'d) | [^\r\n\p{L}\p{N}]?\p{L}+ | \p{N}
 //   | ?[^\s\p{L}\p{N}]+[\r\n]* | \s*[\r\n]+ | \s+(?!\S) | \s+
-size_t match_at(const std::vector<CodePoint> &c, size_t i) {
+size_t match_at(const std::vector<CodePoint> &c, size_t i, uint32_t max_digits) {
   const size_t n = c.size();
   auto at = [&](size_t k) -> uint32_t { return k < n ? c[k].cp : 0xFFFFFFFFu; };
   // contractions
@@ -130,7 +130,11 @@ size_t match_at(const std::vector<CodePoint> &c, size_t i) {
     }
   }
   if (is_digit(at(i))) {
-    return 1;
+    size_t j = i;
+    while (j < n && j - i < max_digits && is_digit(at(j))) {
+      ++j;
+    }
+    return j - i;
   }
   // optional space, punctuation run, trailing newlines
   {
@@ -174,12 +178,12 @@ size_t match_at(const std::vector<CodePoint> &c, size_t i) {
 
 const std::string &Tokenizer::byte_to_symbol(uint8_t byte) { return byte_symbols().to_symbol[byte]; }
 
-std::vector<std::string> Tokenizer::pre_tokenize(std::string_view text) {
+std::vector<std::string> Tokenizer::pre_tokenize(std::string_view text, PreTokenizer pre) {
   const std::vector<CodePoint> cps = decode_utf8(text);
   std::vector<std::string> pieces;
   size_t i = 0;
   while (i < cps.size()) {
-    const size_t len = match_at(cps, i);
+    const size_t len = match_at(cps, i, pre.max_digits);
     pieces.emplace_back(text.substr(cps[i].begin, cps[i + len - 1].end - cps[i].begin));
     i += len;
   }
@@ -215,7 +219,8 @@ Tokenizer Tokenizer::from_vocab(std::vector<std::string> tokens, std::vector<Tok
 void Tokenizer::index() {
   for (size_t id = 0; id < tokens_.size(); ++id) {
     ids_.emplace(tokens_[id], static_cast<int32_t>(id));
-    if ((types_[id] == TokenType::Control || types_[id] == TokenType::UserDefined) &&
+    if ((types_[id] == TokenType::Control || types_[id] == TokenType::UserDefined ||
+         types_[id] == TokenType::Unknown) &&
         !tokens_[id].empty()) {
       specials_.emplace_back(tokens_[id], static_cast<int32_t>(id));
     }
@@ -224,29 +229,72 @@ void Tokenizer::index() {
                    [](const auto &a, const auto &b) { return a.first.size() > b.first.size(); });
 }
 
+Tokenizer Tokenizer::from_spm_vocab(std::vector<std::string> tokens, std::vector<TokenType> types,
+                                    std::vector<float> scores, bool add_space_prefix) {
+  if (tokens.size() != types.size() || tokens.size() != scores.size()) {
+    throw ModelError("tokenizer: " + std::to_string(tokens.size()) + " tokens, " + std::to_string(types.size()) +
+                     " token types and " + std::to_string(scores.size()) + " scores");
+  }
+  Tokenizer t = from_vocab(std::move(tokens), std::move(types), {});
+  t.kind_ = Kind::SentencePiece;
+  t.scores_ = std::move(scores);
+  t.add_space_prefix_ = add_space_prefix;
+  return t;
+}
+
+namespace {
+
+std::vector<std::string> string_array(const gguf::File &file, const char *key) {
+  const gguf::Value *v = file.find(key);
+  const gguf::Array *a = v ? v->as_array() : nullptr;
+  if (a == nullptr || a->element_type != gguf::ValueType::String) {
+    throw ModelError("missing metadata '" + std::string(key) + "' (array of strings)");
+  }
+  std::vector<std::string> out;
+  out.reserve(a->items.size());
+  for (const auto &item : a->items) {
+    out.push_back(*item.as_string());
+  }
+  return out;
+}
+
+std::optional<bool> optional_bool(const gguf::File &file, const char *key) {
+  const gguf::Value *v = file.find(key);
+  if (v == nullptr) {
+    return std::nullopt;
+  }
+  if (v->type() != gguf::ValueType::Bool) {
+    throw ModelError("metadata '" + std::string(key) + "' is " + gguf::describe(*v) + ", expected a bool");
+  }
+  return v->as_bool();
+}
+
+std::optional<int32_t> optional_token_id(const gguf::File &file, const char *key, size_t n_tokens) {
+  const gguf::Value *v = file.find(key);
+  if (v == nullptr) {
+    return std::nullopt;
+  }
+  const auto id = v->as_int64();
+  if (!id || *id < 0 || *id >= static_cast<int64_t>(n_tokens)) {
+    throw ModelError("metadata '" + std::string(key) + "' is " + gguf::describe(*v) + ", not a token id");
+  }
+  return static_cast<int32_t>(*id);
+}
+
+} // namespace
+
 Tokenizer Tokenizer::from_gguf(const gguf::File &file, uint32_t n_vocab) {
   const gguf::Value *model = file.find(keys::kTokenizerModel);
   if (model == nullptr || model->as_string() == nullptr) {
     throw ModelError("missing string metadata 'tokenizer.ggml.model'");
   }
-  if (*model->as_string() != "gpt2") {
-    throw ModelError("unsupported tokenizer '" + *model->as_string() +
-                     "' (this worker implements byte-level BPE, tokenizer.ggml.model = 'gpt2')");
+  const std::string &model_name = *model->as_string();
+  if (model_name != "gpt2" && model_name != "llama") {
+    throw ModelError("unsupported tokenizer '" + model_name +
+                     "' (this worker implements tokenizer.ggml.model = 'gpt2' (byte-level BPE) and 'llama' "
+                     "(SentencePiece))");
   }
-  auto string_array = [&](const char *key) {
-    const gguf::Value *v = file.find(key);
-    const gguf::Array *a = v ? v->as_array() : nullptr;
-    if (a == nullptr || a->element_type != gguf::ValueType::String) {
-      throw ModelError("missing metadata '" + std::string(key) + "' (array of strings)");
-    }
-    std::vector<std::string> out;
-    out.reserve(a->items.size());
-    for (const auto &item : a->items) {
-      out.push_back(*item.as_string());
-    }
-    return out;
-  };
-  std::vector<std::string> tokens = string_array(keys::kTokens);
+  std::vector<std::string> tokens = string_array(file, keys::kTokens);
   if (tokens.size() != n_vocab) {
     throw ModelError("tokenizer.ggml.tokens has " + std::to_string(tokens.size()) +
                      " tokens, but token_embd.weight has " + std::to_string(n_vocab) + " rows");
@@ -261,18 +309,56 @@ Tokenizer Tokenizer::from_gguf(const gguf::File &file, uint32_t n_vocab) {
       types[i] = static_cast<TokenType>(*a->items[i].as_int64());
     }
   }
-  std::vector<std::string> merges;
-  if (file.find(keys::kMerges) != nullptr) {
-    merges = string_array(keys::kMerges);
-  }
-  Tokenizer t = from_vocab(std::move(tokens), std::move(types), merges);
-  if (const gguf::Value *eos = file.find(keys::kEosTokenId)) {
-    const auto id = eos->as_int64();
-    if (!id || *id < 0 || *id >= static_cast<int64_t>(t.size())) {
-      throw ModelError("metadata 'tokenizer.ggml.eos_token_id' is " + gguf::describe(*eos) +
-                       ", not a token id");
+  Tokenizer t;
+  if (model_name == "gpt2") {
+    const gguf::Value *pre = file.find(keys::kTokenizerPre);
+    if (pre == nullptr || pre->as_string() == nullptr) {
+      throw ModelError("missing string metadata 'tokenizer.ggml.pre' (llama.cpp then splits with its 'default' "
+                       "pattern, which this worker does not implement; known: qwen2, llama-bpe)");
     }
-    t.eos_ = static_cast<int32_t>(*id);
+    const std::string &pre_name = *pre->as_string();
+    PreTokenizer split;
+    bool add_bos = false;
+    if (pre_name == "llama-bpe" || pre_name == "llama3" || pre_name == "llama-v3") {
+      split.max_digits = 3;
+      split.ignore_merges = true;
+      add_bos = true;
+    } else if (pre_name != "qwen2") {
+      throw ModelError("unsupported pre-tokenizer 'tokenizer.ggml.pre' = '" + pre_name +
+                       "' (this worker implements qwen2, llama-bpe, llama3, llama-v3)");
+    }
+    std::vector<std::string> merges;
+    if (file.find(keys::kMerges) != nullptr) {
+      merges = string_array(file, keys::kMerges);
+    }
+    t = from_vocab(std::move(tokens), std::move(types), merges);
+    t.pre_ = split;
+    t.add_bos_ = add_bos;
+  } else {
+    const gguf::Value *v = file.find(keys::kScores);
+    const gguf::Array *a = v ? v->as_array() : nullptr;
+    if (a == nullptr || a->element_type != gguf::ValueType::Float32 || a->items.size() != tokens.size()) {
+      throw ModelError("metadata 'tokenizer.ggml.scores' must be a float32 array with one entry per token");
+    }
+    std::vector<float> scores;
+    scores.reserve(a->items.size());
+    for (const auto &item : a->items) {
+      scores.push_back(static_cast<float>(*item.as_double()));
+    }
+    t = from_spm_vocab(std::move(tokens), std::move(types), std::move(scores),
+                       optional_bool(file, keys::kAddSpacePrefix).value_or(true));
+    t.add_bos_ = true;
+    // llama.cpp's defaults for this vocabulary: <unk> 0, <s> 1, </s> 2.
+    t.unk_ = t.size() > 0 ? std::optional<int32_t>(0) : std::nullopt;
+    t.bos_ = t.size() > 1 ? std::optional<int32_t>(1) : std::nullopt;
+    t.eos_ = t.size() > 2 ? std::optional<int32_t>(2) : std::nullopt;
+  }
+  if (auto id = optional_token_id(file, keys::kEosTokenId, t.size())) t.eos_ = id;
+  if (auto id = optional_token_id(file, keys::kBosTokenId, t.size())) t.bos_ = id;
+  if (auto id = optional_token_id(file, keys::kUnknownTokenId, t.size())) t.unk_ = id;
+  if (auto add = optional_bool(file, keys::kAddBosToken)) t.add_bos_ = *add;
+  if (t.add_bos_ && !t.bos_) {
+    throw ModelError("the tokenizer adds a BOS token, but 'tokenizer.ggml.bos_token_id' is missing");
   }
   return t;
 }
@@ -282,6 +368,14 @@ void Tokenizer::bpe(const std::string &piece, std::vector<int32_t> &out) const {
   symbols.reserve(piece.size());
   for (unsigned char b : piece) {
     symbols.push_back(byte_to_symbol(b));
+  }
+  if (pre_.ignore_merges) {
+    std::string whole;
+    for (const std::string &s : symbols) whole += s;
+    if (auto it = ids_.find(whole); it != ids_.end()) {
+      out.push_back(it->second);
+      return;
+    }
   }
   while (symbols.size() > 1) {
     int32_t best_rank = std::numeric_limits<int32_t>::max();
@@ -328,23 +422,93 @@ void Tokenizer::bpe(const std::string &piece, std::vector<int32_t> &out) const {
   }
 }
 
-std::vector<int32_t> Tokenizer::encode(std::string_view text) const {
-  std::vector<int32_t> out;
-  size_t start = 0;
-  auto encode_plain = [&](std::string_view plain) {
-    for (const std::string &piece : pre_tokenize(plain)) {
+void Tokenizer::spm(std::string_view text, std::vector<int32_t> &out) const {
+  // Symbols: the UTF-8 characters of the text, spaces already "▁".
+  std::vector<std::string> symbols;
+  for (const CodePoint &cp : decode_utf8(text)) {
+    symbols.emplace_back(text.substr(cp.begin, cp.end - cp.begin));
+  }
+  // Merge the adjacent pair whose concatenation is the token of highest
+  // score (the leftmost among equals) until no pair is a token.
+  for (;;) {
+    size_t best = symbols.size();
+    float best_score = 0.0f;
+    for (size_t i = 0; i + 1 < symbols.size(); ++i) {
+      auto it = ids_.find(symbols[i] + symbols[i + 1]);
+      if (it == ids_.end()) {
+        continue;
+      }
+      const float score = scores_[static_cast<size_t>(it->second)];
+      if (best == symbols.size() || score > best_score) {
+        best = i;
+        best_score = score;
+      }
+    }
+    if (best == symbols.size()) {
+      break;
+    }
+    symbols[best] += symbols[best + 1];
+    symbols.erase(symbols.begin() + static_cast<std::ptrdiff_t>(best) + 1);
+  }
+  static const char kHex[] = "0123456789ABCDEF";
+  for (const std::string &s : symbols) {
+    if (auto it = ids_.find(s); it != ids_.end()) {
+      out.push_back(it->second);
+      continue;
+    }
+    for (unsigned char b : s) { // byte fallback
+      const std::string byte_token = {'<', '0', 'x', kHex[b >> 4], kHex[b & 15], '>'};
+      if (auto it = ids_.find(byte_token); it != ids_.end()) {
+        out.push_back(it->second);
+      } else if (unk_) {
+        out.push_back(*unk_);
+      } else {
+        throw ModelError("tokenizer: the vocabulary has no token for the byte " + byte_token + " and no <unk>");
+      }
+    }
+  }
+}
+
+void Tokenizer::encode_plain(std::string_view text, bool after_special, std::vector<int32_t> &out) const {
+  if (kind_ == Kind::Gpt2Bpe) {
+    for (const std::string &piece : pre_tokenize(text, pre_)) {
       bpe(piece, out);
     }
-  };
+    return;
+  }
+  if (text.empty()) {
+    return;
+  }
+  std::string escaped = add_space_prefix_ && after_special ? "\xe2\x96\x81" : "";
+  for (char c : text) {
+    if (c == ' ') {
+      escaped += "\xe2\x96\x81"; // U+2581 '▁'
+    } else {
+      escaped += c;
+    }
+  }
+  spm(escaped, out);
+}
+
+std::vector<int32_t> Tokenizer::encode(std::string_view text) const {
+  std::vector<int32_t> out;
+  if (add_bos_ && bos_) {
+    out.push_back(*bos_);
+  }
+  size_t start = 0;
+  bool after_special = true; // the text's start counts as after a special token
   size_t i = 0;
   while (i < text.size()) {
     bool matched = false;
     for (const auto &[special, id] : specials_) {
       if (text.compare(i, special.size(), special) == 0) {
-        encode_plain(text.substr(start, i - start));
+        if (i > start) {
+          encode_plain(text.substr(start, i - start), after_special, out);
+        }
         out.push_back(id);
         i += special.size();
         start = i;
+        after_special = true;
         matched = true;
         break;
       }
@@ -353,8 +517,27 @@ std::vector<int32_t> Tokenizer::encode(std::string_view text) const {
       ++i;
     }
   }
-  encode_plain(text.substr(start));
+  if (text.size() > start) {
+    encode_plain(text.substr(start), after_special, out);
+  }
   return out;
+}
+
+std::string Tokenizer::decode_spm_token(int32_t id) const {
+  const std::string &token = tokens_[static_cast<size_t>(id)];
+  if (types_[static_cast<size_t>(id)] == TokenType::Byte && token.size() == 6 && token.rfind("<0x", 0) == 0) {
+    return std::string(1, static_cast<char>(std::stoi(token.substr(3, 2), nullptr, 16)));
+  }
+  std::string text;
+  for (size_t i = 0; i < token.size();) {
+    if (token.compare(i, 3, "\xe2\x96\x81") == 0) {
+      text += ' ';
+      i += 3;
+    } else {
+      text += token[i++];
+    }
+  }
+  return text;
 }
 
 std::string Tokenizer::decode_token(int32_t id) const {
@@ -366,6 +549,9 @@ std::string Tokenizer::decode_token(int32_t id) const {
   if (types_[static_cast<size_t>(id)] == TokenType::Control ||
       types_[static_cast<size_t>(id)] == TokenType::UserDefined) {
     return token;
+  }
+  if (kind_ == Kind::SentencePiece) {
+    return decode_spm_token(id);
   }
   std::string bytes;
   const auto &map = byte_symbols().from_code_point;

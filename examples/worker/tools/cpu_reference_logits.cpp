@@ -1,0 +1,92 @@
+// cpu-reference-logits: greedy decoding with the CPU reference forward pass
+// (model/cpu_reference.hpp), writing the same JSON as `vram-only-worker
+// --logits-out` and llama-cpp-logits: the prompt tokens, the generated
+// tokens and the logits of every position. The third opinion in
+// scripts/gpu-llama-golden, and runnable anywhere.
+//
+//   cpu-reference-logits MODEL.gguf (--prompt TEXT | --prompt-ids 1,2,3) --tokens N --out FILE.json
+#include "gguf/gguf_file.hpp"
+#include "model/cpu_reference.hpp"
+#include "model/tokenizer.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <cstdlib>
+#include <fstream>
+#include <iostream>
+#include <string>
+#include <vector>
+
+int main(int argc, char **argv) {
+  using namespace worker;
+  std::string model_path, prompt, prompt_ids, out_path;
+  bool have_prompt = false;
+  int tokens = 0;
+  for (int i = 1; i < argc; ++i) {
+    const std::string arg = argv[i];
+    if (arg == "--prompt" && i + 1 < argc) {
+      prompt = argv[++i];
+      have_prompt = true;
+    } else if (arg == "--prompt-ids" && i + 1 < argc) {
+      prompt_ids = argv[++i];
+    } else if (arg == "--tokens" && i + 1 < argc) {
+      tokens = std::atoi(argv[++i]);
+    } else if (arg == "--out" && i + 1 < argc) {
+      out_path = argv[++i];
+    } else if (!arg.empty() && arg[0] != '-' && model_path.empty()) {
+      model_path = arg;
+    } else {
+      std::cerr << "cpu-reference-logits: bad argument " << arg << "\n";
+      return 2;
+    }
+  }
+  if (model_path.empty() || out_path.empty() || tokens < 1 || have_prompt == !prompt_ids.empty()) {
+    std::cerr << "usage: cpu-reference-logits MODEL.gguf (--prompt TEXT | --prompt-ids IDS) --tokens N --out FILE\n";
+    return 2;
+  }
+  try {
+    const gguf::File file = gguf::File::open(model_path);
+    std::vector<int32_t> prompt_tokens;
+    if (have_prompt) {
+      const model::Qwen2Config config = model::Qwen2Config::from_gguf(file);
+      prompt_tokens = model::Tokenizer::from_gguf(file, config.n_vocab).encode(prompt);
+    } else {
+      std::string item;
+      for (size_t i = 0; i <= prompt_ids.size(); ++i) {
+        if (i == prompt_ids.size() || prompt_ids[i] == ',' || prompt_ids[i] == ' ') {
+          if (!item.empty()) prompt_tokens.push_back(std::stoi(item));
+          item.clear();
+        } else {
+          item += prompt_ids[i];
+        }
+      }
+    }
+    model::CpuQwen2 reference(file, static_cast<uint32_t>(prompt_tokens.size() + tokens));
+    std::vector<std::vector<float>> logits;
+    for (int32_t t : prompt_tokens) {
+      logits.push_back(reference.forward(t));
+    }
+    std::vector<int32_t> generated;
+    for (;;) {
+      const std::vector<float> &last = logits.back();
+      const int32_t next = model::reference::argmax(last.data(), last.size());
+      generated.push_back(next);
+      if (static_cast<int>(generated.size()) == tokens) break;
+      logits.push_back(reference.forward(next));
+    }
+    nlohmann::ordered_json dump;
+    dump["prompt_tokens"] = prompt_tokens;
+    dump["generated_tokens"] = generated;
+    dump["logits"] = logits;
+    std::ofstream out(out_path);
+    out << dump.dump() << "\n";
+    if (!out) {
+      std::cerr << "cpu-reference-logits: cannot write " << out_path << "\n";
+      return 1;
+    }
+  } catch (const std::exception &e) {
+    std::cerr << "cpu-reference-logits: " << e.what() << "\n";
+    return 3;
+  }
+  return 0;
+}
