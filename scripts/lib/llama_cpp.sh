@@ -9,6 +9,7 @@
 #   .cache/llama.cpp/src/                             vendor/llama.cpp, trimmed
 #   .cache/llama.cpp/llama.cpp-src.tar.gz             the trimmed tree as one tarball,
 #                                                     small enough to carry to a GPU machine
+#   .cache/llama.cpp/build-cuda/                      the CUDA build (GPU machine)
 #
 # Trimmed means: without models/, docs/, media/, .github/, gguf-py/ and the source of the backends other than CPU and CUDA. What is left
 # configures and builds with -DGGML_CUDA=ON (llama_cpp_configure_cuda).
@@ -18,6 +19,9 @@ LLAMA_CPP_SDIST_SHA256=832db0699007f1be95a7e41ef12e88926b02ba836461e36a36372db27
 LLAMA_CPP_CACHE="${LLAMA_CPP_CACHE:-$VRAM_ONLY_ROOT/.cache/llama.cpp}"
 LLAMA_CPP_SRC="$LLAMA_CPP_CACHE/src"
 LLAMA_CPP_TARBALL="$LLAMA_CPP_CACHE/llama.cpp-src.tar.gz"
+# The one CUDA build of llama.cpp that the GPU scripts share (gpu-realclients,
+# gpu-llama-golden): built once per machine, each script adds its targets.
+LLAMA_CPP_CUDA_BUILD="${LLAMA_CPP_CUDA_BUILD:-$LLAMA_CPP_CACHE/build-cuda}"
 
 # Directories of vendor/llama.cpp that no build or analysis here needs.
 LLAMA_CPP_TRIM=(

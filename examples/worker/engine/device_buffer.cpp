@@ -32,10 +32,14 @@ DeviceBuffer::DeviceBuffer(vram_only::VramTracker &tracker, size_t bytes, vram_o
   }
   // The deliberate violations (--violate=...): recorded like VRAM so that
   // the sweep and the tensor checks find them.
-  // --violate=managed-kv and --violate=pinned-weights show the runtime catching them.
-  const cudaError_t status =
-      // NOLINTNEXTLINE(vram-managed-memory,vram-host-memory): deliberate, see above
-      kind == MemoryKind::Managed ? cudaMallocManaged(&data_, bytes) : cudaMallocHost(&data_, bytes);
+  cudaError_t status = cudaSuccess;
+  if (kind == MemoryKind::Managed) {
+    // NOLINTNEXTLINE(vram-managed-memory): deliberate; --violate=managed-kv shows the runtime catching managed memory
+    status = cudaMallocManaged(&data_, bytes);
+  } else {
+    // NOLINTNEXTLINE(vram-host-memory): deliberate; --violate=pinned-weights shows the runtime catching pinned host memory
+    status = cudaMallocHost(&data_, bytes);
+  }
   if (status != cudaSuccess) {
     data_ = nullptr;
     fail(status);
