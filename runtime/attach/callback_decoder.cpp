@@ -207,6 +207,12 @@ static bool frees_at_enter(std::uint32_t cbid) {
   }
 }
 
+std::size_t CallbackDecoder::variable_bytes(std::uint32_t cbid, const std::size_t* bytes,
+                                            const void* library_or_module, const char* name) const {
+  if (bytes != nullptr && *bytes != 0) return *bytes;
+  return variable_size_ != nullptr ? variable_size_(cbid, library_or_module, name) : 0;
+}
+
 void CallbackDecoder::decode(const CallbackRecord& record, std::vector<AllocationEvent>& out) {
   if (record.params == nullptr) {
     return;
@@ -365,8 +371,8 @@ void CallbackDecoder::decode(const CallbackRecord& record, std::vector<Allocatio
       if (!done) return;
       std::string detail = "__managed__ variable";
       if (p.name != nullptr) detail += std::string(" ") + p.name;
-      return allocation(MemoryKind::Managed, "cuLibraryGetManaged", out_value(p.dptr), out_value(p.bytes),
-                        device(), 0, detail);
+      return allocation(MemoryKind::Managed, "cuLibraryGetManaged", out_value(p.dptr),
+                        variable_bytes(record.cbid, p.bytes, p.library, p.name), device(), 0, detail);
     }
     case CUPTI_DRIVER_TRACE_CBID_cuModuleGetGlobal_v2:
     case CUPTI_DRIVER_TRACE_CBID_cuLibraryGetGlobal: {
@@ -380,7 +386,7 @@ void CallbackDecoder::decode(const CallbackRecord& record, std::vector<Allocatio
       return allocation(MemoryKind::Managed,
                         record.cbid == CUPTI_DRIVER_TRACE_CBID_cuLibraryGetGlobal ? "cuLibraryGetGlobal"
                                                                                   : "cuModuleGetGlobal_v2",
-                        pointer, out_value(p.bytes), device(), 0, detail);
+                        pointer, variable_bytes(record.cbid, p.bytes, p.hmod, p.name), device(), 0, detail);
     }
 
     // ---- host memory ------------------------------------------------------------

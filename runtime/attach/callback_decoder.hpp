@@ -48,10 +48,18 @@ class CallbackDecoder {
   using IsManaged = bool (*)(std::uint64_t pointer);
   // Asked at the enter of cuCtxDestroy for the context's device ordinal.
   using ContextDevice = int (*)(const void* context);
+  // Asked at the exit of cuLibraryGetManaged / cuLibraryGetGlobal /
+  // cuModuleGetGlobal when the caller passed no `bytes` (the CUDA runtime
+  // does, for __managed__ variables): the variable's size, by asking the
+  // same API again (cbid) for the library or module and name; 0 = unknown.
+  using VariableSize = std::size_t (*)(std::uint32_t cbid, const void* library_or_module, const char* name);
 
   explicit CallbackDecoder(CurrentDevice current_device = nullptr, IsManaged is_managed = nullptr,
-                           ContextDevice context_device = nullptr)
-      : current_device_(current_device), is_managed_(is_managed), context_device_(context_device) {}
+                           ContextDevice context_device = nullptr, VariableSize variable_size = nullptr)
+      : current_device_(current_device),
+        is_managed_(is_managed),
+        context_device_(context_device),
+        variable_size_(variable_size) {}
 
   // The driver callback ids to enable: allocation-related ones only.
   static const std::vector<std::uint32_t>& callback_ids();
@@ -67,12 +75,16 @@ class CallbackDecoder {
   };
 
   int device() const { return current_device_ != nullptr ? current_device_() : -1; }
+  // A global's size: *bytes when the caller asked for it, else variable_size_.
+  std::size_t variable_bytes(std::uint32_t cbid, const std::size_t* bytes, const void* library_or_module,
+                             const char* name) const;
   void decode_vmm(const CallbackRecord& record, std::vector<AllocationEvent>& out);
   void decode_pool(const CallbackRecord& record, std::vector<AllocationEvent>& out);
 
   CurrentDevice current_device_;
   IsManaged is_managed_;
   ContextDevice context_device_;
+  VariableSize variable_size_;
   std::mutex mutex_;
   std::unordered_map<std::uint64_t, Handle> vmm_handles_;  // CUmemGenericAllocationHandle
   std::unordered_map<std::uint64_t, Handle> pools_;        // CUmemoryPool, non-device only

@@ -54,6 +54,9 @@ struct Driver {
   CUresult (*pointer_get_attribute)(void*, CUpointer_attribute, CUdeviceptr) = nullptr;
   CUresult (*driver_get_version)(int*) = nullptr;
   CUresult (*ctx_get_device_v2)(CUdevice*, CUcontext) = nullptr;
+  CUresult (*library_get_managed)(CUdeviceptr*, size_t*, CUlibrary, const char*) = nullptr;
+  CUresult (*library_get_global)(CUdeviceptr*, size_t*, CUlibrary, const char*) = nullptr;
+  CUresult (*module_get_global)(CUdeviceptr*, size_t*, CUmodule, const char*) = nullptr;
 };
 
 struct State {
@@ -142,6 +145,9 @@ Driver open_driver() {
   resolve(library, "cuPointerGetAttribute", d.pointer_get_attribute);
   resolve(library, "cuDriverGetVersion", d.driver_get_version);
   resolve(library, "cuCtxGetDevice_v2", d.ctx_get_device_v2);
+  resolve(library, "cuLibraryGetManaged", d.library_get_managed);
+  resolve(library, "cuLibraryGetGlobal", d.library_get_global);
+  resolve(library, "cuModuleGetGlobal_v2", d.module_get_global);
   return d;
 }
 
@@ -160,6 +166,25 @@ int context_device(const void* context) {
     return -1;
   }
   return static_cast<int>(device);
+}
+
+// Runs on the callback's thread with t_in_callback set, so the call it
+// makes is not decoded again.
+std::size_t variable_size(std::uint32_t cbid, const void* handle, const char* name) {
+  const auto& d = state().driver;
+  if (handle == nullptr || name == nullptr) return 0;
+  CUdeviceptr pointer = 0;
+  size_t bytes = 0;
+  CUresult result = CUDA_ERROR_NOT_SUPPORTED;
+  auto* h = const_cast<void*>(handle);
+  if (cbid == CUPTI_DRIVER_TRACE_CBID_cuLibraryGetManaged && d.library_get_managed != nullptr) {
+    result = d.library_get_managed(&pointer, &bytes, static_cast<CUlibrary>(h), name);
+  } else if (cbid == CUPTI_DRIVER_TRACE_CBID_cuLibraryGetGlobal && d.library_get_global != nullptr) {
+    result = d.library_get_global(&pointer, &bytes, static_cast<CUlibrary>(h), name);
+  } else if (cbid == CUPTI_DRIVER_TRACE_CBID_cuModuleGetGlobal_v2 && d.module_get_global != nullptr) {
+    result = d.module_get_global(&pointer, &bytes, static_cast<CUmodule>(h), name);
+  }
+  return result == CUDA_SUCCESS ? bytes : 0;
 }
 
 bool is_managed(std::uint64_t pointer) {
@@ -307,6 +332,7 @@ int initialize() {
   hooks.current_device = current_device;
   hooks.is_managed = is_managed;
   hooks.context_device = context_device;
+  hooks.variable_size = variable_size;
   hooks.find_call_site = find_call_site;
   hooks.stop = stop_process;
   s.enforcer = new Enforcer(*s.bridge, s.options.on_violation, std::move(policy), s.options.call_sites, hooks);

@@ -28,7 +28,7 @@ Enforcer::Enforcer(RuntimeBridge& bridge, OnViolation mode, Policy policy, CallS
       mode_(mode),
       call_sites_(call_sites),
       hooks_(hooks),
-      decoder_(hooks.current_device, hooks.is_managed, hooks.context_device),
+      decoder_(hooks.current_device, hooks.is_managed, hooks.context_device, hooks.variable_size),
       ledger_(std::move(policy)) {
   stats_.rules = ledger_.policy().rules;
   stats_.policy_source = ledger_.policy().source;

@@ -90,6 +90,7 @@ class Enforcer {
     CallbackDecoder::CurrentDevice current_device = nullptr;
     CallbackDecoder::IsManaged is_managed = nullptr;
     CallbackDecoder::ContextDevice context_device = nullptr;
+    CallbackDecoder::VariableSize variable_size = nullptr;
     FindCallSite find_call_site = nullptr;  // null: no call sites
     Stop stop = nullptr;
     void* stop_context = nullptr;

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <string>
 #include <vector>
 
 namespace vram_only::attach {
@@ -196,6 +197,23 @@ TEST(CallbackDecoder, ManagedMemoryAndManagedVariables) {
   EXPECT_EQ(le.exit[0].kind, MemoryKind::Managed);
   EXPECT_EQ(le.exit[0].bytes, 4096u);
   EXPECT_EQ(le.exit[0].detail, "__managed__ variable counters");
+
+  // The CUDA runtime asks for the address only (bytes == nullptr): the size
+  // comes from asking the same API again.
+  lib.params = {&out, nullptr, nullptr, "counters"};
+  const Decoded unsized = decode(d, lib);
+  ASSERT_EQ(unsized.exit.size(), 1u);
+  EXPECT_EQ(unsized.exit[0].bytes, 0u) << "no hook: the size is unknown";
+  CallbackDecoder asks(device_three, managed_at_0x5000, nullptr,
+                       [](std::uint32_t cbid, const void*, const char* name) -> std::size_t {
+                         return cbid == CUPTI_DRIVER_TRACE_CBID_cuLibraryGetManaged &&
+                                        std::string(name) == "counters"
+                                    ? 8192
+                                    : 0;
+                       });
+  const Decoded sized = decode(asks, lib);
+  ASSERT_EQ(sized.exit.size(), 1u);
+  EXPECT_EQ(sized.exit[0].bytes, 8192u);
 
   auto global = call<cuModuleGetGlobal_v2_params>(CUPTI_DRIVER_TRACE_CBID_cuModuleGetGlobal_v2);
   out = 0x5000;

@@ -36,7 +36,7 @@ public:
   DeviceBuffer &operator=(const DeviceBuffer &) = delete;
 
   void *data() const { return device_ ? device_.data() : data_; }
-  template <typename T> T *as() const { return static_cast<T *>(data_); }
+  template <typename T> T *as() const { return static_cast<T *>(data()); }
   size_t bytes() const { return bytes_; }
   const std::string &label() const { return label_; }
   vram_only::VramPurpose purpose() const { return purpose_; }
