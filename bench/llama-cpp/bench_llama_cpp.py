@@ -11,13 +11,16 @@ database: a representative subset of the database (the six files above,
   CPU-backend and llama sources compiled by gcc): the real compiles at -j N
   against `vram-check -j N` over the same files: seconds and ratio.
 
-Both baselines are measured in the same run, one after the other, on an
-otherwise shared machine: read the ratios, not the seconds.
+Both baselines are measured in the same run, one after the other. Each
+measure is wall-clock seconds and CPU seconds (user + system of the whole
+process tree, from getrusage): on a shared machine the CPU seconds are the
+figure, since other tenants' load stretches wall-clock time but not them.
 """
 import argparse
 import concurrent.futures
 import json
 import os
+import resource
 import shlex
 import subprocess
 import sys
@@ -63,13 +66,20 @@ def argv_of(entry, out_dir):
     return argv
 
 
-def timed(argv, cwd):
+def children_cpu():
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def timed(argv, cwd, ok_codes=(0,)):
+    """(wall seconds, CPU seconds) of one command."""
+    cpu = children_cpu()
     start = time.monotonic()
     proc = subprocess.run(argv, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     seconds = time.monotonic() - start
-    if proc.returncode != 0:
+    if proc.returncode not in ok_codes:
         sys.exit("bench_llama_cpp: %s failed (%d):\n%s" % (shlex.join(argv[:3]), proc.returncode, proc.stderr[-2000:]))
-    return seconds
+    return seconds, children_cpu() - cpu
 
 
 def launcher(db, vram_check, out_dir):
@@ -77,31 +87,39 @@ def launcher(db, vram_check, out_dir):
     for label, suffix in LAUNCHER_FILES:
         e = find(db, suffix)
         argv = argv_of(e, out_dir)
-        alone = timed(argv, e["directory"])
-        through = timed([vram_check, "--launcher", "--warn", "--"] + argv, e["directory"])
+        alone, alone_cpu = timed(argv, e["directory"])
+        through, through_cpu = timed([vram_check, "--launcher", "--warn", "--"] + argv, e["directory"])
         rows.append((label, os.path.basename(suffix), alone, through))
-        print("%-26s %-40s nvcc %7.1f s  launcher %7.1f s  %.2fx  +%.1f s" %
-              (label, os.path.basename(suffix), alone, through, through / alone, through - alone), flush=True)
+        print("%-18s %-32s nvcc %6.1f s (CPU %6.1f s)  launcher %6.1f s (CPU %6.1f s)  "
+              "CPU %.2fx +%.1f s  wall %.2fx" %
+              (label, os.path.basename(suffix), alone, alone_cpu, through, through_cpu,
+               through_cpu / alone_cpu, through_cpu - alone_cpu, through / alone), flush=True)
     return rows
 
 
 def database(db, vram_check, jobs, out_dir):
     entries = [find(db, s) for _, s in LAUNCHER_FILES] + [find(db, s) for s in GCC_FILES]
+    cpu = children_cpu()
     start = time.monotonic()
     with concurrent.futures.ThreadPoolExecutor(jobs) as pool:
         list(pool.map(lambda e: timed(argv_of(e, out_dir), e["directory"]), entries))
     compile_seconds = time.monotonic() - start
+    compile_cpu = children_cpu() - cpu
     sub = os.path.join(out_dir, "subset")
     os.makedirs(sub, exist_ok=True)
     with open(os.path.join(sub, "compile_commands.json"), "w") as f:
         json.dump(entries, f)
+    cpu = children_cpu()
     start = time.monotonic()
     proc = subprocess.run([vram_check, "-p", sub, "-j", str(jobs), "--format=json"],
                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     check_seconds = time.monotonic() - start
-    print("%d sources (%d nvcc, %d gcc) at -j%d: compile %.1f s, vram-check %.1f s (exit %d), ratio %.2f" %
-          (len(entries), len(LAUNCHER_FILES), len(GCC_FILES), jobs, compile_seconds, check_seconds,
-           proc.returncode, check_seconds / compile_seconds), flush=True)
+    check_cpu = children_cpu() - cpu
+    print("%d sources (%d nvcc, %d gcc/g++) at -j%d: compile %.1f s (CPU %.1f s), "
+          "vram-check %.1f s (CPU %.1f s, exit %d): wall %.2fx, CPU %.2fx" %
+          (len(entries), len(LAUNCHER_FILES), len(GCC_FILES), jobs, compile_seconds, compile_cpu,
+           check_seconds, check_cpu, proc.returncode, check_seconds / compile_seconds,
+           check_cpu / compile_cpu), flush=True)
     print(proc.stderr.strip().splitlines()[-1])
 
 

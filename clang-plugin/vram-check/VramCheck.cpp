@@ -64,7 +64,7 @@ cl::opt<OutputFormat> Format(
     cl::values(clEnumValN(OutputFormat::Text, "text",
                           "clang-style diagnostics (default)"),
                clEnumValN(OutputFormat::Json, "json",
-                          "a JSON array, one object per finding"),
+                          "a JSON object: findings, not_analysed, summary"),
                clEnumValN(OutputFormat::Sarif, "sarif",
                           "SARIF 2.1.0 (GitHub code scanning)")),
     cl::init(OutputFormat::Text), cl::cat(Category));
@@ -74,15 +74,19 @@ cl::opt<std::string> ChecksOption(
     cl::value_desc("globs"), cl::init("vram-*"), cl::cat(Category));
 cl::opt<bool> Warn("warn",
                    cl::desc("Report findings as warnings; they do not fail "
-                            "the run (or, with --launcher, the compile)"),
+                            "the run (with --launcher: nothing stops or "
+                            "fails the compile)"),
                    cl::cat(Category));
 cl::opt<bool> LauncherMode(
     "launcher",
     cl::desc("Compiler launcher mode: analyse the compile command after "
-             "'--', then run it (for CMAKE_<LANG>_COMPILER_LAUNCHER)"),
+             "'--', then run it (for CMAKE_<LANG>_COMPILER_LAUNCHER); a "
+             "finding stops it, a side not analysed fails the step after "
+             "the compile"),
     cl::cat(Category));
 cl::opt<std::string> OutputPath(
-    "o", cl::desc("Write the report to <file> instead of standard output"),
+    "o", cl::desc("Write the report to <file> instead of standard output "
+                  "(a path that cannot be written: exit 2)"),
     cl::value_desc("file"), cl::cat(Category));
 cl::opt<std::string> SourceRoot(
     "source-root",
@@ -437,7 +441,16 @@ int main(int argc, const char **argv) {
   llvm::raw_string_ostream ParseErrorStream(ParseErrors);
   if (!cl::ParseCommandLineOptions(
           OwnArgs.size(), OwnArgs.data(),
-          "VRAM-only policy check for C, C++ and CUDA builds\n",
+          "VRAM-only policy check for C, C++ and CUDA builds\n\n"
+          "  vram-check -p <build dir> [options] [files...]\n"
+          "  vram-check [options] files... -- <clang arguments>\n"
+          "  vram-check --launcher [--warn] -- <compiler> <arguments...>\n\n"
+          "Run it over a compile database after the build's generation "
+          "steps\n(files the build generates are reported as not analysed "
+          "until\nthey exist), or as the build's compiler launcher\n"
+          "(-DCMAKE_CUDA_COMPILER_LAUNCHER=\"vram-check;--launcher;--\"), "
+          "which\nruns inside the build. Exit: 0 clean, 1 findings, 2 a "
+          "source or\nside not analysed, or a bad invocation.\n",
           &ParseErrorStream)) {
     // llvm::cl prints errors about option values itself; the others are
     // here. Either way: one line, then exit 2.
