@@ -72,3 +72,7 @@ config.substitutions.append(("%vram_tidy", config.vram_check.replace("vram-check
 config.substitutions.append(("%cuda_flags", " ".join(cuda_flags)))
 config.substitutions.append(("%cuda_path", config.cuda_path))
 config.substitutions.append(("%python", sys.executable))
+# test/ as an absolute path without '..': vram-check names every source by
+# such a path (tasks are absolute and normalised), so tests that run it on
+# another directory's inputs name them through %lit_tests.
+config.substitutions.append(("%lit_tests", config.test_source_root))

@@ -2,33 +2,95 @@
 
 #include "AnalysisDriver.h"
 
+#include "JobProcess.h"
 #include "JobRunner.h"
+#include "TokenScan.h"
 
 #include "llvm/ADT/STLExtras.h"
+#include "llvm/ADT/SmallString.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Chrono.h"
+#include "llvm/Support/Path.h"
 #include "llvm/Support/ThreadPool.h"
 #include "llvm/Support/Threading.h"
 #include "llvm/Support/raw_ostream.h"
 
+#include <chrono>
+#include <map>
 #include <mutex>
 #include <set>
 
 namespace vram_only {
+namespace {
+
+/// One line on stderr, rewritten in place, as run-clang-tidy shows it.
+class ProgressLine {
+public:
+  ProgressLine(bool Enabled, size_t Total)
+      : Enabled(Enabled), Total(Total),
+        Start(std::chrono::steady_clock::now()) {}
+
+  void update(size_t Done, size_t Findings) {
+    if (!Enabled)
+      return;
+    auto Elapsed = std::chrono::duration_cast<std::chrono::seconds>(
+                       std::chrono::steady_clock::now() - Start)
+                       .count();
+    llvm::errs() << "\r\x1b[K[" << Done << '/' << Total << " sources, "
+                 << Elapsed << " s, " << Findings << " finding(s)]";
+    llvm::errs().flush();
+    Shown = true;
+  }
+  /// Clears the line before anything else is printed.
+  void clear() {
+    if (Enabled && Shown)
+      llvm::errs() << "\r\x1b[K";
+    Shown = false;
+  }
+
+private:
+  bool Enabled;
+  size_t Total;
+  std::chrono::steady_clock::time_point Start;
+  bool Shown = false;
+};
+
+} // namespace
 
 void analyseSources(const std::vector<SourceTask> &Tasks,
                     const CudaToolchain &Toolchain,
                     analysis::RuleSet Checks, const DriverOptions &Options,
                     AnalysisReport &Report) {
-  std::vector<AnalysisJob> Jobs;
-  for (const SourceTask &Task : Tasks)
-    for (AnalysisJob &Job :
-         planJobs(Task.Command, Task.Source, Task.Directory, Toolchain))
-      Jobs.push_back(std::move(Job));
+  struct PlannedJob {
+    AnalysisJob Job;
+    size_t Task;
+  };
+  std::vector<PlannedJob> Jobs;
+  std::vector<size_t> JobsLeft(Tasks.size(), 0);
+  for (size_t T = 0; T < Tasks.size(); ++T)
+    for (AnalysisJob &Job : planJobs(Tasks[T].Command, Tasks[T].Source,
+                                     Tasks[T].Directory, Toolchain)) {
+      Jobs.push_back({std::move(Job), T});
+      ++JobsLeft[T];
+    }
 
   std::mutex Lock;
   std::set<std::string> ErrorsShown; // host and device report the same ones
-  auto Run = [&](const AnalysisJob &Job) {
-    JobOutcome Outcome = runAnalysisJob(Job, Checks);
+  size_t SourcesDone = 0;
+  std::set<ReportedFinding> Distinct; // the sides of a source repeat findings
+  ProgressLine Progress(Options.Progress, Tasks.size());
+  // Each source that did not parse: the failure the scan names (the first
+  // side in name order, so that the output does not depend on timing).
+  std::map<std::string, std::pair<std::string, std::string>> NotParsed;
+  auto Run = [&](const PlannedJob &Planned) {
+    const AnalysisJob &Job = Planned.Job;
+    JobOutcome Outcome =
+        Options.SelfExecutable.empty()
+            ? runAnalysisJob(Job, Checks)
+            : runAnalysisJobInChild(Job, Options.SelfExecutable,
+                                    Options.Checks);
     std::lock_guard<std::mutex> Guard(Lock);
+    Progress.clear();
     if (Options.Verbose) {
       llvm::errs() << "vram-check: analysed " << Job.Source;
       if (!Job.sideName().empty())
@@ -41,20 +103,62 @@ void analyseSources(const std::vector<SourceTask> &Tasks,
       if (ErrorsShown.insert(Error).second)
         llvm::errs() << Error << '\n';
     llvm::append_range(Report.Findings, Outcome.Findings);
-    if (Outcome.Failure)
+    Distinct.insert(Outcome.Findings.begin(), Outcome.Findings.end());
+    if (Outcome.Failure) {
+      if (Outcome.Failure->Kind == FailureKind::Parse ||
+          Outcome.Failure->Kind == FailureKind::Crash) {
+        llvm::SmallString<256> Path(Job.Source);
+        llvm::sys::fs::make_absolute(Job.Directory, Path);
+        std::string Side = Job.sideName().empty() ? "the source"
+                                                  : Job.sideName() + " side";
+        auto [It, New] = NotParsed.try_emplace(
+            std::string(Path), Side, Outcome.Failure->Reason);
+        if (!New && Side < It->second.first)
+          It->second = {Side, Outcome.Failure->Reason};
+      }
       Report.Failures.push_back(*Outcome.Failure);
+    } else {
+      ++Report.SidesAnalysed;
+    }
+    if (--JobsLeft[Planned.Task] == 0)
+      ++SourcesDone;
+    Progress.update(SourcesDone, Distinct.size());
   };
 
   if (Options.Jobs == 1 || Jobs.size() <= 1) {
-    for (const AnalysisJob &Job : Jobs)
+    for (const PlannedJob &Job : Jobs)
       Run(Job);
   } else {
     llvm::DefaultThreadPool Pool(llvm::hardware_concurrency(Options.Jobs));
-    for (const AnalysisJob &Job : Jobs)
+    for (const PlannedJob &Job : Jobs)
       Pool.async([&Run, &Job] { Run(Job); });
     Pool.wait();
   }
-  Report.SourcesAnalysed += Tasks.size();
+  Progress.clear();
+
+  // What the parse did not see, the token scan reads: once per source.
+  std::set<std::string> Scanned;
+  for (const auto &[Path, Failure] : NotParsed) {
+    std::optional<std::vector<ReportedFinding>> Found = scanFileTokens(
+        Path, Checks,
+        "the " + Failure.first + " did not parse: " + Failure.second);
+    if (!Found)
+      continue;
+    Scanned.insert(Path);
+    llvm::append_range(Report.Findings, *Found);
+  }
+  for (AnalysisFailure &Failure : Report.Failures) {
+    llvm::SmallString<256> Path(Failure.File);
+    for (const SourceTask &Task : Tasks)
+      if (Task.Source.Path == Failure.File) {
+        llvm::sys::fs::make_absolute(Task.Directory, Path);
+        break;
+      }
+    if (Scanned.count(std::string(Path)))
+      Failure.TokenScanned = true;
+  }
+  Report.Sources += Tasks.size();
+  Report.SidesPlanned += Jobs.size();
   Report.normalise();
 }
 

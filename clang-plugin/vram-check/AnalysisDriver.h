@@ -8,6 +8,7 @@
 
 #include "core/Rule.h"
 
+#include <string>
 #include <vector>
 
 namespace vram_only {
@@ -15,11 +16,20 @@ namespace vram_only {
 struct DriverOptions {
   unsigned Jobs = 0;    ///< clang runs in parallel; 0: all cores
   bool Verbose = false; ///< log every run and its command line to stderr
+  /// Each clang run in a child process of this executable (JobProcess.h),
+  /// so that a crash costs only that run; empty: in this process.
+  std::string SelfExecutable;
+  std::string Checks; ///< the --checks globs, for the child processes
+  /// Show progress on stderr (sources done of the total, elapsed time,
+  /// findings so far), one line rewritten in place: for a terminal only.
+  bool Progress = false;
 };
 
 /// Runs every job of every task (host and device sides of CUDA sources) in
-/// parallel, prints clang's errors to stderr as they come, and adds the
-/// merged, deduplicated findings and the failures to \p Report.
+/// parallel, prints clang's errors to stderr as they come, reads a source
+/// with the token scan when a side of it does not parse (TokenScan.h), and
+/// adds the merged, deduplicated findings, the failures and the counts to
+/// \p Report.
 void analyseSources(const std::vector<SourceTask> &Tasks,
                     const CudaToolchain &Toolchain,
                     analysis::RuleSet Checks, const DriverOptions &Options,

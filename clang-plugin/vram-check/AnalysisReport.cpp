@@ -2,26 +2,67 @@
 
 #include "AnalysisReport.h"
 
+#include "llvm/Support/raw_ostream.h"
+
 #include <algorithm>
 #include <tuple>
 
 namespace vram_only {
 
 bool ReportedFinding::operator<(const ReportedFinding &Other) const {
-  return std::tie(File, Line, Column, Check, Api, Message) <
+  bool Scanned = fromTokenScan(), OtherScanned = Other.fromTokenScan();
+  return std::tie(File, Line, Column, Check, Api, Message, Scanned) <
          std::tie(Other.File, Other.Line, Other.Column, Other.Check, Other.Api,
-                  Other.Message);
+                  Other.Message, OtherScanned);
 }
 
 bool ReportedFinding::operator==(const ReportedFinding &Other) const {
-  return std::tie(File, Line, Column, Check, Api, Message) ==
+  bool Scanned = fromTokenScan(), OtherScanned = Other.fromTokenScan();
+  return std::tie(File, Line, Column, Check, Api, Message, Scanned) ==
          std::tie(Other.File, Other.Line, Other.Column, Other.Check, Other.Api,
-                  Other.Message);
+                  Other.Message, OtherScanned);
+}
+
+llvm::StringRef failureKindName(FailureKind Kind) {
+  switch (Kind) {
+  case FailureKind::Missing:
+    return "no such file";
+  case FailureKind::Command:
+    return "unreadable command";
+  case FailureKind::Config:
+    return "bad configuration";
+  case FailureKind::Parse:
+    return "did not parse";
+  case FailureKind::Crash:
+    return "crashed";
+  }
+  return "not analysed";
+}
+
+std::string describeFailure(const AnalysisFailure &Failure) {
+  std::string What = Failure.File;
+  if (!Failure.Side.empty())
+    What += " (" + Failure.Side + ")";
+  return What + " was not analysed: " + Failure.Reason;
 }
 
 void AnalysisReport::normalise() {
   std::sort(Findings.begin(), Findings.end());
   Findings.erase(std::unique(Findings.begin(), Findings.end()), Findings.end());
+  // A token scan's finding that a parse of another side found too.
+  std::vector<ReportedFinding> Kept;
+  for (const ReportedFinding &F : Findings) {
+    bool Parsed = F.fromTokenScan() &&
+                  std::any_of(Findings.begin(), Findings.end(),
+                              [&](const ReportedFinding &O) {
+                                return !O.fromTokenScan() && O.File == F.File &&
+                                       O.Line == F.Line && O.Check == F.Check &&
+                                       O.Api == F.Api;
+                              });
+    if (!Parsed)
+      Kept.push_back(F);
+  }
+  Findings = std::move(Kept);
   std::sort(Failures.begin(), Failures.end(),
             [](const AnalysisFailure &A, const AnalysisFailure &B) {
               return std::tie(A.File, A.Side, A.Reason) <
@@ -29,10 +70,51 @@ void AnalysisReport::normalise() {
             });
 }
 
+unsigned AnalysisReport::fatalFailures() const {
+  return static_cast<unsigned>(
+      std::count_if(Failures.begin(), Failures.end(),
+                    [&](const AnalysisFailure &F) { return isFatal(F); }));
+}
+
 int AnalysisReport::exitCode(bool FindingsAreErrors) const {
-  if (!Failures.empty())
+  if (fatalFailures() > 0)
     return 2;
   return FindingsAreErrors && !Findings.empty() ? 1 : 0;
+}
+
+std::string AnalysisReport::summary() const {
+  std::string Text;
+  llvm::raw_string_ostream OS(Text);
+  OS << "vram-check: " << Sources << " source(s); " << SidesAnalysed << " of "
+     << SidesPlanned << " side(s) analysed; " << Failures.size()
+     << " not analysed";
+  if (!Failures.empty()) {
+    OS << " (";
+    bool First = true;
+    for (FailureKind Kind :
+         {FailureKind::Missing, FailureKind::Command, FailureKind::Config,
+          FailureKind::Parse, FailureKind::Crash}) {
+      auto N = std::count_if(Failures.begin(), Failures.end(),
+                             [&](const AnalysisFailure &F) {
+                               return F.Kind == Kind;
+                             });
+      if (N == 0)
+        continue;
+      OS << (First ? "" : ", ") << N << ' ' << failureKindName(Kind);
+      First = false;
+    }
+    unsigned Accepted = static_cast<unsigned>(Failures.size()) - fatalFailures();
+    if (Accepted > 0)
+      OS << "; " << Accepted << " accepted with a token scan";
+    OS << ')';
+  }
+  OS << "; " << Findings.size() << " finding(s)";
+  auto Scanned = std::count_if(
+      Findings.begin(), Findings.end(),
+      [](const ReportedFinding &F) { return F.fromTokenScan(); });
+  if (Scanned > 0)
+    OS << " (" << Scanned << " from a token scan)";
+  return Text;
 }
 
 } // namespace vram_only

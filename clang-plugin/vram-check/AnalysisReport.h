@@ -31,30 +31,70 @@ struct ReportedFinding {
   std::string AbsoluteFile;
   unsigned FileOffset = 0;
   std::vector<clang::tooling::Replacement> Fixes;
+  /// Empty for a finding of the analysis; for one of the token scan (the
+  /// source did not parse, TokenScan.h), why the parse failed.
+  std::string ScanReason;
+
+  bool fromTokenScan() const { return !ScanReason.empty(); }
 
   bool operator<(const ReportedFinding &Other) const;
   bool operator==(const ReportedFinding &Other) const;
 };
+
+/// Why a source (or a side of it) was not analysed, for the summary.
+enum class FailureKind {
+  Missing, ///< the file does not exist (yet: generated during the build)
+  Command, ///< its compile command cannot be read
+  Config,  ///< its .clang-tidy options are wrong
+  Parse,   ///< clang reported errors
+  Crash,   ///< clang crashed (a signal) or stopped without a result
+};
+
+/// "no such file", "unreadable command", "bad configuration", "did not
+/// parse", "crashed".
+llvm::StringRef failureKindName(FailureKind Kind);
 
 /// A source (or one side of it) that could not be analysed.
 struct AnalysisFailure {
   std::string File;
   std::string Side;   ///< "host", "device sm_90" or ""
   std::string Reason; ///< the first error, clang-style "file:line:col: msg"
+  FailureKind Kind = FailureKind::Parse;
+  /// The token scan read the file in place of the parse (TokenScan.h).
+  bool TokenScanned = false;
 };
 
 /// The result of a whole vram-check run.
 struct AnalysisReport {
   std::vector<ReportedFinding> Findings;
   std::vector<AnalysisFailure> Failures;
-  unsigned SourcesAnalysed = 0;
+  unsigned Sources = 0;       ///< sources asked for (analysed or not)
+  unsigned SidesPlanned = 0;  ///< clang runs: host, each device, or plain
+  unsigned SidesAnalysed = 0; ///< runs that parsed
+  /// --accept-token-scan: a side the token scan read in place of the parse
+  /// is a warning, not a failure of the run.
+  bool AcceptTokenScan = false;
 
-  /// Sorts findings by file, line, column and check, and drops the copies
-  /// that several sides of one source (host, each device) report.
+  /// Sorts findings by file, line, column and check, drops the copies that
+  /// several sides of one source (host, each device) report, and the token
+  /// scan's findings that a parse found too.
   void normalise();
-  /// 0: clean, 1: findings, 2: at least one source was not analysed.
+  /// Failures that fail the run (all of them, unless AcceptTokenScan and
+  /// the token scan covered the file).
+  bool isFatal(const AnalysisFailure &Failure) const {
+    return !(AcceptTokenScan && Failure.TokenScanned);
+  }
+  unsigned fatalFailures() const;
+  /// 0: clean, 1: findings, 2: a source or side was not analysed.
   int exitCode(bool FindingsAreErrors) const;
+  /// The closing line: "vram-check: 3 source(s); 5 of 7 side(s) analysed;
+  /// 2 not analysed (1 no such file, 1 crashed); 4 finding(s) (1 from a
+  /// token scan)".
+  std::string summary() const;
 };
+
+/// "file (side) was not analysed: reason", as every output prints it.
+std::string describeFailure(const AnalysisFailure &Failure);
 
 /// Static description of a check, for the SARIF rule table.
 struct CheckDescription {
@@ -68,8 +108,9 @@ enum class Severity { Error, Warning };
 /// clang-style diagnostics with the source line and a caret.
 void writeText(const AnalysisReport &Report, Severity Level,
                llvm::raw_ostream &OS, bool Colors);
-/// A JSON array, one object per finding: file, line, column, check, api,
-/// message.
+/// A JSON object: "findings" (file, line, column, check, api, message,
+/// origin and, from a token scan, scan_reason), "not_analysed" (file, side,
+/// kind, reason, level "error" or, when accepted, "warning"), "summary".
 void writeJson(const AnalysisReport &Report, llvm::raw_ostream &OS);
 /// A SARIF 2.1.0 log for GitHub code scanning: one rule per check, results
 /// with locations relative to \p SourceRoot when they lie under it, and the

@@ -103,6 +103,27 @@ llvm::Expected<TranslatedCommand>
 translateGnuCommand(llvm::ArrayRef<std::string> Argv, llvm::StringRef Directory,
                     CompilerKind Compiler);
 
+/// gcc's / clang's options (and inputs) read with clang's driver option
+/// table, added to \p Result: what clang knows is kept as clang renders it,
+/// what only affects outputs, dependency files, warnings-as-errors or linking
+/// is dropped, what clang does not know (gcc-only flags) is dropped with a
+/// note. One table for gcc and clang command lines and for the host compiler
+/// options inside nvcc's (-Xcompiler, -forward-unknown-to-host-compiler).
+/// Response files are expanded relative to \p Directory. \p Dialect (gcc
+/// or clang) decides what -fopenmp means: gcc's _OPENMP is 201511 (OpenMP
+/// 4.5), clang 19's 202011.
+llvm::Error translateGnuArguments(llvm::ArrayRef<std::string> Args,
+                                  llvm::StringRef Directory,
+                                  CompilerKind Dialect,
+                                  TranslatedCommand &Result);
+
+/// Splits the value of an nvcc option that takes a list (`-D a,b`), by
+/// nvcc 13's rules as `nvcc --dryrun` shows them: commas inside double
+/// quotes do not split, and the quotes stay in the item
+/// (`Q="a,b"` -> `Q="a,b"`); a backslash takes the next character literally
+/// (`a\,b` -> `a,b`, `a\b` -> `ab`); empty items are dropped.
+std::vector<std::string> splitNvccList(llvm::StringRef Value);
+
 /// The language of a source file from its extension, or None if the file is
 /// not a C, C++ or CUDA source (an object, a library, a linker script).
 std::optional<SourceLanguage> languageFromExtension(llvm::StringRef Path);

@@ -41,6 +41,18 @@ bool isOutputOrLinkOption(const llvm::opt::Option &Option) {
   });
 }
 
+/// -Werror and friends: warnings are not the analysis' business, and clang
+/// warns about other things than gcc does.
+bool turnsWarningsIntoErrors(const llvm::opt::Arg &A) {
+  llvm::StringRef Spelling = A.getSpelling();
+  if (Spelling == "-pedantic-errors")
+    return true;
+  if (Spelling == "-Werror")
+    return true;
+  return A.getOption().matches(opts::OPT_W_Joined) && A.getNumValues() > 0 &&
+         llvm::StringRef(A.getValue()).starts_with("error");
+}
+
 std::optional<SourceLanguage> languageFromDashX(llvm::StringRef Value) {
   if (Value == "c" || Value == "cpp-output")
     return SourceLanguage::C;
@@ -53,22 +65,20 @@ std::optional<SourceLanguage> languageFromDashX(llvm::StringRef Value) {
 
 } // namespace
 
-llvm::Expected<TranslatedCommand>
-translateGnuCommand(llvm::ArrayRef<std::string> Argv, llvm::StringRef Directory,
-                    CompilerKind Compiler) {
-  TranslatedCommand Result;
-  Result.Compiler = Compiler;
-
+llvm::Error translateGnuArguments(llvm::ArrayRef<std::string> Argv,
+                                  llvm::StringRef Directory,
+                                  CompilerKind Dialect,
+                                  TranslatedCommand &Result) {
   // Expand @response files relative to the command's directory.
   llvm::BumpPtrAllocator Alloc;
   llvm::StringSaver Saver(Alloc);
   llvm::SmallVector<const char *, 64> Args;
-  for (const std::string &Arg : Argv.drop_front())
+  for (const std::string &Arg : Argv)
     Args.push_back(Saver.save(Arg).data());
   llvm::cl::ExpansionContext Expander(Alloc, llvm::cl::TokenizeGNUCommandLine);
   Expander.setCurrentDir(Directory);
   if (llvm::Error E = Expander.expandResponseFiles(Args))
-    return std::move(E);
+    return E;
 
   const llvm::opt::OptTable &Table = clang::driver::getDriverOptTable();
   unsigned MissingIndex = 0, MissingCount = 0;
@@ -78,7 +88,7 @@ translateGnuCommand(llvm::ArrayRef<std::string> Argv, llvm::StringRef Directory,
   if (MissingCount)
     return llvm::createStringError(
         llvm::inconvertibleErrorCode(),
-        "%s option '%s' expects a value", compilerKindName(Compiler).data(),
+        "%s option '%s' expects a value", compilerKindName(Dialect).data(),
         Parsed.getArgString(MissingIndex));
 
   std::optional<SourceLanguage> DashX;
@@ -86,7 +96,8 @@ translateGnuCommand(llvm::ArrayRef<std::string> Argv, llvm::StringRef Directory,
     const llvm::opt::Option &Option = A->getOption();
     if (Option.matches(opts::OPT_INPUT)) {
       llvm::StringRef Input = A->getValue();
-      // -x applies to the inputs after it, whatever their extension.
+      // -x applies to the inputs after it, whatever their extension ("-"
+      // is standard input).
       std::optional<SourceLanguage> Language =
           DashX ? DashX : languageFromExtension(Input);
       if (Language)
@@ -123,7 +134,7 @@ translateGnuCommand(llvm::ArrayRef<std::string> Argv, llvm::StringRef Directory,
         Option.matches(opts::OPT_offload_host_only) ||
         Option.matches(opts::OPT_offload_device_only))
       continue;
-    if (isOutputOrLinkOption(Option)) {
+    if (isOutputOrLinkOption(Option) || turnsWarningsIntoErrors(*A)) {
       Result.Notes.push_back("ignored option '" + A->getAsString(Parsed) + "'");
       continue;
     }
@@ -132,6 +143,22 @@ translateGnuCommand(llvm::ArrayRef<std::string> Argv, llvm::StringRef Directory,
     for (const char *S : Rendered)
       Result.ClangArgs.push_back(S);
   }
+  // gcc's -fopenmp defines _OPENMP as 201511 (OpenMP 4.5); clang's omp.h
+  // (libomp-19-dev) serves both.
+  if (Dialect == CompilerKind::Gcc && Parsed.hasArg(opts::OPT_fopenmp) &&
+      !Parsed.hasArg(opts::OPT_fopenmp_version_EQ))
+    Result.ClangArgs.push_back("-fopenmp-version=45");
+  return llvm::Error::success();
+}
+
+llvm::Expected<TranslatedCommand>
+translateGnuCommand(llvm::ArrayRef<std::string> Argv, llvm::StringRef Directory,
+                    CompilerKind Compiler) {
+  TranslatedCommand Result;
+  Result.Compiler = Compiler;
+  if (llvm::Error E =
+          translateGnuArguments(Argv.drop_front(), Directory, Compiler, Result))
+    return std::move(E);
   return Result;
 }
 

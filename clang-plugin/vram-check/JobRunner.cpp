@@ -136,7 +136,16 @@ JobOutcome runAnalysisJob(const AnalysisJob &Job, analysis::RuleSet Rules) {
   if (std::error_code EC = FS->setCurrentWorkingDirectory(Job.Directory)) {
     Outcome.Failure = AnalysisFailure{
         Job.Source, Job.sideName(),
-        "cannot enter its directory '" + Job.Directory + "': " + EC.message()};
+        "cannot enter its directory '" + Job.Directory + "': " + EC.message(),
+        FailureKind::Command};
+    return Outcome;
+  }
+  if (Job.Source != "-" && !FS->exists(Job.Source)) {
+    Outcome.Failure = AnalysisFailure{
+        Job.Source, Job.sideName(),
+        "no such file (a file the build generates? run vram-check after the "
+        "build's generation steps, or as its compiler launcher)",
+        FailureKind::Missing};
     return Outcome;
   }
   // The checks' options from the project's .clang-tidy, as clang-tidy reads
@@ -145,8 +154,10 @@ JobOutcome runAnalysisJob(const AnalysisJob &Job, analysis::RuleSet Rules) {
       analysis::loadClangTidyConfigFor(Job.Source, FS);
   if (!Config.Errors.empty()) {
     Outcome.Errors = Config.Errors;
-    Outcome.Failure = AnalysisFailure{Job.Source, Job.sideName(),
-                                      "bad configuration: " + Config.Errors.front()};
+    Outcome.Failure =
+        AnalysisFailure{Job.Source, Job.sideName(),
+                        "bad configuration: " + Config.Errors.front(),
+                        FailureKind::Config};
     return Outcome;
   }
   llvm::IntrusiveRefCntPtr<clang::FileManager> Files(
@@ -168,7 +179,8 @@ JobOutcome runAnalysisJob(const AnalysisJob &Job, analysis::RuleSet Rules) {
     if (Errors.Errors.size() > 1)
       Reason += " (and " + std::to_string(Errors.Errors.size() - 1) +
                 " more error" + (Errors.Errors.size() > 2 ? "s" : "") + ")";
-    Outcome.Failure = AnalysisFailure{Job.Source, Job.sideName(), Reason};
+    Outcome.Failure =
+        AnalysisFailure{Job.Source, Job.sideName(), Reason, FailureKind::Parse};
   }
   return Outcome;
 }

@@ -1,4 +1,4 @@
-//===- JsonOutput.cpp - One JSON object per finding -----------------------===//
+//===- JsonOutput.cpp - Findings, sources not analysed, the summary -------===//
 
 #include "AnalysisReport.h"
 
@@ -8,16 +8,41 @@ namespace vram_only {
 
 void writeJson(const AnalysisReport &Report, llvm::raw_ostream &OS) {
   llvm::json::OStream J(OS, /*IndentSize=*/2);
-  J.array([&] {
-    for (const ReportedFinding &F : Report.Findings)
-      J.object([&] {
-        J.attribute("file", F.File);
-        J.attribute("line", F.Line);
-        J.attribute("column", F.Column);
-        J.attribute("check", F.Check);
-        J.attribute("api", F.Api);
-        J.attribute("message", F.Message);
-      });
+  J.object([&] {
+    J.attributeArray("findings", [&] {
+      for (const ReportedFinding &F : Report.Findings)
+        J.object([&] {
+          J.attribute("file", F.File);
+          J.attribute("line", F.Line);
+          J.attribute("column", F.Column);
+          J.attribute("check", F.Check);
+          J.attribute("api", F.Api);
+          J.attribute("message", F.Message);
+          J.attribute("origin", F.fromTokenScan() ? "token-scan" : "analysis");
+          if (F.fromTokenScan())
+            J.attribute("scan_reason", F.ScanReason);
+        });
+    });
+    // Notifications: what was not analysed, as errors (the run fails) or,
+    // accepted with a token scan, as warnings.
+    J.attributeArray("not_analysed", [&] {
+      for (const AnalysisFailure &F : Report.Failures)
+        J.object([&] {
+          J.attribute("file", F.File);
+          J.attribute("side", F.Side);
+          J.attribute("kind", failureKindName(F.Kind));
+          J.attribute("reason", F.Reason);
+          J.attribute("token_scanned", F.TokenScanned);
+          J.attribute("level", Report.isFatal(F) ? "error" : "warning");
+        });
+    });
+    J.attributeObject("summary", [&] {
+      J.attribute("sources", Report.Sources);
+      J.attribute("sides", Report.SidesPlanned);
+      J.attribute("sides_analysed", Report.SidesAnalysed);
+      J.attribute("not_analysed", static_cast<int64_t>(Report.Failures.size()));
+      J.attribute("findings", static_cast<int64_t>(Report.Findings.size()));
+    });
   });
   OS << '\n';
 }

@@ -4,11 +4,15 @@
 
 #include "AnalysisDriver.h"
 
+#include "llvm/ADT/ScopeExit.h"
 #include "llvm/ADT/StringSwitch.h"
 #include "llvm/Support/FileSystem.h"
+#include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/Program.h"
 #include "llvm/Support/WithColor.h"
+
+#include <set>
 
 namespace vram_only {
 namespace {
@@ -26,7 +30,9 @@ int reportError(const llvm::Twine &Message) {
   return 2;
 }
 
-int runCommand(llvm::ArrayRef<std::string> Command) {
+/// Runs the compile unchanged; \p Stdin (if not empty) becomes its
+/// standard input.
+int runCommand(llvm::ArrayRef<std::string> Command, llvm::StringRef Stdin) {
   std::string Program = Command.front();
   if (!llvm::StringRef(Program).contains('/')) {
     llvm::ErrorOr<std::string> Found = llvm::sys::findProgramByName(Program);
@@ -35,12 +41,29 @@ int runCommand(llvm::ArrayRef<std::string> Command) {
     Program = *Found;
   }
   std::vector<llvm::StringRef> Args(Command.begin(), Command.end());
+  std::optional<llvm::StringRef> Redirects[] = {Stdin, std::nullopt,
+                                                std::nullopt};
   std::string ErrorMessage;
-  int Code = llvm::sys::ExecuteAndWait(Program, Args, /*Env=*/std::nullopt,
-                                       /*Redirects=*/{}, 0, 0, &ErrorMessage);
+  int Code = llvm::sys::ExecuteAndWait(
+      Program, Args, /*Env=*/std::nullopt,
+      Stdin.empty() ? llvm::ArrayRef<std::optional<llvm::StringRef>>()
+                    : Redirects,
+      0, 0, &ErrorMessage);
   if (Code < 0)
     return reportError("cannot run '" + Program + "': " + ErrorMessage);
   return Code;
+}
+
+llvm::StringRef extensionFor(SourceLanguage Language) {
+  switch (Language) {
+  case SourceLanguage::C:
+    return "c";
+  case SourceLanguage::Cxx:
+    return "cpp";
+  case SourceLanguage::Cuda:
+    break;
+  }
+  return "cu";
 }
 
 } // namespace
@@ -61,29 +84,98 @@ int runLauncher(llvm::ArrayRef<std::string> Command,
     return reportError("cannot analyse this compile: " +
                        llvm::toString(Translated.takeError()));
 
+  // A source on standard input: read it once into a file that is analysed
+  // and then given to the compiler as its standard input.
+  llvm::SmallString<128> StdinCopy;
+  auto RemoveStdinCopy = llvm::make_scope_exit([&] {
+    if (!StdinCopy.empty())
+      llvm::sys::fs::remove(StdinCopy);
+  });
   std::vector<SourceTask> Tasks;
-  for (const SourceInput &Source : Translated->Sources)
-    Tasks.push_back({*Translated, Source, std::string(Cwd)});
-  if (!Tasks.empty()) {
-    AnalysisReport Report;
-    analyseSources(Tasks, Toolchain, Checks, {Options.Jobs, Options.Verbose},
-                   Report);
-    writeText(Report, Options.Warn ? Severity::Warning : Severity::Error,
-              llvm::errs(), llvm::errs().has_colors());
-    for (const AnalysisFailure &Failure : Report.Failures) {
-      std::string What = Failure.File;
-      if (!Failure.Side.empty())
-        What += " (" + Failure.Side + ")";
-      reportError(What + " was not analysed, so the VRAM-only policy cannot "
-                         "be verified: " + Failure.Reason);
+  for (const SourceInput &Source : Translated->Sources) {
+    SourceInput Input = Source;
+    if (Input.Path == "-") {
+      if (!StdinCopy.empty())
+        continue; // standard input is read once
+      llvm::ErrorOr<std::unique_ptr<llvm::MemoryBuffer>> Text =
+          llvm::MemoryBuffer::getSTDIN();
+      if (!Text)
+        return reportError("cannot read the source on standard input: " +
+                           Text.getError().message());
+      int FD = -1;
+      if (std::error_code EC = llvm::sys::fs::createTemporaryFile(
+              "vram-check-stdin", extensionFor(Input.Language), FD,
+              StdinCopy))
+        return reportError("cannot copy standard input: " + EC.message());
+      llvm::raw_fd_ostream OS(FD, /*shouldClose=*/true);
+      OS << (*Text)->getBuffer();
+      OS.close();
+      if (OS.has_error()) {
+        OS.clear_error();
+        return reportError("cannot copy standard input to '" + StdinCopy +
+                           "'");
+      }
+      Input.Path = std::string(StdinCopy);
+    } else {
+      llvm::SmallString<256> Path(Input.Path);
+      llvm::sys::fs::make_absolute(Cwd, Path);
+      llvm::sys::path::remove_dots(Path, /*remove_dot_dot=*/true);
+      Input.Path = std::string(Path);
     }
-    if (int Code = Report.exitCode(/*FindingsAreErrors=*/!Options.Warn)) {
-      llvm::errs() << "vram-check: " << Report.Findings.size()
-                   << " VRAM-only violation(s); the compile is stopped\n";
-      return Code;
-    }
+    Tasks.push_back({*Translated, Input, std::string(Cwd)});
   }
-  return runCommand(Command);
+
+  AnalysisReport Report;
+  Report.AcceptTokenScan = Options.AcceptTokenScan;
+  if (!Tasks.empty())
+    analyseSources(Tasks, Toolchain, Checks, Options.Driver, Report);
+  // What came from standard input is named so.
+  if (!StdinCopy.empty()) {
+    for (ReportedFinding &F : Report.Findings)
+      if (F.File == StdinCopy)
+        F.File = "<stdin>";
+    for (AnalysisFailure &F : Report.Failures)
+      if (F.File == StdinCopy)
+        F.File = "<stdin>";
+  }
+  Severity Level = Options.Warn ? Severity::Warning : Severity::Error;
+  writeText(Report, Level, llvm::errs(), llvm::errs().has_colors());
+  auto ReportFailures = [&](bool AsErrors) {
+    for (const AnalysisFailure &Failure : Report.Failures) {
+      std::string Text = describeFailure(Failure) +
+                         " (the VRAM-only policy is not verified for it)";
+      if (AsErrors && Report.isFatal(Failure))
+        llvm::WithColor::error(llvm::errs(), "vram-check") << Text << '\n';
+      else
+        llvm::WithColor::warning(llvm::errs(), "vram-check") << Text << '\n';
+    }
+  };
+
+  if (!Report.Findings.empty() && !Options.Warn) {
+    ReportFailures(/*AsErrors=*/true);
+    std::set<std::string> Files;
+    for (const ReportedFinding &F : Report.Findings)
+      Files.insert(F.File);
+    llvm::errs() << "vram-check: the compile is stopped: "
+                 << Report.Findings.size() << " VRAM-only violation(s) in ";
+    llvm::interleave(Files, llvm::errs(), ", ");
+    llvm::errs() << " (--warn reports them without stopping the compile)\n";
+    return 1;
+  }
+
+  int Code = runCommand(Command, StdinCopy);
+  ReportFailures(/*AsErrors=*/!Options.Warn);
+  if (Code != 0)
+    return Code;
+  if (!Options.Warn && Report.fatalFailures() > 0) {
+    llvm::errs() << "vram-check: the compile ran, but "
+                 << Report.fatalFailures()
+                 << " source side(s) were not analysed: exit 2 (--warn, or "
+                    "--accept-token-scan for a side the token scan read, "
+                    "lets the step pass)\n";
+    return 2;
+  }
+  return 0;
 }
 
 } // namespace vram_only

@@ -4,16 +4,22 @@
 //
 // For CMAKE_<LANG>_COMPILER_LAUNCHER: analyses the translation unit of the
 // compile command from the compiler's own arguments (nvcc, gcc, g++, clang),
-// then runs the command unchanged. A finding fails the compile with its
-// diagnostics (unless --warn); a source that cannot be analysed fails it too
-// (the policy is never silently skipped). Wrapping launchers such as ccache
-// may come first: the compiler is the first word that is not one.
+// then runs the command unchanged. A finding stops the compile with its
+// diagnostics and says so (unless --warn: then nothing ever stops it).
+// When the analysis finds nothing the compile always runs; a source or side
+// that could not be analysed is then reported, and fails the step with exit
+// 2 after a successful compile (the policy is never silently skipped)
+// unless --warn, or --accept-token-scan and the token scan read it. A source
+// on standard input (`-x cu -`) is read once, analysed, and given to the
+// compiler. Wrapping launchers such as ccache may come first: the compiler
+// is the first word that is not one.
 //
 //===----------------------------------------------------------------------===//
 
 #ifndef VRAM_ONLY_VRAM_CHECK_LAUNCHER_H
 #define VRAM_ONLY_VRAM_CHECK_LAUNCHER_H
 
+#include "AnalysisDriver.h"
 #include "AnalysisJob.h"
 
 #include "core/Rule.h"
@@ -26,12 +32,13 @@ namespace vram_only {
 
 struct LauncherOptions {
   bool Warn = false;
-  bool Verbose = false;
-  unsigned Jobs = 1; ///< ninja already compiles in parallel
+  bool AcceptTokenScan = false;
+  DriverOptions Driver; ///< how the sides are analysed
 };
 
-/// Returns the process exit code: the compiler's, or 1 (findings) or 2 (not
-/// analysed, or the command cannot be read or run) without compiling.
+/// Returns the process exit code: 1 (findings) without compiling; else the
+/// compiler's when it fails; else 2 when a side was not analysed (and that
+/// is not accepted), 0 otherwise. A command that cannot be read or run: 2.
 int runLauncher(llvm::ArrayRef<std::string> Command,
                 const CudaToolchain &Toolchain, analysis::RuleSet Checks,
                 const LauncherOptions &Options);

@@ -2,16 +2,19 @@
 //
 // Reads nvcc's options with the table in NvccOptions.def, the way nvcc does:
 // `--long-name[=| ]value`, `-short-name[=| ]value`, `-Xvalue` for one-letter
-// short names, comma-separated lists, and --options-file. What changes how
-// the source parses (macros, include paths, standard, architectures, host
-// compiler macros) becomes clang's equivalent; everything else is dropped
-// and noted.
+// short names, comma-separated lists (with nvcc's quotes and escapes), and
+// --options-file. What changes how the source parses (macros, include paths,
+// standard, architectures, host compiler options) becomes clang's
+// equivalent; everything else is dropped and noted. Host compiler options
+// go through the gcc/clang translation (GnuCommandLine.cpp): one option
+// table for both.
 //
 //===----------------------------------------------------------------------===//
 
 #include "CompilerCommand.h"
 
 #include "llvm/ADT/STLExtras.h"
+#include "llvm/ADT/StringExtras.h"
 #include "llvm/ADT/SmallString.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/MemoryBuffer.h"
@@ -23,7 +26,7 @@
 namespace vram_only {
 namespace {
 
-enum class Arity { Flag, Value };
+enum class Arity { Flag, Value, List };
 
 struct NvccOption {
   llvm::StringLiteral LongName;
@@ -74,17 +77,19 @@ std::optional<MatchedOption> matchOption(llvm::StringRef Arg) {
   // One-letter short names take their value attached: -I/path, -DX=1, -O3.
   if (Body.size() > 1) {
     const NvccOption *Option = findOption(Body.take_front(1), /*Long=*/false);
-    if (Option && Option->ValueArity == Arity::Value)
+    if (Option && Option->ValueArity != Arity::Flag)
       return MatchedOption{Option, Body.drop_front(1).str()};
   }
   return std::nullopt;
 }
 
-/// Splits nvcc's comma-separated list values.
-llvm::SmallVector<llvm::StringRef, 4> splitList(llvm::StringRef Value) {
-  llvm::SmallVector<llvm::StringRef, 4> Items;
-  Value.split(Items, ',', /*MaxSplit=*/-1, /*KeepEmpty=*/false);
-  return Items;
+/// Inputs nvcc links or embeds rather than compiles.
+bool isObjectOrLibrary(llvm::StringRef Path) {
+  llvm::StringRef Ext = llvm::sys::path::extension(Path);
+  return llvm::is_contained({".o", ".obj", ".a", ".lib", ".so", ".dll", ".ptx",
+                             ".cubin", ".fatbin", ".ltoir", ".res"},
+                            Ext) ||
+         Path.contains(".so.");
 }
 
 llvm::Error makeError(const llvm::Twine &Message) {
@@ -99,12 +104,13 @@ public:
   }
 
   llvm::Error translate(llvm::ArrayRef<std::string> Args, unsigned Depth);
-  TranslatedCommand finish();
+  llvm::Expected<TranslatedCommand> finish();
 
 private:
   llvm::Error apply(const NvccOption &Option, llvm::StringRef Spelling,
-                    llvm::StringRef Value, unsigned Depth);
-  void addHostOptions(llvm::ArrayRef<std::string> HostArgs);
+                    llvm::StringRef Value, llvm::ArrayRef<std::string> Items,
+                    unsigned Depth);
+  llvm::Error addHostOptions(llvm::ArrayRef<std::string> HostArgs);
   void addGpuArchs(llvm::StringRef Text);
   llvm::Error readOptionsFile(llvm::StringRef Path, unsigned Depth);
   void note(const llvm::Twine &Text) { Result.Notes.push_back(Text.str()); }
@@ -136,7 +142,7 @@ llvm::Error NvccTranslator::translate(llvm::ArrayRef<std::string> Args,
     }
     const NvccOption &Option = *Match->Option;
     std::string Value;
-    if (Option.ValueArity == Arity::Value) {
+    if (Option.ValueArity != Arity::Flag) {
       if (Match->InlineValue) {
         Value = *Match->InlineValue;
       } else if (I + 1 < Args.size()) {
@@ -147,7 +153,10 @@ llvm::Error NvccTranslator::translate(llvm::ArrayRef<std::string> Args,
     } else if (Match->InlineValue) {
       return makeError("nvcc option '" + Arg + "' takes no value");
     }
-    if (llvm::Error E = apply(Option, Arg, Value, Depth))
+    std::vector<std::string> Items = Option.ValueArity == Arity::List
+                                         ? splitNvccList(Value)
+                                         : std::vector<std::string>{Value};
+    if (llvm::Error E = apply(Option, Arg, Value, Items, Depth))
       return E;
   }
   return llvm::Error::success();
@@ -155,34 +164,36 @@ llvm::Error NvccTranslator::translate(llvm::ArrayRef<std::string> Args,
 
 llvm::Error NvccTranslator::apply(const NvccOption &Option,
                                   llvm::StringRef Spelling,
-                                  llvm::StringRef Value, unsigned Depth) {
+                                  llvm::StringRef Value,
+                                  llvm::ArrayRef<std::string> Items,
+                                  unsigned Depth) {
   std::vector<std::string> &Out = Result.ClangArgs;
   switch (Option.Action) {
   case NvccAction::Ignore:
     note("ignored nvcc option '" + Spelling + "'");
     return llvm::Error::success();
   case NvccAction::Define:
-    for (llvm::StringRef Item : splitList(Value))
-      Out.push_back(("-D" + Item).str());
+    for (const std::string &Item : Items)
+      Out.push_back("-D" + Item);
     return llvm::Error::success();
   case NvccAction::Undefine:
-    for (llvm::StringRef Item : splitList(Value))
-      Out.push_back(("-U" + Item).str());
+    for (const std::string &Item : Items)
+      Out.push_back("-U" + Item);
     return llvm::Error::success();
   case NvccAction::IncludePath:
-    for (llvm::StringRef Item : splitList(Value))
-      Out.push_back(("-I" + Item).str());
+    for (const std::string &Item : Items)
+      Out.push_back("-I" + Item);
     return llvm::Error::success();
   case NvccAction::SystemIncludePath:
-    for (llvm::StringRef Item : splitList(Value)) {
+    for (const std::string &Item : Items) {
       Out.push_back("-isystem");
-      Out.push_back(Item.str());
+      Out.push_back(Item);
     }
     return llvm::Error::success();
   case NvccAction::PreInclude:
-    for (llvm::StringRef Item : splitList(Value)) {
+    for (const std::string &Item : Items) {
       Out.push_back("-include");
-      Out.push_back(Item.str());
+      Out.push_back(Item);
     }
     return llvm::Error::success();
   case NvccAction::Optimize:
@@ -234,24 +245,24 @@ llvm::Error NvccTranslator::apply(const NvccOption &Option,
   case NvccAction::GpuArchitecture:
   case NvccAction::GpuCode:
   case NvccAction::GenerateCode:
-    addGpuArchs(Value);
+    for (const std::string &Item : Items)
+      addGpuArchs(Item);
     return llvm::Error::success();
   case NvccAction::HostCompilerOptions: {
-    std::vector<std::string> HostArgs;
-    for (llvm::StringRef Item : splitList(Value)) {
-      llvm::SmallVector<llvm::StringRef, 4> Words;
-      Item.split(Words, ' ', -1, /*KeepEmpty=*/false);
-      for (llvm::StringRef Word : Words)
-        HostArgs.push_back(Word.str());
-    }
-    addHostOptions(HostArgs);
-    return llvm::Error::success();
+    // nvcc joins the items with spaces into the host compiler's command,
+    // which a shell reads (`nvcc --dryrun` shows it): -Xcompiler "-Wall
+    // -Wextra" is two options, -Xcompiler '-DA="x y"' one.
+    llvm::BumpPtrAllocator Alloc;
+    llvm::StringSaver Saver(Alloc);
+    llvm::SmallVector<const char *, 8> Words;
+    llvm::cl::TokenizeGNUCommandLine(llvm::join(Items, " "), Saver, Words);
+    return addHostOptions(std::vector<std::string>(Words.begin(), Words.end()));
   }
   case NvccAction::ForwardUnknownToHost:
     ForwardUnknown = true;
     return llvm::Error::success();
   case NvccAction::OptionsFile:
-    for (llvm::StringRef Item : splitList(Value))
+    for (const std::string &Item : Items)
       if (llvm::Error E = readOptionsFile(Item, Depth))
         return E;
     return llvm::Error::success();
@@ -285,55 +296,21 @@ void NvccTranslator::addGpuArchs(llvm::StringRef Text) {
 }
 
 /// Host compiler options (-Xcompiler, or unknown options forwarded with
-/// -forward-unknown-to-host-compiler) that change what the source means.
-void NvccTranslator::addHostOptions(llvm::ArrayRef<std::string> HostArgs) {
-  std::vector<std::string> &Out = Result.ClangArgs;
-  for (size_t I = 0; I < HostArgs.size(); ++I) {
-    llvm::StringRef Arg = HostArgs[I];
-    auto TakeValue = [&](llvm::StringRef Flag) -> std::optional<std::string> {
-      if (Arg == Flag)
-        return I + 1 < HostArgs.size() ? std::optional<std::string>(HostArgs[++I])
-                                       : std::nullopt;
-      return Arg.drop_front(Flag.size()).str();
-    };
-    bool Handled = false;
-    for (llvm::StringRef Flag : {"-D", "-U", "-I"}) {
-      if (Arg.starts_with(Flag)) {
-        if (std::optional<std::string> V = TakeValue(Flag))
-          Out.push_back((Flag + *V).str());
-        Handled = true;
-        break;
-      }
-    }
-    if (Handled)
-      continue;
-    for (llvm::StringRef Flag : {"-isystem", "-iquote", "-idirafter", "-include"}) {
-      if (Arg == Flag) {
-        if (std::optional<std::string> V = TakeValue(Flag)) {
-          Out.push_back(Flag.str());
-          Out.push_back(*V);
-        }
-        Handled = true;
-        break;
-      }
-    }
-    if (Handled)
-      continue;
-    if (Arg.consume_front("-std=")) {
-      HostStandard = Arg.str();
-      continue;
-    }
-    if (Arg.starts_with("-O") || Arg == "-pthread" || Arg == "-m64" ||
-        Arg == "-fexceptions" || Arg == "-fno-exceptions" || Arg == "-frtti" ||
-        Arg == "-fno-rtti" || Arg.starts_with("-march=") ||
-        Arg.starts_with("-mtune=") || Arg.starts_with("-mavx") ||
-        Arg.starts_with("-msse") || Arg.starts_with("-mfma") ||
-        Arg.starts_with("-mf16c") || Arg.starts_with("-mbmi")) {
-      Out.push_back(Arg.str());
-      continue;
-    }
-    note("ignored host compiler option '" + Arg + "'");
-  }
+/// -forward-unknown-to-host-compiler), read as gcc reads them.
+llvm::Error NvccTranslator::addHostOptions(llvm::ArrayRef<std::string> HostArgs) {
+  // The host compiler is gcc (nvcc's default -ccbin on Linux).
+  TranslatedCommand Host;
+  if (llvm::Error E =
+          translateGnuArguments(HostArgs, Directory, CompilerKind::Gcc, Host))
+    return E;
+  llvm::append_range(Result.ClangArgs, Host.ClangArgs);
+  if (!Host.Standard.empty())
+    HostStandard = Host.Standard;
+  for (const std::string &Note : Host.Notes)
+    note("host compiler options: " + Note);
+  for (const SourceInput &Input : Host.Sources)
+    note("host compiler options: ignored input '" + Input.Path + "'");
+  return llvm::Error::success();
 }
 
 llvm::Error NvccTranslator::readOptionsFile(llvm::StringRef Path,
@@ -358,21 +335,23 @@ llvm::Error NvccTranslator::readOptionsFile(llvm::StringRef Path,
   return translate(Args, Depth + 1);
 }
 
-TranslatedCommand NvccTranslator::finish() {
-  if (ForwardUnknown)
-    addHostOptions(UnknownOptions);
-  else
+llvm::Expected<TranslatedCommand> NvccTranslator::finish() {
+  if (ForwardUnknown) {
+    if (llvm::Error E = addHostOptions(UnknownOptions))
+      return std::move(E);
+  } else
     for (const std::string &Option : UnknownOptions)
       note("ignored unknown nvcc option '" + Option + "'");
   Result.Standard = !NvccStandard.empty() ? NvccStandard : HostStandard;
   for (const std::string &Input : Inputs) {
+    // nvcc's -x applies to every input whatever its extension (-x cu
+    // kernels.cuh, -x cu - for standard input), except objects and
+    // libraries; without it, .c/.cpp go to the host compiler.
     std::optional<SourceLanguage> Language = languageFromExtension(Input);
+    if (LanguageOverride && (Language || !isObjectOrLibrary(Input)))
+      Language = LanguageOverride;
     if (!Language)
       continue; // objects, libraries, PTX: nothing to parse
-    // nvcc's -x applies to every input; it compiles .c/.cpp with the host
-    // compiler unless told otherwise.
-    if (LanguageOverride)
-      Language = LanguageOverride;
     Result.Sources.push_back({Input, *Language});
   }
   Result.ImplicitCudaIncludePath = true;
@@ -388,6 +367,30 @@ translateNvccCommand(llvm::ArrayRef<std::string> Argv,
   if (llvm::Error E = Translator.translate(Argv.drop_front(), /*Depth=*/0))
     return std::move(E);
   return Translator.finish();
+}
+
+std::vector<std::string> splitNvccList(llvm::StringRef Value) {
+  std::vector<std::string> Items;
+  std::string Item;
+  bool Quoted = false;
+  for (size_t I = 0; I < Value.size(); ++I) {
+    char C = Value[I];
+    if (C == '\\' && I + 1 < Value.size()) {
+      Item += Value[++I];
+    } else if (C == '"') {
+      Quoted = !Quoted;
+      Item += C;
+    } else if (C == ',' && !Quoted) {
+      if (!Item.empty())
+        Items.push_back(std::move(Item));
+      Item.clear();
+    } else {
+      Item += C;
+    }
+  }
+  if (!Item.empty())
+    Items.push_back(std::move(Item));
+  return Items;
 }
 
 } // namespace vram_only

@@ -94,6 +94,7 @@ void writeSarif(const AnalysisReport &Report,
         J.attributeObject("tool", [&] {
           J.attributeObject("driver", [&] {
             J.attribute("name", "vram-check");
+            J.attribute("version", ToolVersion);
             J.attribute("semanticVersion", ToolVersion);
             J.attributeArray("rules", [&] {
               for (const CheckDescription &Check : Checks)
@@ -131,7 +132,11 @@ void writeSarif(const AnalysisReport &Report,
                 J.attribute("ruleIndex", Index);
               J.attribute("level", LevelName);
               J.attributeObject("message", [&] {
-                J.attribute("text", F.Message);
+                J.attribute("text", F.fromTokenScan()
+                                        ? F.Message + " (found by a token "
+                                                      "scan: " +
+                                              F.ScanReason + ")"
+                                        : F.Message);
               });
               J.attributeArray("locations", [&] {
                 J.object([&] {
@@ -149,21 +154,23 @@ void writeSarif(const AnalysisReport &Report,
               });
               J.attributeObject("properties", [&] {
                 J.attribute("api", F.Api);
+                J.attribute("origin",
+                            F.fromTokenScan() ? "token-scan" : "analysis");
               });
             });
         });
         J.attributeArray("invocations", [&] {
           J.object([&] {
-            J.attribute("executionSuccessful", Report.Failures.empty());
+            J.attribute("executionSuccessful", Report.fatalFailures() == 0);
             J.attributeArray("toolExecutionNotifications", [&] {
               for (const AnalysisFailure &Failure : Report.Failures)
                 J.object([&] {
-                  J.attribute("level", "error");
+                  J.attribute("level",
+                              Report.isFatal(Failure) ? "error" : "warning");
                   J.attributeObject("message", [&] {
-                    std::string Text = Failure.File;
-                    if (!Failure.Side.empty())
-                      Text += " (" + Failure.Side + ")";
-                    Text += " was not analysed: " + Failure.Reason;
+                    std::string Text = describeFailure(Failure);
+                    if (Failure.TokenScanned)
+                      Text += " (read by a token scan instead)";
                     J.attribute("text", Text);
                   });
                   J.attributeArray("locations", [&] {

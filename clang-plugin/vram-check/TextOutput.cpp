@@ -43,6 +43,10 @@ void writeText(const AnalysisReport &Report, Severity Level,
       OS.resetColor();
     OS << '\n';
     writeSnippet(F, OS, Colors);
+    if (F.fromTokenScan())
+      OS << F.File << ':' << F.Line << ':' << F.Column
+         << ": note: found by a token scan, not by the analysis: "
+         << F.ScanReason << '\n';
   }
 }
 

@@ -15,6 +15,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "AnalysisDriver.h"
+#include "JobProcess.h"
 #include "CompilerCommand.h"
 #include "Fixes.h"
 #include "Launcher.h"
@@ -57,14 +58,15 @@ cl::list<std::string> Files(
     cl::desc("[<file> ...] (default: every file of the compile database)"),
     cl::cat(Category));
 cl::opt<unsigned> JobCount(
-    "j", cl::desc("Sources analysed in parallel (default: all cores)"),
-    cl::value_desc("N"), cl::init(0), cl::cat(Category));
+    "j",
+    cl::desc("Clang runs in parallel, -j N or -jN (default: all cores)"),
+    cl::value_desc("N"), cl::init(0), cl::Prefix, cl::cat(Category));
 cl::opt<OutputFormat> Format(
     "format", cl::desc("Report format"),
     cl::values(clEnumValN(OutputFormat::Text, "text",
                           "clang-style diagnostics (default)"),
                clEnumValN(OutputFormat::Json, "json",
-                          "a JSON array, one object per finding"),
+                          "a JSON object: findings, not_analysed, summary"),
                clEnumValN(OutputFormat::Sarif, "sarif",
                           "SARIF 2.1.0 (GitHub code scanning)")),
     cl::init(OutputFormat::Text), cl::cat(Category));
@@ -74,15 +76,19 @@ cl::opt<std::string> ChecksOption(
     cl::value_desc("globs"), cl::init("vram-*"), cl::cat(Category));
 cl::opt<bool> Warn("warn",
                    cl::desc("Report findings as warnings; they do not fail "
-                            "the run (or, with --launcher, the compile)"),
+                            "the run (with --launcher: nothing stops or "
+                            "fails the compile)"),
                    cl::cat(Category));
 cl::opt<bool> LauncherMode(
     "launcher",
     cl::desc("Compiler launcher mode: analyse the compile command after "
-             "'--', then run it (for CMAKE_<LANG>_COMPILER_LAUNCHER)"),
+             "'--', then run it (for CMAKE_<LANG>_COMPILER_LAUNCHER); a "
+             "finding stops it, a side not analysed fails the step after "
+             "the compile"),
     cl::cat(Category));
 cl::opt<std::string> OutputPath(
-    "o", cl::desc("Write the report to <file> instead of standard output"),
+    "o", cl::desc("Write the report to <file> instead of standard output "
+                  "(a path that cannot be written: exit 2)"),
     cl::value_desc("file"), cl::cat(Category));
 cl::opt<std::string> SourceRoot(
     "source-root",
@@ -116,6 +122,17 @@ cl::opt<std::string> ExportFixes(
     cl::desc("Write the suggested fixes to <file> as YAML for "
              "clang-apply-replacements, as clang-tidy --export-fixes does"),
     cl::value_desc("file"), cl::cat(Category));
+cl::opt<bool> AcceptTokenScan(
+    "accept-token-scan",
+    cl::desc("A source side that does not parse is read by a token scan for "
+             "the policy's names (always); with this option, such a side "
+             "is a warning (a notification in JSON and SARIF) instead of "
+             "failing the run with exit 2. Its token-scan findings still "
+             "count"),
+    cl::cat(Category));
+cl::opt<std::string> InternalRunJob(
+    llvm::StringRef(InternalRunJobOption), cl::desc("Run one analysis job (internal)"),
+    cl::Hidden, cl::cat(Category));
 cl::opt<bool> Verbose("verbose",
                       cl::desc("Show every clang run and what the command "
                                "line translation dropped"),
@@ -146,17 +163,25 @@ std::string currentDirectory() {
 }
 
 /// The tasks of one compile command that analyse \p File (or every source
-/// of the command when \p File is empty).
+/// of the command when \p File is empty). A relative `directory` is
+/// relative to \p DatabaseDir; a relative file to the directory. Tasks name
+/// their source and directory by absolute paths, so that every report
+/// (text, JSON, SARIF, the exported database) does.
 void addTasks(const tooling::CompileCommand &Entry, llvm::StringRef File,
-              std::vector<SourceTask> &Tasks, AnalysisReport &Report) {
+              llvm::StringRef DatabaseDir, std::vector<SourceTask> &Tasks,
+              AnalysisReport &Report) {
+  std::string Directory = absolutePath(Entry.Directory, DatabaseDir);
   llvm::Expected<TranslatedCommand> Command =
-      translateCompilerCommand(Entry.CommandLine, Entry.Directory);
-  std::string Target = absolutePath(File.empty() ? Entry.Filename : File,
-                                    Entry.Directory);
+      translateCompilerCommand(Entry.CommandLine, Directory);
+  std::string Target =
+      absolutePath(File.empty() ? Entry.Filename : File, Directory);
   if (!Command) {
+    ++Report.Sources;
     Report.Failures.push_back(
-        {Target, "", "its compile command cannot be read: " +
-                         llvm::toString(Command.takeError())});
+        {Target, "",
+         "its compile command cannot be read: " +
+             llvm::toString(Command.takeError()),
+         FailureKind::Command});
     return;
   }
   if (Verbose) {
@@ -168,32 +193,42 @@ void addTasks(const tooling::CompileCommand &Entry, llvm::StringRef File,
     for (const std::string &Note : Command->Notes)
       llvm::errs() << "  " << Note << '\n';
   }
-  for (const SourceInput &Source : Command->Sources) {
-    if (absolutePath(Source.Path, Entry.Directory) != Target)
-      continue;
-    Tasks.push_back({*Command, Source, Entry.Directory});
-    return;
-  }
+  std::optional<SourceLanguage> Language;
+  for (const SourceInput &Source : Command->Sources)
+    if (absolutePath(Source.Path, Directory) == Target)
+      Language = Source.Language;
   // The database names the file, the command does not (an interpolated
   // command, or a compiler reading a response file): analyse the named file
   // with the command's flags.
-  std::optional<SourceLanguage> Language = languageFromExtension(Target);
-  if (!Command->Sources.empty())
+  if (!Language && !Command->Sources.empty())
     Language = Command->Sources.front().Language;
+  if (!Language)
+    Language = languageFromExtension(Target);
   if (!Language) {
     if (Verbose)
       llvm::errs() << "vram-check: " << Target
                    << ": not a C, C++ or CUDA source, skipped\n";
     return;
   }
-  Tasks.push_back({*Command, {Target, *Language}, Entry.Directory});
+  if (!llvm::sys::fs::exists(Target)) {
+    ++Report.Sources;
+    Report.Failures.push_back(
+        {Target, "",
+         "no such file (a file the build generates? run vram-check after the "
+         "build's generation steps, or as its compiler launcher)",
+         FailureKind::Missing});
+    return;
+  }
+  Tasks.push_back({*Command, {Target, *Language}, Directory});
 }
 
 std::vector<SourceTask> tasksFromDatabase(AnalysisReport &Report) {
   std::string Error;
   std::unique_ptr<tooling::CompilationDatabase> Database;
   std::string Cwd = currentDirectory();
+  std::string DatabaseDir = Cwd;
   if (!BuildPath.empty()) {
+    DatabaseDir = absolutePath(BuildPath, Cwd);
     if (!llvm::sys::fs::is_directory(BuildPath))
       fail("build directory '" + BuildPath + "' does not exist");
     llvm::SmallString<256> Json(BuildPath);
@@ -221,7 +256,7 @@ std::vector<SourceTask> tasksFromDatabase(AnalysisReport &Report) {
     if (All.empty())
       fail("the compile database in '" + BuildPath + "' has no entries");
     for (const tooling::CompileCommand &Entry : All)
-      addTasks(Entry, "", Tasks, Report);
+      addTasks(Entry, "", DatabaseDir, Tasks, Report);
     return Tasks;
   }
   // Files the database does not list (headers, new files) get the command
@@ -231,18 +266,21 @@ std::vector<SourceTask> tasksFromDatabase(AnalysisReport &Report) {
   for (const std::string &File : Files) {
     std::string Path = absolutePath(File, Cwd);
     if (!llvm::sys::fs::exists(Path)) {
-      Report.Failures.push_back({Path, "", "no such file"});
+      ++Report.Sources;
+      Report.Failures.push_back({Path, "", "no such file", FailureKind::Missing});
       continue;
     }
     std::vector<tooling::CompileCommand> Commands =
         Inferred->getCompileCommands(Path);
     if (Commands.empty()) {
+      ++Report.Sources;
       Report.Failures.push_back(
-          {Path, "", "the compile database has no command for it"});
+          {Path, "", "the compile database has no command for it",
+           FailureKind::Command});
       continue;
     }
     for (const tooling::CompileCommand &Entry : Commands)
-      addTasks(Entry, Path, Tasks, Report);
+      addTasks(Entry, Path, DatabaseDir, Tasks, Report);
   }
   return Tasks;
 }
@@ -260,7 +298,7 @@ std::vector<SourceTask> tasksFromFixedFlags(llvm::ArrayRef<std::string> Flags,
     Argv.insert(Argv.end(), Flags.begin(), Flags.end());
     Argv.push_back(File);
     tooling::CompileCommand Entry(Cwd, File, Argv, "");
-    addTasks(Entry, File, Tasks, Report);
+    addTasks(Entry, File, Cwd, Tasks, Report);
   }
   return Tasks;
 }
@@ -282,16 +320,21 @@ std::vector<CheckDescription> describe(analysis::RuleSet Checks) {
   return Descriptions;
 }
 
+/// Writes the report to -o or standard output. A path that cannot be
+/// opened or written (a missing directory, no permission, a full disk) is
+/// one clear error with the path, exit 2: never a run that seems to pass.
 void writeReport(const AnalysisReport &Report, analysis::RuleSet Checks) {
   Severity Level = Warn ? Severity::Warning : Severity::Error;
   std::error_code EC;
   std::unique_ptr<llvm::ToolOutputFile> File;
-  llvm::raw_ostream *OS = &llvm::outs();
+  llvm::raw_fd_ostream *OS = &llvm::outs();
+  std::string Where = "standard output";
   if (!OutputPath.empty()) {
+    Where = "'" + OutputPath + "'";
     File = std::make_unique<llvm::ToolOutputFile>(OutputPath, EC,
                                                   llvm::sys::fs::OF_Text);
     if (EC)
-      fail("cannot write '" + OutputPath + "': " + EC.message());
+      fail("cannot write the report to " + Where + ": " + EC.message());
     OS = &File->os();
   }
   switch (Format) {
@@ -311,8 +354,21 @@ void writeReport(const AnalysisReport &Report, analysis::RuleSet Checks) {
     break;
   }
   }
-  if (File)
+  OS->flush();
+  if (OS->has_error()) {
+    std::string Message = OS->error().message();
+    OS->clear_error(); // reported here, not by the stream's destructor
+    fail("cannot write the report to " + Where + ": " + Message);
+  }
+  if (File) {
+    File->os().close();
+    if (File->os().has_error()) {
+      std::string Message = File->os().error().message();
+      File->os().clear_error();
+      fail("cannot write the report to " + Where + ": " + Message);
+    }
     File->keep();
+  }
 }
 
 /// --export-fixes and --fix, after the analysis and before the report.
@@ -344,23 +400,18 @@ void handleFixes(const AnalysisReport &Report,
   }
 }
 
+/// Each source or side not analysed, with its reason, then one closing line.
 void writeSummary(const AnalysisReport &Report) {
   llvm::outs().flush(); // the report first, when both go to a terminal
   for (const AnalysisFailure &Failure : Report.Failures) {
-    std::string What = Failure.File;
-    if (!Failure.Side.empty())
-      What += " (" + Failure.Side + ")";
-    llvm::WithColor::error(llvm::errs(), "vram-check")
-        << What << " was not analysed: " << Failure.Reason << '\n';
+    if (Report.isFatal(Failure))
+      llvm::WithColor::error(llvm::errs(), "vram-check")
+          << describeFailure(Failure) << '\n';
+    else
+      llvm::WithColor::warning(llvm::errs(), "vram-check")
+          << describeFailure(Failure) << " (accepted: read by a token scan)\n";
   }
-  if (Format == OutputFormat::Text || !Report.Failures.empty() || Verbose) {
-    llvm::errs() << "vram-check: " << Report.Findings.size() << " finding(s) in "
-                 << Report.SourcesAnalysed << " source(s)";
-    if (!Report.Failures.empty())
-      llvm::errs() << "; " << Report.Failures.size()
-                   << " source(s) or side(s) not analysed";
-    llvm::errs() << '\n';
-  }
+  llvm::errs() << Report.summary() << '\n';
 }
 
 int exportCommands(const std::vector<SourceTask> &Tasks,
@@ -368,7 +419,7 @@ int exportCommands(const std::vector<SourceTask> &Tasks,
                    const AnalysisReport &Report) {
   for (const AnalysisFailure &Failure : Report.Failures)
     llvm::WithColor::error(llvm::errs(), "vram-check")
-        << Failure.File << ": " << Failure.Reason << '\n';
+        << describeFailure(Failure) << '\n';
   if (std::error_code EC = llvm::sys::fs::create_directories(ExportDir))
     fail("cannot create '" + ExportDir + "': " + EC.message());
   llvm::SmallString<256> Path(ExportDir);
@@ -407,6 +458,8 @@ int exportCommands(const std::vector<SourceTask> &Tasks,
 
 int main(int argc, const char **argv) {
   llvm::InitLLVM Init(argc, argv);
+  std::string Self = llvm::sys::fs::getMainExecutable(
+      argv[0], reinterpret_cast<void *>(&currentDirectory));
   // Everything after the first '--' is a compile command (--launcher) or
   // clang flags (files -- flags); llvm::cl sees only what comes before.
   std::vector<const char *> OwnArgs;
@@ -430,7 +483,16 @@ int main(int argc, const char **argv) {
   llvm::raw_string_ostream ParseErrorStream(ParseErrors);
   if (!cl::ParseCommandLineOptions(
           OwnArgs.size(), OwnArgs.data(),
-          "VRAM-only policy check for C, C++ and CUDA builds\n",
+          "VRAM-only policy check for C, C++ and CUDA builds\n\n"
+          "  vram-check -p <build dir> [options] [files...]\n"
+          "  vram-check [options] files... -- <clang arguments>\n"
+          "  vram-check --launcher [--warn] -- <compiler> <arguments...>\n\n"
+          "Run it over a compile database after the build's generation "
+          "steps\n(files the build generates are reported as not analysed "
+          "until\nthey exist), or as the build's compiler launcher\n"
+          "(-DCMAKE_CUDA_COMPILER_LAUNCHER=\"vram-check;--launcher;--\"), "
+          "which\nruns inside the build. Exit: 0 clean, 1 findings, 2 a "
+          "source or\nside not analysed, or a bad invocation.\n",
           &ParseErrorStream)) {
     // llvm::cl prints errors about option values itself; the others are
     // here. Either way: one line, then exit 2.
@@ -455,7 +517,15 @@ int main(int argc, const char **argv) {
     fail("--checks='" + ChecksOption + "' enables no check (available: " +
          llvm::join(analysis::allCheckNames(), ", ") + ")");
 
+  if (!InternalRunJob.empty())
+    return runJobFile(InternalRunJob, *Checks);
+
   CudaToolchain Toolchain = toolchain(argv[0]);
+  DriverOptions Driver;
+  Driver.Jobs = JobCount;
+  Driver.Verbose = Verbose;
+  Driver.SelfExecutable = Self;
+  Driver.Checks = ChecksOption;
 
   if (LauncherMode) {
     if (!BuildPath.empty() || !Files.empty() || !ExportDir.empty())
@@ -465,17 +535,21 @@ int main(int argc, const char **argv) {
            "vram-check -p <build dir> --fix after the build");
     if (AfterDashDash.empty())
       fail("--launcher needs the compile command after '--'");
-    LauncherOptions Options{Warn, Verbose, JobCount ? JobCount.getValue() : 1u};
+    // ninja already compiles in parallel: the sides of one source one at a
+    // time unless -j says otherwise.
+    Driver.Jobs = JobCount ? JobCount.getValue() : 1u;
+    LauncherOptions Options{Warn, AcceptTokenScan, Driver};
     return runLauncher(AfterDashDash, Toolchain, *Checks, Options);
   }
   AnalysisReport Report;
+  Report.AcceptTokenScan = AcceptTokenScan;
   std::vector<SourceTask> Tasks =
       SeenDashDash ? tasksFromFixedFlags(AfterDashDash, Report)
                    : tasksFromDatabase(Report);
   if (!ExportDir.empty())
     return exportCommands(Tasks, Toolchain, Report);
-  analyseSources(Tasks, Toolchain, *Checks,
-                 {JobCount, /*Verbose=*/Verbose}, Report);
+  Driver.Progress = llvm::errs().is_displayed();
+  analyseSources(Tasks, Toolchain, *Checks, Driver, Report);
   handleFixes(Report, Tasks);
   writeReport(Report, *Checks);
   writeSummary(Report);

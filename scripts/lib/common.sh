@@ -14,6 +14,7 @@ VRAM_ONLY_DEBIAN_PACKAGES=(
   cmake ninja-build g++ python3 python3-venv pkg-config
   clang-19 clang-tidy-19 libclang-19-dev llvm-19-dev llvm-19-tools
   libclang-rt-19-dev
+  libomp-19-dev  # omp.h for clang: vram-check parses -fopenmp sources
   libgtest-dev libgmock-dev libbenchmark-dev
   libcpp-httplib-dev nlohmann-json3-dev
   curl jq

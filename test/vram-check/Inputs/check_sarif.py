@@ -29,6 +29,8 @@ def main():
     driver = run["tool"]["driver"]
     if driver.get("name") != "vram-check":
         fail("tool.driver.name is not vram-check")
+    if not driver.get("version"):
+        fail("tool.driver.version is missing")
     rules = driver.get("rules", [])
     ids = [rule["id"] for rule in rules]
     if sorted(ids) != sorted(set(ids)) or not ids:

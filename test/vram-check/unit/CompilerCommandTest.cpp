@@ -76,7 +76,8 @@ TEST(NvccCommand, TranslatesCMakeGeneratedCommand) {
        "-rdc=true", "-c", "/src/k.cu", "-o", "CMakeFiles/k.dir/k.cu.o"});
   EXPECT_EQ(C.Compiler, CompilerKind::Nvcc);
   EXPECT_EQ(C.ClangArgs, (Args{"-DBAR=\"x y\"", "-DFOO=1", "-I/src/inc",
-                               "-isystem", "/src/sys"}));
+                               "-isystem", "/src/sys", "-fPIC", "-Wall",
+                               "-Wextra"}));
   EXPECT_EQ(C.Standard, "c++20");
   EXPECT_EQ(C.GpuArchs, (Args{"sm_80", "sm_90"}));
   ASSERT_EQ(C.Sources.size(), 1u);
@@ -119,23 +120,83 @@ TEST(NvccCommand, NewerArchitectureIsParsedAsNewestKnownWithNote) {
             C.Notes.end());
 }
 
-TEST(NvccCommand, HostCompilerOptionsKeepOnlyWhatChangesTheParse) {
+TEST(NvccCommand, HostCompilerOptionsAreReadAsGccReadsThem) {
+  // One option table (clang's driver table) for gcc's command lines and
+  // for -Xcompiler: joined and separate forms alike, -fopenmp with gcc's
+  // _OPENMP (4.5), -Werror dropped.
   TranslatedCommand C = translate(
-      {"nvcc", "-Xcompiler", "-fopenmp,-DHOST=1,-isystem,/h,-march=native",
+      {"nvcc", "-Xcompiler", "-fopenmp,-DHOST=1,-isystem,/h,-isystem/j",
+       "-Xcompiler=-include=f.h,-Uold,-I/i,-Werror,-march=native",
        "--compiler-options=-std=c++17 -pthread", "-c", "a.cu"});
-  EXPECT_EQ(C.ClangArgs, (Args{"-DHOST=1", "-isystem", "/h", "-march=native",
-                               "-pthread"}));
+  EXPECT_EQ(C.ClangArgs,
+            (Args{"-fopenmp", "-D", "HOST=1", "-isystem", "/h", "-isystem",
+                  "/j", "-fopenmp-version=45", "-include", "=f.h", "-U", "old",
+                  "-I", "/i", "-march=native", "-pthread"}));
   EXPECT_EQ(C.Standard, "c++17");
   EXPECT_NE(std::find(C.Notes.begin(), C.Notes.end(),
-                      "ignored host compiler option '-fopenmp'"),
+                      "host compiler options: ignored option '-Werror'"),
             C.Notes.end());
+}
+
+TEST(NvccCommand, HostCompilerOptionsAreSplitAsNvccsShellDoes) {
+  // nvcc joins the list items with spaces for a shell: one -Xcompiler
+  // "-Wall -DA=1" is two options, a quoted item keeps its space.
+  TranslatedCommand C = translate(
+      {"nvcc", "-Xcompiler", "-DA=1 -DB=2", "-Xcompiler", "-DC=\"x y\",-DD",
+       "-c", "a.cu"});
+  EXPECT_EQ(C.ClangArgs,
+            (Args{"-D", "A=1", "-D", "B=2", "-D", "C=x y", "-D", "D"}));
+}
+
+TEST(SplitNvccList, FollowsNvccsQuotesAndEscapes) {
+  // Each case as `nvcc --dryrun -D<value>` passes it to the host compiler.
+  EXPECT_EQ(splitNvccList("X=1,Y=2"), (Args{"X=1", "Y=2"}));
+  EXPECT_EQ(splitNvccList("Q=\"a-b,c-d\""), (Args{"Q=\"a-b,c-d\""}));
+  EXPECT_EQ(splitNvccList("A=x\"y,z\""), (Args{"A=x\"y,z\""}));
+  EXPECT_EQ(splitNvccList("A=\"x,y\"z,w"), (Args{"A=\"x,y\"z", "w"}));
+  EXPECT_EQ(splitNvccList("Z=a\\,b"), (Args{"Z=a,b"}));
+  EXPECT_EQ(splitNvccList("A=a\\b"), (Args{"A=ab"}));
+  EXPECT_EQ(splitNvccList("A=a\\\\b"), (Args{"A=a\\b"}));
+  EXPECT_EQ(splitNvccList("W='p,q'"), (Args{"W='p", "q'"}));
+  EXPECT_EQ(splitNvccList("A=,B"), (Args{"A=", "B"}));
+  EXPECT_EQ(splitNvccList("A=1,,B=2"), (Args{"A=1", "B=2"}));
+}
+
+TEST(NvccCommand, QuotedDefineWithCommasStaysOneMacro) {
+  // llama.cpp's GGML_CUDA_FA_QUANTS: split at the commas it became
+  // -Df16-f16 and friends, and every CUDA file failed to parse.
+  TranslatedCommand C = translate(
+      {"nvcc", "-DGGML_CUDA_FA_QUANTS=\"q4_0-q4_0,q8_0-q8_0,f16-f16\"",
+       "-DX=1,Y=2", "-I/a,/b", "-c", "a.cu"});
+  EXPECT_EQ(C.ClangArgs,
+            (Args{"-DGGML_CUDA_FA_QUANTS=\"q4_0-q4_0,q8_0-q8_0,f16-f16\"",
+                  "-DX=1", "-DY=2", "-I/a", "-I/b"}));
+}
+
+TEST(NvccCommand, DashXAppliesToEveryExtensionAndStandardInput) {
+  TranslatedCommand C = translate(
+      {"nvcc", "-x", "cu", "-c", "kernels.cuh", "notes.txt", "-", "lib.a",
+       "-o", "k.o"});
+  ASSERT_EQ(C.Sources.size(), 3u);
+  EXPECT_EQ(C.Sources[0].Path, "kernels.cuh");
+  EXPECT_EQ(C.Sources[1].Path, "notes.txt");
+  EXPECT_EQ(C.Sources[2].Path, "-");
+  for (const SourceInput &S : C.Sources)
+    EXPECT_EQ(S.Language, SourceLanguage::Cuda);
+}
+
+TEST(GnuCommand, OpenMPDefinesGccsVersionForGccOnly) {
+  TranslatedCommand Gcc = translate({"g++", "-fopenmp", "-c", "a.cpp"});
+  EXPECT_EQ(Gcc.ClangArgs, (Args{"-fopenmp", "-fopenmp-version=45"}));
+  TranslatedCommand Clang = translate({"clang++", "-fopenmp", "-c", "a.cpp"});
+  EXPECT_EQ(Clang.ClangArgs, (Args{"-fopenmp"}));
 }
 
 TEST(NvccCommand, UnknownOptionsGoToTheHostCompilerOnlyWhenForwarded) {
   TranslatedCommand Forwarded = translate(
       {"nvcc", "-forward-unknown-to-host-compiler", "-fno-rtti", "-Wall",
        "-c", "a.cu"});
-  EXPECT_EQ(Forwarded.ClangArgs, (Args{"-fno-rtti"}));
+  EXPECT_EQ(Forwarded.ClangArgs, (Args{"-fno-rtti", "-Wall"}));
 
   TranslatedCommand NotForwarded =
       translate({"nvcc", "-fno-rtti", "-c", "a.cu"});
