@@ -8,6 +8,7 @@
 #include "gguf/gguf_file.hpp"
 #include "model/cpu_reference.hpp"
 #include "model/tokenizer.hpp"
+#include "tools/logits_tool_options.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -19,47 +20,21 @@
 
 int main(int argc, char **argv) {
   using namespace worker;
-  std::string model_path, prompt, prompt_ids, out_path;
-  bool have_prompt = false;
-  int tokens = 0;
-  for (int i = 1; i < argc; ++i) {
-    const std::string arg = argv[i];
-    if (arg == "--prompt" && i + 1 < argc) {
-      prompt = argv[++i];
-      have_prompt = true;
-    } else if (arg == "--prompt-ids" && i + 1 < argc) {
-      prompt_ids = argv[++i];
-    } else if (arg == "--tokens" && i + 1 < argc) {
-      tokens = std::atoi(argv[++i]);
-    } else if (arg == "--out" && i + 1 < argc) {
-      out_path = argv[++i];
-    } else if (!arg.empty() && arg[0] != '-' && model_path.empty()) {
-      model_path = arg;
-    } else {
-      std::cerr << "cpu-reference-logits: bad argument " << arg << "\n";
-      return 2;
-    }
-  }
-  if (model_path.empty() || out_path.empty() || tokens < 1 || have_prompt == !prompt_ids.empty()) {
-    std::cerr << "usage: cpu-reference-logits MODEL.gguf (--prompt TEXT | --prompt-ids IDS) --tokens N --out FILE\n";
+  std::string error;
+  const auto options = tools::parse_logits_tool_options(argc, argv, error);
+  if (!options) {
+    std::cerr << "cpu-reference-logits: " << error
+              << "\nusage: cpu-reference-logits MODEL.gguf (--prompt TEXT | --prompt-ids IDS) --tokens N --out FILE\n";
     return 2;
   }
+  const int tokens = options->tokens;
+  const std::string &out_path = options->out_path;
   try {
-    const gguf::File file = gguf::File::open(model_path);
-    std::vector<int32_t> prompt_tokens;
-    if (have_prompt) {
+    const gguf::File file = gguf::File::open(options->model_path);
+    std::vector<int32_t> prompt_tokens = options->prompt_ids;
+    if (options->prompt) {
       const model::Qwen2Config config = model::Qwen2Config::from_gguf(file);
-      prompt_tokens = model::Tokenizer::from_gguf(file, config.n_vocab).encode(prompt);
-    } else {
-      std::string item;
-      for (size_t i = 0; i <= prompt_ids.size(); ++i) {
-        if (i == prompt_ids.size() || prompt_ids[i] == ',' || prompt_ids[i] == ' ') {
-          if (!item.empty()) prompt_tokens.push_back(std::stoi(item));
-          item.clear();
-        } else {
-          item += prompt_ids[i];
-        }
-      }
+      prompt_tokens = model::Tokenizer::from_gguf(file, config.n_vocab).encode(*options->prompt);
     }
     model::CpuQwen2 reference(file, static_cast<uint32_t>(prompt_tokens.size() + tokens));
     std::vector<std::vector<float>> logits;

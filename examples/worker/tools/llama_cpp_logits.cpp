@@ -12,6 +12,7 @@
 // default is F16), flash attention off, one sequence, logits of every
 // position; the prompt goes in one batch, then one token at a time.
 #include "llama.h"
+#include "logits_tool_options.hpp"
 
 #include <cstdio>
 #include <cstdlib>
@@ -26,20 +27,6 @@ int usage(const char *message) {
                "--tokens N --out FILE.json\n",
                message);
   return 2;
-}
-
-std::vector<llama_token> parse_ids(const std::string &text) {
-  std::vector<llama_token> ids;
-  std::string item;
-  for (size_t i = 0; i <= text.size(); ++i) {
-    if (i == text.size() || text[i] == ',' || text[i] == ' ') {
-      if (!item.empty()) ids.push_back(static_cast<llama_token>(std::stol(item)));
-      item.clear();
-    } else {
-      item += text[i];
-    }
-  }
-  return ids;
 }
 
 int32_t argmax(const float *logits, int32_t n) {
@@ -63,29 +50,12 @@ void quiet_log(enum ggml_log_level level, const char *text, void *) {
 } // namespace
 
 int main(int argc, char **argv) {
-  std::string model_path, prompt, prompt_ids, out_path;
-  bool have_prompt = false;
-  int tokens = 0;
-  for (int i = 1; i < argc; ++i) {
-    const std::string arg = argv[i];
-    if (arg == "--prompt" && i + 1 < argc) {
-      prompt = argv[++i];
-      have_prompt = true;
-    } else if (arg == "--prompt-ids" && i + 1 < argc) {
-      prompt_ids = argv[++i];
-    } else if (arg == "--tokens" && i + 1 < argc) {
-      tokens = std::atoi(argv[++i]);
-    } else if (arg == "--out" && i + 1 < argc) {
-      out_path = argv[++i];
-    } else if (!arg.empty() && arg[0] != '-' && model_path.empty()) {
-      model_path = arg;
-    } else {
-      return usage(("bad argument " + arg).c_str());
-    }
-  }
-  if (model_path.empty() || out_path.empty() || tokens < 1 || have_prompt == !prompt_ids.empty()) {
-    return usage("need a model, one of --prompt/--prompt-ids, --tokens >= 1 and --out");
-  }
+  std::string error;
+  const auto options = worker::tools::parse_logits_tool_options(argc, argv, error);
+  if (!options) return usage(error.c_str());
+  const std::string &model_path = options->model_path;
+  const std::string &out_path = options->out_path;
+  const int tokens = options->tokens;
 
   llama_log_set(quiet_log, nullptr);
   llama_backend_init();
@@ -99,8 +69,9 @@ int main(int argc, char **argv) {
   const llama_vocab *vocab = llama_model_get_vocab(model);
   const int32_t n_vocab = llama_vocab_n_tokens(vocab);
 
-  std::vector<llama_token> prompt_tokens;
-  if (have_prompt) {
+  std::vector<llama_token> prompt_tokens(options->prompt_ids.begin(), options->prompt_ids.end());
+  if (options->prompt) {
+    const std::string &prompt = *options->prompt;
     const int32_t n = -llama_tokenize(vocab, prompt.c_str(), static_cast<int32_t>(prompt.size()), nullptr, 0,
                                       /*add_special=*/true, /*parse_special=*/true);
     prompt_tokens.resize(static_cast<size_t>(n));
@@ -109,8 +80,6 @@ int main(int argc, char **argv) {
       std::fprintf(stderr, "llama-cpp-logits: tokenization failed\n");
       return 1;
     }
-  } else {
-    prompt_tokens = parse_ids(prompt_ids);
   }
   if (prompt_tokens.empty()) {
     return usage("the prompt has no tokens");
