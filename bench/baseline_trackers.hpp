@@ -19,6 +19,7 @@
 #include <optional>
 #include <shared_mutex>
 #include <string>
+#include <type_traits>
 #include <unordered_map>
 
 #include <vram_only/detail/reader_slots_lock.hpp>
@@ -33,10 +34,15 @@ struct BaselineRecord {
   std::string label;
 };
 
-class MutexMapTracker {
+// One baseline: Map (keyed by base address) under Lock. Writers take Lock
+// exclusively; lookups take it shared when Lock can be shared. An ordered
+// Map answers range lookups (the allocation containing p, via upper_bound),
+// an unordered one exact base-address lookups only.
+template <class Map, class Lock>
+class MapTracker {
  public:
   bool record_allocation(const void* p, std::size_t bytes, VramPurpose purpose, int device = -1) {
-    std::lock_guard<std::mutex> lock(mutex_);
+    std::unique_lock<Lock> lock(mutex_);
     const auto [it, inserted] = map_.try_emplace(key(p), BaselineRecord{bytes, purpose, device, {}});
     if (inserted) {
       total_ += bytes;
@@ -45,7 +51,7 @@ class MutexMapTracker {
   }
 
   bool record_deallocation(const void* p) {
-    std::lock_guard<std::mutex> lock(mutex_);
+    std::unique_lock<Lock> lock(mutex_);
     const auto it = map_.find(key(p));
     if (it == map_.end()) {
       return false;
@@ -55,107 +61,39 @@ class MutexMapTracker {
     return true;
   }
 
-  // Exact base-address lookup only.
   std::optional<std::size_t> find(const void* p) const {
-    std::lock_guard<std::mutex> lock(mutex_);
-    const auto it = map_.find(key(p));
-    if (it == map_.end()) {
-      return std::nullopt;
+    ReadLock lock(mutex_);
+    if constexpr (kOrdered) {
+      auto it = map_.upper_bound(key(p));
+      if (it == map_.begin()) {
+        return std::nullopt;
+      }
+      --it;
+      if (key(p) - it->first >= it->second.bytes) {
+        return std::nullopt;
+      }
+      return it->second.bytes;
+    } else {
+      const auto it = map_.find(key(p));
+      if (it == map_.end()) {
+        return std::nullopt;
+      }
+      return it->second.bytes;
     }
-    return it->second.bytes;
   }
 
  private:
+  static constexpr bool kOrdered = std::is_same_v<Map, std::map<std::uintptr_t, BaselineRecord>>;
+  using ReadLock = std::conditional_t<std::is_same_v<Lock, std::mutex>, std::unique_lock<Lock>,
+                                      std::shared_lock<Lock>>;
   static std::uintptr_t key(const void* p) { return reinterpret_cast<std::uintptr_t>(p); }
-  mutable std::mutex mutex_;
-  std::unordered_map<std::uintptr_t, BaselineRecord> map_;
+  mutable Lock mutex_;
+  Map map_;
   std::uint64_t total_ = 0;
 };
 
-class SharedMutexMapTracker {
- public:
-  bool record_allocation(const void* p, std::size_t bytes, VramPurpose purpose, int device = -1) {
-    std::unique_lock<std::shared_mutex> lock(mutex_);
-    const auto [it, inserted] = map_.try_emplace(key(p), BaselineRecord{bytes, purpose, device, {}});
-    if (inserted) {
-      total_ += bytes;
-    }
-    return inserted;
-  }
-
-  bool record_deallocation(const void* p) {
-    std::unique_lock<std::shared_mutex> lock(mutex_);
-    const auto it = map_.find(key(p));
-    if (it == map_.end()) {
-      return false;
-    }
-    total_ -= it->second.bytes;
-    map_.erase(it);
-    return true;
-  }
-
-  // Range lookup: the allocation containing p.
-  std::optional<std::size_t> find(const void* p) const {
-    std::shared_lock<std::shared_mutex> lock(mutex_);
-    auto it = map_.upper_bound(key(p));
-    if (it == map_.begin()) {
-      return std::nullopt;
-    }
-    --it;
-    if (key(p) - it->first >= it->second.bytes) {
-      return std::nullopt;
-    }
-    return it->second.bytes;
-  }
-
- private:
-  static std::uintptr_t key(const void* p) { return reinterpret_cast<std::uintptr_t>(p); }
-  mutable std::shared_mutex mutex_;
-  std::map<std::uintptr_t, BaselineRecord> map_;
-  std::uint64_t total_ = 0;
-};
-
-class ReaderSlotsMapTracker {
- public:
-  bool record_allocation(const void* p, std::size_t bytes, VramPurpose purpose, int device = -1) {
-    std::unique_lock<detail::ReaderSlotsLock> lock(mutex_);
-    const auto [it, inserted] = map_.try_emplace(key(p), BaselineRecord{bytes, purpose, device, {}});
-    if (inserted) {
-      total_ += bytes;
-    }
-    return inserted;
-  }
-
-  bool record_deallocation(const void* p) {
-    std::unique_lock<detail::ReaderSlotsLock> lock(mutex_);
-    const auto it = map_.find(key(p));
-    if (it == map_.end()) {
-      return false;
-    }
-    total_ -= it->second.bytes;
-    map_.erase(it);
-    return true;
-  }
-
-  // Range lookup: the allocation containing p.
-  std::optional<std::size_t> find(const void* p) const {
-    std::shared_lock<detail::ReaderSlotsLock> lock(mutex_);
-    auto it = map_.upper_bound(key(p));
-    if (it == map_.begin()) {
-      return std::nullopt;
-    }
-    --it;
-    if (key(p) - it->first >= it->second.bytes) {
-      return std::nullopt;
-    }
-    return it->second.bytes;
-  }
-
- private:
-  static std::uintptr_t key(const void* p) { return reinterpret_cast<std::uintptr_t>(p); }
-  mutable detail::ReaderSlotsLock mutex_;
-  std::map<std::uintptr_t, BaselineRecord> map_;
-  std::uint64_t total_ = 0;
-};
+using MutexMapTracker = MapTracker<std::unordered_map<std::uintptr_t, BaselineRecord>, std::mutex>;
+using SharedMutexMapTracker = MapTracker<std::map<std::uintptr_t, BaselineRecord>, std::shared_mutex>;
+using ReaderSlotsMapTracker = MapTracker<std::map<std::uintptr_t, BaselineRecord>, detail::ReaderSlotsLock>;
 
 }  // namespace vram_only::bench
