@@ -13,6 +13,7 @@ const std::vector<OptionVariable>& option_variables() {
       {"--require", "VRAM_ONLY_REQUIRE"},
       {"--sweep-interval", "VRAM_ONLY_SWEEP_INTERVAL_MS"},
       {"--call-sites", "VRAM_ONLY_CALL_SITES"},
+      {"--callbacks", "VRAM_ONLY_CALLBACKS"},
       {"--cupti", "VRAM_ONLY_CUPTI"},
       {"--library", "VRAM_ONLY_ATTACH_LIBRARY"},
   };
@@ -23,6 +24,10 @@ const char* to_string(OnViolation mode) { return mode == OnViolation::Abort ? "a
 
 const char* to_string(CallSites sites) {
   return sites == CallSites::All ? "all" : sites == CallSites::Violations ? "violations" : "off";
+}
+
+const char* to_string(Callbacks callbacks) {
+  return callbacks == Callbacks::None ? "none" : "allocations";
 }
 
 bool parse_host_port(const std::string& text, std::string& host, int& port) {
@@ -100,6 +105,15 @@ bool set_option(AttachOptions& options, const std::string& option, const std::st
       error = "--call-sites must be all, violations or off, not '" + value + "'";
       return false;
     }
+  } else if (option == "--callbacks") {
+    if (value == "allocations") {
+      options.callbacks = Callbacks::Allocations;
+    } else if (value == "none") {
+      options.callbacks = Callbacks::None;
+    } else {
+      error = "--callbacks must be allocations or none, not '" + value + "'";
+      return false;
+    }
   } else if (option == "--cupti") {
     options.cupti = value;
   } else if (option == "--library") {
@@ -130,6 +144,7 @@ std::vector<std::pair<std::string, std::string>> options_to_environment(const At
       {"VRAM_ONLY_ON_VIOLATION", to_string(o.on_violation)},
       {"VRAM_ONLY_SWEEP_INTERVAL_MS", std::to_string(o.sweep_interval_ms)},
       {"VRAM_ONLY_CALL_SITES", to_string(o.call_sites)},
+      {"VRAM_ONLY_CALLBACKS", to_string(o.callbacks)},
       {"VRAM_ONLY_REQUIRE", o.require ? "1" : "0"},
   };
   if (!o.policy.empty()) env.emplace_back("VRAM_ONLY_POLICY", o.policy);

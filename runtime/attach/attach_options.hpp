@@ -12,6 +12,7 @@
 //   --require                  VRAM_ONLY_REQUIRE=1         off
 //   --sweep-interval MS        VRAM_ONLY_SWEEP_INTERVAL_MS 5000
 //   --call-sites=all|violations|off VRAM_ONLY_CALL_SITES   all
+//   --callbacks=allocations|none VRAM_ONLY_CALLBACKS      allocations (none: a diagnostic, nothing enforced)
 //   --cupti PATH               VRAM_ONLY_CUPTI             libcupti.so.13 (see cupti_subscription.cpp)
 //   --library PATH             VRAM_ONLY_ATTACH_LIBRARY    ../lib/libvram_only_attach.so next to vram-only-run
 #pragma once
@@ -24,6 +25,11 @@ namespace vram_only::attach {
 
 enum class OnViolation { Report, Abort };
 enum class CallSites { All, Violations, Off };
+// Which driver callbacks are enabled: the allocation-related ones, or none
+// (a diagnostic: CUPTI is subscribed but nothing is enforced, so that its
+// own cost can be measured apart from ours; the process is marked unhealthy
+// and --require fails).
+enum class Callbacks { Allocations, None };
 
 // Exit statuses (documented in docs/vram-only-run.md).
 inline constexpr int kExitViolationAbort = 86;  // stopped at a violation (--on-violation=abort)
@@ -40,6 +46,7 @@ struct AttachOptions {
   bool require = false;
   unsigned sweep_interval_ms = 5000;
   CallSites call_sites = CallSites::All;
+  Callbacks callbacks = Callbacks::Allocations;
   std::string cupti;
   std::string library;
 };
@@ -70,5 +77,6 @@ std::string expand_pid(const std::string& path, long pid);
 
 const char* to_string(OnViolation mode);
 const char* to_string(CallSites sites);
+const char* to_string(Callbacks callbacks);
 
 }  // namespace vram_only::attach

@@ -285,6 +285,10 @@ std::string subscribe(State& s) {
     }
     return text;
   }
+  if (s.options.callbacks == Callbacks::None) {
+    return "--callbacks=none: CUPTI is subscribed with no callback enabled (a diagnostic for "
+           "measuring CUPTI's own cost); nothing is enforced";
+  }
   // An id this driver does not know names an API the program cannot call
   // either: logged, not fatal. None enabled at all is fatal.
   std::string failed;

@@ -17,6 +17,8 @@ const char* launcher_usage() {
          "  --require                     VRAM_ONLY_REQUIRE=1      fail (125) unless the injection can start\n"
          "  --sweep-interval MS           VRAM_ONLY_SWEEP_INTERVAL_MS  residency sweep period (5000)\n"
          "  --call-sites=all|violations|off VRAM_ONLY_CALL_SITES  find the calling library (all)\n"
+         "  --callbacks=allocations|none  VRAM_ONLY_CALLBACKS      none: CUPTI subscribed, nothing enforced\n"
+         "                                                         (to measure CUPTI's own cost; unhealthy)\n"
          "  --cupti PATH                  VRAM_ONLY_CUPTI          libcupti.so.13 to use\n"
          "  --library PATH                VRAM_ONLY_ATTACH_LIBRARY libvram_only_attach.so to inject\n"
          "  -h, --help\n"

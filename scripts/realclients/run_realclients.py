@@ -255,14 +255,40 @@ def spread(values):
     return {"median": statistics.median(values), "min": values[0], "max": values[-1], "runs": values}
 
 
-def compare(name, plain, attached, higher_is_better=True):
+def compare(name, plain, attached, higher_is_better=True, label="vram-only-run"):
     p, a = spread(plain), spread(attached)
     ratio = a["median"] / p["median"] if p["median"] else float("nan")
-    change = (ratio - 1) * 100 if higher_is_better else (ratio - 1) * 100
+    change = (ratio - 1) * 100
     print(f"BENCH {name}: plain median {p['median']:.4g} [{p['min']:.4g}..{p['max']:.4g}], "
-          f"vram-only-run median {a['median']:.4g} [{a['min']:.4g}..{a['max']:.4g}], "
+          f"{label} median {a['median']:.4g} [{a['min']:.4g}..{a['max']:.4g}], "
           f"ratio {ratio:.4f} ({change:+.2f}%)", flush=True)
     return {"plain": p, "attached": a, "ratio": ratio}
+
+
+# The three ways a benchmark runs: plain, under vram-only-run with CUPTI
+# subscribed and no callback enabled (--callbacks=none: CUPTI's own cost),
+# and under vram-only-run as users run it.
+VARIANTS = ("plain", "cupti-only", "attached")
+
+
+def order3(i):
+    """Each pair of runs rotates the three variants: no order bias."""
+    return VARIANTS[i % 3:] + VARIANTS[:i % 3]
+
+
+def variant_options(variant, attached_options):
+    return None if variant == "plain" else ["--callbacks=none"] if variant == "cupti-only" else attached_options
+
+
+def compare3(name, values, higher_is_better=True):
+    """BENCH lines for cupti-only and attached, each against plain."""
+    out = {}
+    if values["plain"] and values["cupti-only"]:
+        out["cupti_only"] = compare(name, values["plain"], values["cupti-only"], higher_is_better,
+                                    label="--callbacks=none")
+    if values["plain"] and values["attached"]:
+        out["attached"] = compare(name, values["plain"], values["attached"], higher_is_better)
+    return out
 
 
 def llama_bench_rates(text):
@@ -288,20 +314,19 @@ def benchmarks(runner, checks, model, pairs):
     if runner.args.llama_bin and "llama" in runner.args.only:
         bench = [os.path.join(runner.args.llama_bin, "llama-bench"), "-m", model, "-ngl", "99", "-p", "512",
                  "-n", "128", "-r", "5", "-o", "json"]
-        pp_plain, pp_att, tg_plain, tg_att = [], [], [], []
+        pp = {v: [] for v in VARIANTS}
+        tg = {v: [] for v in VARIANTS}
         for i in range(pairs):
-            for attached in order(i):
-                r = runner.run(f"bench-llama-{i}-{'attached' if attached else 'plain'}", bench,
-                               vram=["--policy", policy] if attached else None)
-                pp, tg = llama_bench_rates(r["out"])
-                if pp is None or tg is None:
+            for variant in order3(i):
+                r = runner.run(f"bench-llama-{i}-{variant}", bench, vram=variant_options(variant, ["--policy", policy]))
+                p, t = llama_bench_rates(r["out"])
+                if p is None or t is None:
                     checks.check("bench: llama-bench output", False, r["err"][-500:])
                     break
-                (pp_att if attached else pp_plain).append(pp)
-                (tg_att if attached else tg_plain).append(tg)
-        if pp_plain and pp_att:
-            results["llama_pp512_tokens_per_s"] = compare("llama-bench pp512 t/s", pp_plain, pp_att)
-            results["llama_tg128_tokens_per_s"] = compare("llama-bench tg128 t/s", tg_plain, tg_att)
+                pp[variant].append(p)
+                tg[variant].append(t)
+        results["llama_pp512_tokens_per_s"] = compare3("llama-bench pp512 t/s", pp)
+        results["llama_tg128_tokens_per_s"] = compare3("llama-bench tg128 t/s", tg)
 
     if "torch" in runner.args.only:
         client = [sys.executable, os.path.join(HERE, "torch_client.py"), "bench", "--tokens", "64", "--repeats", "5"]
@@ -337,6 +362,16 @@ def benchmarks(runner, checks, model, pairs):
             (att if attached else plain).append(r["seconds"])
     results["cuda_program_startup_seconds"] = compare("small CUDA program wall time s", plain, att,
                                                       higher_is_better=False)
+
+    launches = os.path.join(runner.args.gpu_tests, "attach_launch_loop")
+    per_launch = {v: [] for v in VARIANTS}
+    for i in range(pairs):
+        for variant in order3(i):
+            r = runner.run(f"bench-launch-{i}-{variant}", [launches, "200000"], vram=variant_options(variant, []))
+            result = last_json_line(r["out"])
+            if result:
+                per_launch[variant].append(result["ns_per_launch"])
+    results["kernel_launch_ns"] = compare3("empty kernel launch ns", per_launch, higher_is_better=False)
 
     loop = os.path.join(runner.args.gpu_tests, "attach_alloc_loop")
     plain, att = [], []

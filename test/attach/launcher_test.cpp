@@ -36,7 +36,7 @@ TEST(LauncherOptions, DefaultsAndCommand) {
 TEST(LauncherOptions, EveryOptionBothSpellings) {
   const LaunchPlan p = parse({"--on-violation=abort", "--policy", "p.json", "--health=0.0.0.0:8081", "--report",
                               "r-%p.json", "--require", "--sweep-interval", "250", "--call-sites=violations",
-                              "--cupti", "/x/libcupti.so.13", "--library=/y/libvram_only_attach.so", "llama-cli",
+                              "--callbacks", "none", "--cupti", "/x/libcupti.so.13", "--library=/y/libvram_only_attach.so", "llama-cli",
                               "-m", "m.gguf"});
   ASSERT_EQ(p.error, "");
   EXPECT_EQ(p.options.on_violation, OnViolation::Abort);
@@ -46,6 +46,7 @@ TEST(LauncherOptions, EveryOptionBothSpellings) {
   EXPECT_TRUE(p.options.require);
   EXPECT_EQ(p.options.sweep_interval_ms, 250u);
   EXPECT_EQ(p.options.call_sites, CallSites::Violations);
+  EXPECT_EQ(p.options.callbacks, Callbacks::None);
   EXPECT_EQ(p.options.cupti, "/x/libcupti.so.13");
   EXPECT_EQ(p.options.library, "/y/libvram_only_attach.so");
   EXPECT_EQ(p.command, (std::vector<std::string>{"llama-cli", "-m", "m.gguf"})) << "the first non-option starts it";
@@ -56,7 +57,8 @@ TEST(LauncherOptions, EnvironmentVariableForEveryOption) {
       {"VRAM_ONLY_ON_VIOLATION", "abort"},      {"VRAM_ONLY_POLICY", "p.json"},
       {"VRAM_ONLY_HEALTH", "127.0.0.1:0"},      {"VRAM_ONLY_REPORT", "r.json"},
       {"VRAM_ONLY_REQUIRE", "1"},               {"VRAM_ONLY_SWEEP_INTERVAL_MS", "100"},
-      {"VRAM_ONLY_CALL_SITES", "off"},          {"VRAM_ONLY_CUPTI", "/c.so"},
+      {"VRAM_ONLY_CALL_SITES", "off"},          {"VRAM_ONLY_CALLBACKS", "none"},
+      {"VRAM_ONLY_CUPTI", "/c.so"},
       {"VRAM_ONLY_ATTACH_LIBRARY", "/a.so"}};
   EXPECT_EQ(env.size(), option_variables().size()) << "one variable per option";
   const LaunchPlan p = parse({"prog"}, env);
@@ -68,6 +70,7 @@ TEST(LauncherOptions, EnvironmentVariableForEveryOption) {
   EXPECT_TRUE(p.options.require);
   EXPECT_EQ(p.options.sweep_interval_ms, 100u);
   EXPECT_EQ(p.options.call_sites, CallSites::Off);
+  EXPECT_EQ(p.options.callbacks, Callbacks::None);
   EXPECT_EQ(p.options.cupti, "/c.so");
   EXPECT_EQ(p.options.library, "/a.so");
   // The command line wins over the environment.
@@ -92,6 +95,7 @@ TEST(LauncherOptions, Errors) {
   EXPECT_EQ(parse({"--sweep-interval", "0", "prog"}).error,
             "--sweep-interval must be a number of milliseconds >= 1, not '0'");
   EXPECT_EQ(parse({"--call-sites=some", "prog"}).error, "--call-sites must be all, violations or off, not 'some'");
+  EXPECT_EQ(parse({"--callbacks=all", "prog"}).error, "--callbacks must be allocations or none, not 'all'");
   EXPECT_EQ(parse({"--require=yes", "prog"}).error, "--require takes no value");
   EXPECT_EQ(parse({"prog"}, {{"VRAM_ONLY_ON_VIOLATION", "explode"}}).error,
             "VRAM_ONLY_ON_VIOLATION=explode: --on-violation must be report or abort, not 'explode'");
@@ -188,7 +192,8 @@ TEST(LauncherBinary, SetsTheInjectionAndEveryVariable) {
   for (const char* expected :
        {"CUDA_INJECTION64_PATH=" VRAM_ONLY_ATTACH_PATH "\n", "VRAM_ONLY_ATTACH_LIBRARY=" VRAM_ONLY_ATTACH_PATH "\n",
         "VRAM_ONLY_ON_VIOLATION=abort\n", "VRAM_ONLY_HEALTH=127.0.0.1:0\n", "VRAM_ONLY_SWEEP_INTERVAL_MS=250\n",
-        "VRAM_ONLY_CALL_SITES=off\n", "VRAM_ONLY_CUPTI=/c/libcupti.so.13\n", "VRAM_ONLY_REQUIRE=0\n"}) {
+        "VRAM_ONLY_CALL_SITES=off\n", "VRAM_ONLY_CALLBACKS=allocations\n", "VRAM_ONLY_CUPTI=/c/libcupti.so.13\n",
+        "VRAM_ONLY_REQUIRE=0\n"}) {
     EXPECT_NE(r.output.find(expected), std::string::npos) << expected << "\n" << r.output;
   }
   EXPECT_NE(r.output.find("/r-%p.json\n"), std::string::npos) << "made absolute, %p kept for the child\n" << r.output;

@@ -166,6 +166,28 @@ TEST(AttachGpu, AbortModeStopsBeforeTheManagedMemoryIsUsed) {
   EXPECT_NE(r.err.find("stopping the process at cuMemAllocManaged"), std::string::npos) << explain(r);
 }
 
+// --callbacks=none: CUPTI subscribed with nothing enabled (the diagnostic
+// behind the overhead measurements) enforces nothing and says so: the
+// managed allocation goes unseen, the report and /health say why, and
+// --require stops the process (87).
+TEST(AttachGpu, CallbacksNoneEnforcesNothingAndSaysSo) {
+  VRAM_ONLY_REQUIRE_GPU();
+  const std::string why =
+      "--callbacks=none: CUPTI is subscribed with no callback enabled (a diagnostic for measuring CUPTI's own "
+      "cost); nothing is enforced";
+  const RunResult r = run_under({"--callbacks=none"}, ATTACH_MANAGED_STATIC);
+  ASSERT_EQ(r.status, 0) << explain(r);
+  ASSERT_TRUE(r.report.is_object()) << explain(r);
+  EXPECT_EQ(r.report["injection"]["active"], false) << explain(r);
+  EXPECT_EQ(r.report["injection"]["error"], why) << explain(r);
+  EXPECT_EQ(r.report["healthy"], false) << explain(r);
+  EXPECT_EQ(violations_of(r, "cuMemAllocManaged").size(), 0u) << explain(r);
+  EXPECT_NE(r.err.find("VRAM-only enforcement is not active: " + why), std::string::npos) << explain(r);
+  const RunResult required = run_under({"--callbacks=none", "--require"}, ATTACH_MANAGED_STATIC);
+  EXPECT_EQ(required.status, 87) << explain(required);
+  EXPECT_EQ(required.out.find("used managed memory"), std::string::npos) << explain(required);
+}
+
 void check_host_program(const char* program) {
   VRAM_ONLY_REQUIRE_GPU();
   const RunResult r = run_under({}, program);
