@@ -1,4 +1,5 @@
 #include "cli/worker_options.hpp"
+#include "cli/token_ids.hpp"
 
 #include <limits>
 
@@ -100,18 +101,8 @@ ParseResult parse_worker_options(const std::vector<std::string> &args) {
       std::string text;
       if (!take_value(text)) return fail("--prompt-ids needs a value");
       o.prompt_ids.clear();
-      std::string item;
-      for (size_t k = 0; k <= text.size(); ++k) {
-        if (k == text.size() || text[k] == ',' || text[k] == ' ') {
-          if (item.empty()) continue;
-          uint64_t id = 0;
-          if (!parse_uint(item, 0x7fffffff, id)) return fail("--prompt-ids: '" + item + "' is not a token id");
-          o.prompt_ids.push_back(static_cast<int32_t>(id));
-          item.clear();
-        } else {
-          item += text[k];
-        }
-      }
+      std::string bad;
+      if (!parse_token_ids(text, o.prompt_ids, bad)) return fail("--prompt-ids: '" + bad + "' is not a token id");
       if (o.prompt_ids.empty()) return fail("--prompt-ids needs at least one token id");
     } else if (arg == "--prefill-batch") {
       if (auto e = take_uint(1u << 16, n)) return *e;

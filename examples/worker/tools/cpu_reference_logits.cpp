@@ -12,7 +12,6 @@
 
 #include <nlohmann/json.hpp>
 
-#include <cstdlib>
 #include <fstream>
 #include <iostream>
 #include <string>
@@ -35,6 +34,10 @@ int main(int argc, char **argv) {
     if (options->prompt) {
       const model::Qwen2Config config = model::Qwen2Config::from_gguf(file);
       prompt_tokens = model::Tokenizer::from_gguf(file, config.n_vocab).encode(*options->prompt);
+    }
+    if (prompt_tokens.empty()) {
+      std::cerr << "cpu-reference-logits: the prompt has no tokens\n";
+      return 2;
     }
     model::CpuQwen2 reference(file, static_cast<uint32_t>(prompt_tokens.size() + tokens));
     std::vector<std::vector<float>> logits;

@@ -12,7 +12,7 @@
 // default is F16), flash attention off, one sequence, logits of every
 // position; the prompt goes in one batch, then one token at a time.
 #include "llama.h"
-#include "logits_tool_options.hpp"
+#include "tools/logits_tool_options.hpp"
 
 #include <cstdio>
 #include <cstdlib>

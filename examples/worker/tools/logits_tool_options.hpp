@@ -4,8 +4,11 @@
 //   TOOL MODEL.gguf (--prompt TEXT | --prompt-ids 1,2,3) --tokens N --out FILE.json
 //
 // Header-only and standard C++ only: llama-cpp-logits is compiled outside the
-// CMake build, against llama.cpp, with nothing else of this project.
+// CMake build, against llama.cpp, with -I examples/worker and nothing else of
+// this project.
 #pragma once
+
+#include "cli/token_ids.hpp"
 
 #include <cstdint>
 #include <cstdlib>
@@ -23,26 +26,6 @@ struct LogitsToolOptions {
   std::string out_path;                      // --out: the JSON document
 };
 
-// "1,2,3" or "1 2 3" -> {1, 2, 3}; nullopt when an item is not a number.
-inline std::optional<std::vector<int32_t>> parse_token_ids(const std::string &text) {
-  std::vector<int32_t> ids;
-  std::string item;
-  for (size_t i = 0; i <= text.size(); ++i) {
-    if (i == text.size() || text[i] == ',' || text[i] == ' ') {
-      if (!item.empty()) {
-        char *end = nullptr;
-        const long id = std::strtol(item.c_str(), &end, 10);
-        if (*end != '\0' || id < 0 || id > INT32_MAX) return std::nullopt;
-        ids.push_back(static_cast<int32_t>(id));
-      }
-      item.clear();
-    } else {
-      item += text[i];
-    }
-  }
-  return ids;
-}
-
 // The options, or nullopt with `error` saying what is wrong.
 inline std::optional<LogitsToolOptions> parse_logits_tool_options(int argc, char **argv, std::string &error) {
   LogitsToolOptions o;
@@ -53,12 +36,15 @@ inline std::optional<LogitsToolOptions> parse_logits_tool_options(int argc, char
     if (arg == "--prompt" && has_value) {
       o.prompt = argv[++i];
     } else if (arg == "--prompt-ids" && has_value) {
-      const auto ids = parse_token_ids(argv[++i]);
-      if (!ids || ids->empty()) {
-        error = std::string("--prompt-ids: not a list of token ids: ") + argv[i];
+      std::string bad;
+      if (!cli::parse_token_ids(argv[++i], o.prompt_ids, bad)) {
+        error = "--prompt-ids: '" + bad + "' is not a token id";
         return std::nullopt;
       }
-      o.prompt_ids = *ids;
+      if (o.prompt_ids.empty()) {
+        error = "--prompt-ids needs at least one token id";
+        return std::nullopt;
+      }
       have_ids = true;
     } else if (arg == "--tokens" && has_value) {
       o.tokens = std::atoi(argv[++i]);
