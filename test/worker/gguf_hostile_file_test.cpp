@@ -105,9 +105,10 @@ TEST(GgufHostileFile, HeaderCountsTheFileCannotHoldAreRefusedFirst) {
 
 TEST(GgufHostileFile, ABlockCountBeyondTheTensorsIsRefusedBeforeAnyNameIsBuilt) {
   const Writer base = model::make_tiny_qwen2({});
+  const std::string block_count = model::arch_key("qwen2", model::keys::suffix::kBlockCount);
   Writer w;
   for (const auto &e : base.metadata()) {
-    w.add_metadata(e.key, e.key == model::keys::kBlockCount ? Value::u32(1u << 31) : e.value);
+    w.add_metadata(e.key, e.key == block_count ? Value::u32(1u << 31) : e.value);
   }
   for (const auto &t : base.tensors()) {
     w.add_tensor(t.name, t.type, t.dims, t.data);

@@ -65,16 +65,6 @@ std::string arch_key(const std::string &arch, const char *suffix);
 namespace keys {
 inline constexpr const char *kArchitecture = "general.architecture";
 inline constexpr const char *kName = "general.name";
-inline constexpr const char *kContextLength = "qwen2.context_length";
-inline constexpr const char *kEmbeddingLength = "qwen2.embedding_length";
-inline constexpr const char *kBlockCount = "qwen2.block_count";
-inline constexpr const char *kFeedForwardLength = "qwen2.feed_forward_length";
-inline constexpr const char *kHeadCount = "qwen2.attention.head_count";
-inline constexpr const char *kHeadCountKv = "qwen2.attention.head_count_kv";
-inline constexpr const char *kRopeFreqBase = "qwen2.rope.freq_base";
-inline constexpr const char *kRmsEpsilon = "qwen2.attention.layer_norm_rms_epsilon";
-inline constexpr const char *kKeyLength = "qwen2.attention.key_length";
-inline constexpr const char *kValueLength = "qwen2.attention.value_length";
 // Suffixes of the <arch>.* keys (arch_key(arch, suffix::kX)).
 namespace suffix {
 inline constexpr const char *kContextLength = "context_length";
