@@ -245,9 +245,15 @@ def llama_checks(runner, checks, model):
 
 # ---- Benchmarks --------------------------------------------------------------------
 
+def rotation(variants, i):
+    """Run i of a benchmark runs its variants rotated by i: no order bias."""
+    k = i % len(variants)
+    return variants[k:] + variants[:k]
+
+
 def order(i):
-    """Plain first in even pairs, attached first in odd ones: no order bias."""
-    return (False, True) if i % 2 == 0 else (True, False)
+    """attached False (plain) first in even pairs, True first in odd ones."""
+    return rotation((False, True), i)
 
 
 def spread(values):
@@ -269,11 +275,6 @@ def compare(name, plain, attached, higher_is_better=True, label="vram-only-run")
 # subscribed and no callback enabled (--callbacks=none: CUPTI's own cost),
 # and under vram-only-run as users run it.
 VARIANTS = ("plain", "cupti-only", "attached")
-
-
-def order3(i):
-    """Each pair of runs rotates the three variants: no order bias."""
-    return VARIANTS[i % 3:] + VARIANTS[:i % 3]
 
 
 def variant_options(variant, attached_options):
@@ -317,7 +318,7 @@ def benchmarks(runner, checks, model, pairs):
         pp = {v: [] for v in VARIANTS}
         tg = {v: [] for v in VARIANTS}
         for i in range(pairs):
-            for variant in order3(i):
+            for variant in rotation(VARIANTS, i):
                 r = runner.run(f"bench-llama-{i}-{variant}", bench, vram=variant_options(variant, ["--policy", policy]))
                 p, t = llama_bench_rates(r["out"])
                 if p is None or t is None:
@@ -366,7 +367,7 @@ def benchmarks(runner, checks, model, pairs):
     launches = os.path.join(runner.args.gpu_tests, "attach_launch_loop")
     per_launch = {v: [] for v in VARIANTS}
     for i in range(pairs):
-        for variant in order3(i):
+        for variant in rotation(VARIANTS, i):
             r = runner.run(f"bench-launch-{i}-{variant}", [launches, "200000"], vram=variant_options(variant, []))
             result = last_json_line(r["out"])
             if result:
