@@ -302,7 +302,7 @@ def llama_bench_rates(text):
     return (pp[0] if pp else None), (tg[0] if tg else None)
 
 
-def benchmarks(runner, checks, model, pairs):
+def benchmarks(runner, checks, model, model_1b, pairs):
     results = {"machine": os.uname().nodename, "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())}
     try:
         gpu = subprocess.run(["nvidia-smi", "--query-gpu=name,driver_version", "--format=csv,noheader"],
@@ -313,21 +313,28 @@ def benchmarks(runner, checks, model, pairs):
     policy = os.path.join(HERE, "llama-pinned-any-caller-policy.json")
 
     if runner.args.llama_bin and "llama" in runner.args.only:
-        bench = [os.path.join(runner.args.llama_bin, "llama-bench"), "-m", model, "-ngl", "99", "-p", "512",
-                 "-n", "128", "-r", "5", "-o", "json"]
-        pp = {v: [] for v in VARIANTS}
-        tg = {v: [] for v in VARIANTS}
-        for i in range(pairs):
-            for variant in rotation(VARIANTS, i):
-                r = runner.run(f"bench-llama-{i}-{variant}", bench, vram=variant_options(variant, ["--policy", policy]))
-                p, t = llama_bench_rates(r["out"])
-                if p is None or t is None:
-                    checks.check("bench: llama-bench output", False, r["err"][-500:])
-                    break
-                pp[variant].append(p)
-                tg[variant].append(t)
-        results["llama_pp512_tokens_per_s"] = compare3("llama-bench pp512 t/s", pp)
-        results["llama_tg128_tokens_per_s"] = compare3("llama-bench tg128 t/s", tg)
+        # Two models: the tiny one of the checks (a token is ~0.1 ms, so a
+        # fixed cost per driver call weighs most) and a 1.1B-parameter F16
+        # llama (a token is ~1 ms, the size of a small served model).
+        for label, key, path in (("tiny Qwen2", "llama_tiny", model), ("1.1B llama F16", "llama_1b", model_1b)):
+            if path is None:
+                continue
+            bench = [os.path.join(runner.args.llama_bin, "llama-bench"), "-m", path, "-ngl", "99", "-p", "512",
+                     "-n", "128", "-r", "5", "-o", "json"]
+            pp = {v: [] for v in VARIANTS}
+            tg = {v: [] for v in VARIANTS}
+            for i in range(pairs):
+                for variant in rotation(VARIANTS, i):
+                    r = runner.run(f"bench-{key}-{i}-{variant}", bench,
+                                   vram=variant_options(variant, ["--policy", policy]))
+                    p, t = llama_bench_rates(r["out"])
+                    if p is None or t is None:
+                        checks.check(f"bench: llama-bench output ({label})", False, r["err"][-500:])
+                        break
+                    pp[variant].append(p)
+                    tg[variant].append(t)
+            results[f"{key}_pp512_tokens_per_s"] = compare3(f"llama-bench {label} pp512 t/s", pp)
+            results[f"{key}_tg128_tokens_per_s"] = compare3(f"llama-bench {label} tg128 t/s", tg)
 
     if "torch" in runner.args.only:
         client = [sys.executable, os.path.join(HERE, "torch_client.py"), "bench", "--tokens", "64", "--repeats", "5"]
@@ -366,13 +373,16 @@ def benchmarks(runner, checks, model, pairs):
 
     launches = os.path.join(runner.args.gpu_tests, "attach_launch_loop")
     per_launch = {v: [] for v in VARIANTS}
+    per_call = {v: [] for v in VARIANTS}
     for i in range(pairs):
         for variant in rotation(VARIANTS, i):
             r = runner.run(f"bench-launch-{i}-{variant}", [launches, "200000"], vram=variant_options(variant, []))
             result = last_json_line(r["out"])
             if result:
                 per_launch[variant].append(result["ns_per_launch"])
+                per_call[variant].append(result["ns_per_driver_call"])
     results["kernel_launch_ns"] = compare3("empty kernel launch ns", per_launch, higher_is_better=False)
+    results["driver_call_ns"] = compare3("cuCtxGetDevice ns", per_call, higher_is_better=False)
 
     loop = os.path.join(runner.args.gpu_tests, "attach_alloc_loop")
     plain, att = [], []
@@ -399,6 +409,7 @@ def main():
     parser.add_argument("--gpu-tests", required=True, help="dir of the attach GPU test programs")
     parser.add_argument("--llama-bin", default="", help="llama.cpp's bin dir (llama-simple, llama-bench)")
     parser.add_argument("--out", required=True)
+    parser.add_argument("--models", default=".cache/models", help="where the 1.1B benchmark GGUF is written (kept)")
     parser.add_argument("--only", default="torch,llama", help="comma list: torch, llama")
     parser.add_argument("--bench", action="store_true", help="also measure the overhead")
     parser.add_argument("--no-checks", action="store_true", help="skip the checks (with --bench: measure only)")
@@ -410,9 +421,20 @@ def main():
     checks = Checks(args.out)
 
     model = os.path.join(args.out, "tiny-qwen2.gguf")
+    model_1b = None
     if "llama" in args.only:
         r = runner.run("make-tiny-qwen2", [os.path.join(args.build, "bin", "make-tiny-qwen2"), model])
         checks.check("llama: tiny qwen2 GGUF written", r["rc"] == 0 and os.path.exists(model), r["err"][-300:])
+        if args.bench:
+            # 2 GiB: written outside --out, which comes back from the GPU machine.
+            model_1b = os.path.join(args.models, "bench-llama-1b.gguf")
+            os.makedirs(args.models, exist_ok=True)
+            if not os.path.exists(model_1b):
+                r = runner.run("make-bench-llama-1b", [os.path.join(args.build, "bin", "make-tiny-llama"), model_1b,
+                                                      "--preset", "bench-llama-1b"])
+                if not checks.check("llama: 1.1B bench GGUF written", r["rc"] == 0 and os.path.exists(model_1b),
+                                    r["err"][-300:]):
+                    model_1b = None
     if "torch" in args.only and not args.no_checks:
         try:
             torch_checks(runner, checks)
@@ -425,7 +447,7 @@ def main():
             checks.check("llama: client ran", False, repr(error))
     if args.bench:
         try:
-            benchmarks(runner, checks, model, args.pairs)
+            benchmarks(runner, checks, model, model_1b, args.pairs)
         except Exception as error:
             checks.check("bench: ran", False, repr(error))
     return 0 if checks.summary() else 1

@@ -1,9 +1,12 @@
-// Cost per kernel launch, in place: N launches of an empty kernel, timed
-// (synchronised every 1000 launches so that the queue never fills); run
-// plain, under vram-only-run --callbacks=none (CUPTI subscribed, nothing
-// enabled) and under vram-only-run by scripts/gpu-realclients, to tell
-// CUPTI's own cost on calls we never enable from ours.
-// Prints {"launches": N, "ns_per_launch": X}.
+// Cost per kernel launch and per cheap driver call, in place: N launches
+// of an empty kernel, timed (synchronised every 1000 launches so that the
+// queue never fills), then 10 N calls of cuCtxGetDevice (a driver call that
+// does no work, so its time is the dispatch alone). Run plain, under
+// vram-only-run --callbacks=none (CUPTI subscribed, nothing enabled) and
+// under vram-only-run by scripts/gpu-realclients, to tell CUPTI's own cost on
+// calls we never enable from ours.
+// Prints {"launches": N, "ns_per_launch": X, "driver_calls": M, "ns_per_driver_call": Y}.
+#include <cuda.h>
 #include <cuda_runtime.h>
 
 #include <chrono>
@@ -26,6 +29,19 @@ int main(int argc, char** argv) {
   CHECK_CUDA(cudaDeviceSynchronize());
   CHECK_CUDA(cudaGetLastError());
   const double ns = std::chrono::duration<double, std::nano>(std::chrono::steady_clock::now() - start).count();
-  std::printf("{\"launches\": %d, \"ns_per_launch\": %.1f}\n", launches, ns / launches);
+
+  const int calls = 10 * launches;
+  CUdevice device = -1;
+  const auto calls_start = std::chrono::steady_clock::now();
+  for (int i = 0; i < calls; ++i) {
+    if (cuCtxGetDevice(&device) != CUDA_SUCCESS) {
+      std::fprintf(stderr, "cuCtxGetDevice failed\n");
+      return 1;
+    }
+  }
+  const double calls_ns =
+      std::chrono::duration<double, std::nano>(std::chrono::steady_clock::now() - calls_start).count();
+  std::printf("{\"launches\": %d, \"ns_per_launch\": %.1f, \"driver_calls\": %d, \"ns_per_driver_call\": %.1f}\n",
+              launches, ns / launches, calls, calls_ns / calls);
   return 0;
 }
