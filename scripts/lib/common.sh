@@ -17,7 +17,7 @@ VRAM_ONLY_DEBIAN_PACKAGES=(
   libomp-19-dev  # omp.h for clang: vram-check parses -fopenmp sources
   libgtest-dev libgmock-dev libbenchmark-dev
   libcpp-httplib-dev nlohmann-json3-dev
-  curl jq
+  curl jq patch xz-utils
 )
 
 log() { printf '==> %s\n' "$*" >&2; }
@@ -61,8 +61,42 @@ ensure_python_env() {
   echo "$want" >"$stamp"
 }
 
+# The private copy of cpp-httplib that libvram_only_attach.so compiles in,
+# hidden (runtime/attach/CMakeLists.txt says why): Debian 12's source package
+# of the libcpp-httplib-dev installed above, that is upstream's header-only
+# httplib.h with Debian's patches applied (a CVE fix), each tarball checked
+# against the SHA-256 of the package's .dsc. Into
+# .cache/cpp-httplib/VERSION/ (httplib.h and LICENSE); nothing when there.
+VRAM_ONLY_HTTPLIB_VERSION="0.11.4+ds-1+deb12u1"
+fetch_private_httplib() {
+  local dir="$VRAM_ONLY_ROOT/.cache/cpp-httplib/$VRAM_ONLY_HTTPLIB_VERSION"
+  [ -f "$dir/httplib.h" ] && return 0
+  local pool="http://deb.debian.org/debian/pool/main/c/cpp-httplib"
+  local orig="cpp-httplib_0.11.4+ds.orig.tar.xz"
+  local orig_sha256="8b1a5df569003b6a4f24c68489bbda5c64aec94697bdc9ebba5d79408b2ae7eb"
+  local debian="cpp-httplib_${VRAM_ONLY_HTTPLIB_VERSION}.debian.tar.xz"
+  local debian_sha256="a0adf8a38610806f6d94ba69839438635e5e6580775e28ff31d6a081e34f1484"
+  local work
+  work="$(mktemp -d)"
+  log "fetching Debian's cpp-httplib $VRAM_ONLY_HTTPLIB_VERSION source for libvram_only_attach.so"
+  curl -fsSL --retry 3 -o "$work/$orig" "$pool/${orig//+/%2b}"
+  curl -fsSL --retry 3 -o "$work/$debian" "$pool/${debian//+/%2b}"
+  printf '%s  %s\n%s  %s\n' "$orig_sha256" "$work/$orig" "$debian_sha256" "$work/$debian" | sha256sum -c --quiet
+  mkdir -p "$work/src"
+  tar -xJf "$work/$orig" -C "$work/src" --strip-components=1
+  tar -xJf "$work/$debian" -C "$work/src"
+  local patch_name
+  while read -r patch_name; do
+    [ -n "$patch_name" ] && patch -s -p1 -d "$work/src" <"$work/src/debian/patches/$patch_name"
+  done <"$work/src/debian/patches/series"
+  mkdir -p "$dir"
+  cp "$work/src/httplib.h" "$work/src/LICENSE" "$dir/"
+  rm -rf "$work"
+}
+
 install_dependencies() {
   install_debian_packages "${VRAM_ONLY_DEBIAN_PACKAGES[@]}"
+  fetch_private_httplib
   ensure_python_env
 }
 
