@@ -201,6 +201,10 @@ bool parse_size(std::string_view text, std::size_t& out) {
 }
 
 Policy parse_policy(std::string_view text, const std::string& name) {
+  // Said here, not by nlohmann/json, whose wording for it changed in 3.11.3.
+  if (text.find_first_not_of(" \t\r\n") == std::string_view::npos) {
+    throw PolicyError(name + ": the file is empty (a policy is a JSON object with an \"allow\" list)");
+  }
   const char* furthest = text.data();
   LineSax sax(text, &furthest, name);
   CountingIterator first(text.data(), &furthest);

@@ -74,8 +74,10 @@ TEST(PolicyFile, SyntaxErrorsNameLineAndColumn) {
   EXPECT_EQ(error_of("{\n  \"allow\": [\n    {\"kind\": \"pinned\",}\n  ]\n}\n"),
             "policy.json:3:23: not valid JSON: syntax error while parsing object key - unexpected '}'; "
             "expected string literal");
-  EXPECT_EQ(error_of(""), "policy.json:1:1: not valid JSON: syntax error while parsing value - unexpected end "
-                          "of input; expected '[', '{', or a literal");
+  EXPECT_EQ(error_of("\n \n"), "policy.json: the file is empty (a policy is a JSON object with an \"allow\" list)");
+  EXPECT_EQ(error_of(""), "policy.json: the file is empty (a policy is a JSON object with an \"allow\" list)");
+  EXPECT_EQ(error_of("{\n"), "policy.json:2:1: not valid JSON: syntax error while parsing object key - unexpected "
+                            "end of input; expected string literal");
 }
 
 TEST(PolicyFile, SemanticErrorsNameTheLine) {
