@@ -374,6 +374,8 @@ def benchmarks(runner, checks, model, model_1b, pairs):
     launches = os.path.join(runner.args.gpu_tests, "attach_launch_loop")
     per_launch = {v: [] for v in VARIANTS}
     per_call = {v: [] for v in VARIANTS}
+    per_graph = {v: [] for v in VARIANTS}
+    per_round = {v: [] for v in VARIANTS}
     for i in range(pairs):
         for variant in rotation(VARIANTS, i):
             r = runner.run(f"bench-launch-{i}-{variant}", [launches, "200000"], vram=variant_options(variant, []))
@@ -381,8 +383,13 @@ def benchmarks(runner, checks, model, model_1b, pairs):
             if result:
                 per_launch[variant].append(result["ns_per_launch"])
                 per_call[variant].append(result["ns_per_driver_call"])
+                per_graph[variant].append(result["ns_per_graph_launch"])
+                per_round[variant].append(result["ns_per_graph_round"])
     results["kernel_launch_ns"] = compare3("empty kernel launch ns", per_launch, higher_is_better=False)
     results["driver_call_ns"] = compare3("cuCtxGetDevice ns", per_call, higher_is_better=False)
+    results["graph_launch_ns"] = compare3("CUDA graph launch (64 kernels) ns", per_graph, higher_is_better=False)
+    results["graph_round_ns"] = compare3("capture + cudaGraphExecUpdate + launch (64 kernels) ns", per_round,
+                                         higher_is_better=False)
 
     loop = os.path.join(runner.args.gpu_tests, "attach_alloc_loop")
     plain, att = [], []
@@ -410,7 +417,8 @@ def main():
     parser.add_argument("--llama-bin", default="", help="llama.cpp's bin dir (llama-simple, llama-bench)")
     parser.add_argument("--out", required=True)
     parser.add_argument("--models", default=".cache/models", help="where the 1.1B benchmark GGUF is written (kept)")
-    parser.add_argument("--only", default="torch,llama", help="comma list: torch, llama")
+    parser.add_argument("--only", default="torch,llama",
+                        help="comma list: torch, llama; 'programs' for neither (the small CUDA programs' benchmarks)")
     parser.add_argument("--bench", action="store_true", help="also measure the overhead")
     parser.add_argument("--no-checks", action="store_true", help="skip the checks (with --bench: measure only)")
     parser.add_argument("--pairs", type=int, default=4, help="interleaved plain/attached pairs per benchmark")

@@ -1,11 +1,15 @@
-// Cost per kernel launch and per cheap driver call, in place: N launches
-// of an empty kernel, timed (synchronised every 1000 launches so that the
-// queue never fills), then 10 N calls of cuCtxGetDevice (a driver call that
-// does no work, so its time is the dispatch alone). Run plain, under
-// vram-only-run --callbacks=none (CUPTI subscribed, nothing enabled) and
-// under vram-only-run by scripts/gpu-realclients, to tell CUPTI's own cost on
-// calls we never enable from ours.
-// Prints {"launches": N, "ns_per_launch": X, "driver_calls": M, "ns_per_driver_call": Y}.
+// Cost per kernel launch, per cheap driver call and per CUDA graph step, in
+// place: N launches of an empty kernel, timed (synchronised every 1000
+// launches so that the queue never fills); 10 N calls of cuCtxGetDevice (a
+// driver call that does no work, so its time is the dispatch alone); N / 100
+// launches of a captured graph of 64 empty kernels; and N / 200 rounds of
+// what llama.cpp does for every generated token: capture the 64 launches on
+// a stream, cudaGraphExecUpdate the executable graph, launch it. Run plain,
+// under vram-only-run --callbacks=none (CUPTI subscribed, nothing enabled)
+// and under vram-only-run by scripts/gpu-realclients, to tell CUPTI's own
+// cost on calls we never enable from ours.
+// Prints {"launches": N, "ns_per_launch": X, "driver_calls": M, "ns_per_driver_call": Y,
+//         "graph_launches": G, "ns_per_graph_launch": Z, "graph_rounds": R, "ns_per_graph_round": W}.
 #include <cuda.h>
 #include <cuda_runtime.h>
 
@@ -41,7 +45,53 @@ int main(int argc, char** argv) {
   }
   const double calls_ns =
       std::chrono::duration<double, std::nano>(std::chrono::steady_clock::now() - calls_start).count();
-  std::printf("{\"launches\": %d, \"ns_per_launch\": %.1f, \"driver_calls\": %d, \"ns_per_driver_call\": %.1f}\n",
-              launches, ns / launches, calls, calls_ns / calls);
+
+  constexpr int kNodes = 64;
+  cudaStream_t stream = nullptr;
+  CHECK_CUDA(cudaStreamCreateWithFlags(&stream, cudaStreamNonBlocking));
+  const auto capture = [&] {
+    cudaGraph_t graph = nullptr;
+    CHECK_CUDA(cudaStreamBeginCapture(stream, cudaStreamCaptureModeRelaxed));
+    for (int k = 0; k < kNodes; ++k) empty_kernel<<<1, 1, 0, stream>>>();
+    CHECK_CUDA(cudaStreamEndCapture(stream, &graph));
+    return graph;
+  };
+  cudaGraph_t graph = capture();
+  cudaGraphExec_t exec = nullptr;
+  CHECK_CUDA(cudaGraphInstantiate(&exec, graph, 0));
+  CHECK_CUDA(cudaGraphDestroy(graph));
+  CHECK_CUDA(cudaGraphLaunch(exec, stream));
+  CHECK_CUDA(cudaStreamSynchronize(stream));
+
+  const int graph_launches = launches / 100;
+  const auto graphs_start = std::chrono::steady_clock::now();
+  for (int i = 0; i < graph_launches; ++i) {
+    CHECK_CUDA(cudaGraphLaunch(exec, stream));
+    if (i % 10 == 9) CHECK_CUDA(cudaStreamSynchronize(stream));
+  }
+  CHECK_CUDA(cudaStreamSynchronize(stream));
+  const double graphs_ns =
+      std::chrono::duration<double, std::nano>(std::chrono::steady_clock::now() - graphs_start).count();
+
+  const int rounds = launches / 200;
+  const auto rounds_start = std::chrono::steady_clock::now();
+  for (int i = 0; i < rounds; ++i) {
+    graph = capture();
+    cudaGraphExecUpdateResultInfo info{};
+    CHECK_CUDA(cudaGraphExecUpdate(exec, graph, &info));
+    CHECK_CUDA(cudaGraphDestroy(graph));
+    CHECK_CUDA(cudaGraphLaunch(exec, stream));
+    CHECK_CUDA(cudaStreamSynchronize(stream));
+  }
+  const double rounds_ns =
+      std::chrono::duration<double, std::nano>(std::chrono::steady_clock::now() - rounds_start).count();
+  CHECK_CUDA(cudaGraphExecDestroy(exec));
+  CHECK_CUDA(cudaStreamDestroy(stream));
+
+  std::printf(
+      "{\"launches\": %d, \"ns_per_launch\": %.1f, \"driver_calls\": %d, \"ns_per_driver_call\": %.1f, "
+      "\"graph_launches\": %d, \"ns_per_graph_launch\": %.1f, \"graph_rounds\": %d, \"ns_per_graph_round\": %.1f}\n",
+      launches, ns / launches, calls, calls_ns / calls, graph_launches, graphs_ns / graph_launches, rounds,
+      rounds_ns / rounds);
   return 0;
 }
