@@ -1,6 +1,6 @@
-// Cost per kernel launch, per cheap driver call and per CUDA graph step, in
-// place: N launches of an empty kernel, timed (synchronised every 1000
-// launches so that the queue never fills); 10 N calls of cuCtxGetDevice (a
+// CPU cost per kernel launch, per cheap driver call and per CUDA graph step,
+// in place (only the calls are timed; the GPU is waited for, untimed,
+// between batches): N launches of an empty kernel, in batches of 100; 10 N calls of cuCtxGetDevice (a
 // driver call that does no work, so its time is the dispatch alone); N / 100
 // launches of a captured graph of 64 empty kernels; and N / 200 rounds of
 // what llama.cpp does for every generated token: capture the 64 launches on
@@ -20,19 +20,30 @@
 
 __global__ void empty_kernel() {}
 
+// Sums the time between start() and stop() calls.
+struct Stopwatch {
+  std::chrono::steady_clock::time_point began;
+  double ns = 0;
+  void start() { began = std::chrono::steady_clock::now(); }
+  void stop() { ns += std::chrono::duration<double, std::nano>(std::chrono::steady_clock::now() - began).count(); }
+};
+
 int main(int argc, char** argv) {
   const int launches = argc > 1 ? std::atoi(argv[1]) : 200000;
   CHECK_CUDA(cudaFree(nullptr));  // context
   for (int i = 0; i < 1000; ++i) empty_kernel<<<1, 1>>>();  // warm-up
   CHECK_CUDA(cudaDeviceSynchronize());
-  const auto start = std::chrono::steady_clock::now();
-  for (int i = 0; i < launches; ++i) {
-    empty_kernel<<<1, 1>>>();
-    if (i % 1000 == 999) CHECK_CUDA(cudaDeviceSynchronize());
+  // Only the calls are timed, in batches of 100 with an untimed
+  // synchronisation between them: the CPU's cost, not the GPU's.
+  Stopwatch launch_time;
+  for (int i = 0; i < launches; i += 100) {
+    launch_time.start();
+    for (int k = 0; k < 100; ++k) empty_kernel<<<1, 1>>>();
+    launch_time.stop();
+    CHECK_CUDA(cudaDeviceSynchronize());
   }
-  CHECK_CUDA(cudaDeviceSynchronize());
   CHECK_CUDA(cudaGetLastError());
-  const double ns = std::chrono::duration<double, std::nano>(std::chrono::steady_clock::now() - start).count();
+  const double ns = launch_time.ns;
 
   const int calls = 10 * launches;
   CUdevice device = -1;
@@ -64,27 +75,28 @@ int main(int argc, char** argv) {
   CHECK_CUDA(cudaStreamSynchronize(stream));
 
   const int graph_launches = launches / 100;
-  const auto graphs_start = std::chrono::steady_clock::now();
+  Stopwatch graph_time;
   for (int i = 0; i < graph_launches; ++i) {
+    graph_time.start();
     CHECK_CUDA(cudaGraphLaunch(exec, stream));
-    if (i % 10 == 9) CHECK_CUDA(cudaStreamSynchronize(stream));
+    graph_time.stop();
+    CHECK_CUDA(cudaStreamSynchronize(stream));
   }
-  CHECK_CUDA(cudaStreamSynchronize(stream));
-  const double graphs_ns =
-      std::chrono::duration<double, std::nano>(std::chrono::steady_clock::now() - graphs_start).count();
+  const double graphs_ns = graph_time.ns;
 
   const int rounds = launches / 200;
-  const auto rounds_start = std::chrono::steady_clock::now();
+  Stopwatch round_time;
   for (int i = 0; i < rounds; ++i) {
+    round_time.start();
     graph = capture();
     cudaGraphExecUpdateResultInfo info{};
     CHECK_CUDA(cudaGraphExecUpdate(exec, graph, &info));
     CHECK_CUDA(cudaGraphDestroy(graph));
     CHECK_CUDA(cudaGraphLaunch(exec, stream));
+    round_time.stop();
     CHECK_CUDA(cudaStreamSynchronize(stream));
   }
-  const double rounds_ns =
-      std::chrono::duration<double, std::nano>(std::chrono::steady_clock::now() - rounds_start).count();
+  const double rounds_ns = round_time.ns;
   CHECK_CUDA(cudaGraphExecDestroy(exec));
   CHECK_CUDA(cudaStreamDestroy(stream));
 
