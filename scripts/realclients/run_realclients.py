@@ -15,6 +15,7 @@ import socket
 import statistics
 import subprocess
 import sys
+import threading
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -78,11 +79,15 @@ class Runner:
             if health is not None:
                 prober = subprocess.Popen([sys.executable, os.path.join(HERE, "probe_health.py"), health,
                                            str(process.pid)], stdout=subprocess.PIPE, text=True)
+            # Popen.wait(timeout=...) polls with sleeps of up to 50 ms, which
+            # would round every wall time up to a 50 ms step: wait blocking,
+            # and let a timer kill a run that overstays.
+            killer = threading.Timer(timeout, process.kill)
+            killer.start()
             try:
-                rc = process.wait(timeout=timeout)
-            except subprocess.TimeoutExpired:
-                process.kill()
                 rc = process.wait()
+            finally:
+                killer.cancel()
             seconds = time.perf_counter() - start
             probed = None
             if prober is not None:
