@@ -122,7 +122,8 @@ int RuntimeBridge::start_health_server(const std::string& host, int port,
   (void)host;
   (void)port;
   (void)extra_metrics;
-  error = "this libvram_only_attach.so was built without the health server (cpp-httplib was not found)";
+  error = "this libvram_only_attach.so was built without --health (its private cpp-httplib was not in "
+          ".cache/cpp-httplib at build time: scripts/lib/common.sh, fetch_private_httplib)";
   return -1;
 #endif
 }
