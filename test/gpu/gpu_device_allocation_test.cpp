@@ -10,26 +10,18 @@
 
 #include "../runtime/test_support.hpp"
 #include "gpu_test_support.hpp"
+#include "real_driver_tracker.hpp"
 
 namespace vram_only {
 namespace {
 
-class GpuDeviceAllocation : public ::testing::Test {
+class GpuDeviceAllocation : public ::testing::Test, protected gpu_testing::RealDriverTracker {
  protected:
   void SetUp() override {
     VRAM_ONLY_REQUIRE_GPU();
     VRAM_ONLY_CUDA_OK(cudaSetDevice(0));
     ASSERT_TRUE(cuda_driver().available()) << cuda_driver().status();
     cudaGetLastError();  // start from a clean last-error state
-  }
-  testing::CapturingSink log;
-  VramTracker tracker{make_options()};
-
- private:
-  TrackerOptions make_options() {
-    TrackerOptions options;  // the real CUDA driver oracle
-    options.sink = log.sink();
-    return options;
   }
 };
 

@@ -10,11 +10,12 @@
 
 #include "../runtime/test_support.hpp"
 #include "gpu_test_support.hpp"
+#include "real_driver_tracker.hpp"
 
 namespace vram_only {
 namespace {
 
-class GpuTwoDevices : public ::testing::Test {
+class GpuTwoDevices : public ::testing::Test, protected gpu_testing::RealDriverTracker {
  protected:
   void SetUp() override {
     VRAM_ONLY_REQUIRE_GPU();
@@ -25,15 +26,6 @@ class GpuTwoDevices : public ::testing::Test {
                    << " (WrongDevice is tested on the CPU through the oracle seam)";
     }
     ASSERT_TRUE(cuda_driver().available()) << cuda_driver().status();
-  }
-  testing::CapturingSink log;
-  VramTracker tracker{make_options()};
-
- private:
-  TrackerOptions make_options() {
-    TrackerOptions options;
-    options.sink = log.sink();
-    return options;
   }
 };
 

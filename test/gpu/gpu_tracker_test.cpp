@@ -9,29 +9,20 @@
 
 #include "../runtime/test_support.hpp"
 #include "gpu_test_support.hpp"
+#include "real_driver_tracker.hpp"
 
 namespace vram_only {
 namespace {
 
 using namespace std::chrono_literals;
 
-class GpuTracker : public ::testing::Test {
+class GpuTracker : public ::testing::Test, protected gpu_testing::RealDriverTracker {
  protected:
   void SetUp() override {
     VRAM_ONLY_REQUIRE_GPU();
     VRAM_ONLY_CUDA_OK(cudaSetDevice(0));
     VRAM_ONLY_CUDA_OK(cudaFree(nullptr));
     ASSERT_TRUE(cuda_driver().available()) << cuda_driver().status();
-  }
-
-  testing::CapturingSink log;
-  VramTracker tracker{make_options()};
-
- private:
-  TrackerOptions make_options() {
-    TrackerOptions options;  // the real CUDA driver oracle
-    options.sink = log.sink();
-    return options;
   }
 };
 
