@@ -189,6 +189,17 @@ TEST_P(CrossingOverlapTest, NewRecordReachingIntoTheNextGranuleDropsWhatItMeets)
 INSTANTIATE_TEST_SUITE_P(InAGroupAndAtAGroupBoundary, CrossingOverlapTest,
                          ::testing::Values(kBase + (7 << 12), kBase + (std::uintptr_t{6} << 20)));
 
+// The base of the range of `reference` (base -> bytes) that holds p, or 0:
+// what the tracker's find() must answer, for the reference-map tests.
+std::uintptr_t reference_base(const std::map<std::uintptr_t, std::size_t>& reference, std::uintptr_t p) {
+  auto it = reference.upper_bound(p);
+  if (it == reference.begin()) {
+    return 0;
+  }
+  --it;
+  return p - it->first < it->second ? it->first : 0;
+}
+
 // Random layouts of every size class (most ranges not aligned to their
 // granule) against a reference map: every probe finds exactly what the
 // reference says, before and after half the records are freed.
@@ -204,14 +215,7 @@ TEST_F(VramTrackerTest, RandomLayoutsMatchAReferenceMap) {
     reference[next] = bytes;
     next += bytes;
   }
-  const auto expected = [&](std::uintptr_t p) -> std::uintptr_t {
-    auto it = reference.upper_bound(p);
-    if (it == reference.begin()) {
-      return 0;
-    }
-    --it;
-    return p - it->first < it->second ? it->first : 0;
-  };
+  const auto expected = [&](std::uintptr_t p) { return reference_base(reference, p); };
   const auto probe_all = [&] {
     for (int k = 0; k < 40000; ++k) {
       const std::uintptr_t p = kBase + rng() % (next - kBase + 4096);
@@ -377,14 +381,7 @@ TEST_F(VramTrackerTest, EveryOperationAgreesWithAReferenceMapAtOnce) {
   std::map<std::uintptr_t, std::size_t> reference;
   std::uint64_t total = 0;
   std::uint64_t peak = 0;
-  const auto expected = [&](std::uintptr_t p) -> std::uintptr_t {
-    auto it = reference.upper_bound(p);
-    if (it == reference.begin()) {
-      return 0;
-    }
-    --it;
-    return p - it->first < it->second ? it->first : 0;
-  };
+  const auto expected = [&](std::uintptr_t p) { return reference_base(reference, p); };
   const auto check = [&](std::uintptr_t p) {
     const auto hit = tracker.find(ptr(p));
     ASSERT_EQ(hit.has_value() ? reinterpret_cast<std::uintptr_t>(hit->base) : 0, expected(p))
