@@ -10,15 +10,18 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <cstdio>
 #include <cstdlib>
-#include <fstream>
-#include <sstream>
 #include <string>
 
 #include <nlohmann/json.hpp>
 
+#include "run_command.hpp"
+
 namespace {
+
+using vram_only::attach::testing::CommandResult;
+using vram_only::attach::testing::read_text;
+using vram_only::attach::testing::run_command;
 
 bool driver_present() {
   void* h = dlopen("libcuda.so.1", RTLD_NOW | RTLD_LOCAL);
@@ -46,10 +49,7 @@ int run_injection(const std::string& report, bool require) {
 }
 
 nlohmann::json read_json(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream text;
-  text << in.rdbuf();
-  return nlohmann::json::parse(text.str(), nullptr, false);
+  return nlohmann::json::parse(read_text(path), nullptr, false);
 }
 
 TEST(Injection, WithoutDriverTheProcessIsMarkedUnhealthyWithTheReason) {
@@ -78,37 +78,22 @@ TEST(Injection, RequireStopsTheProcessWithStatus87) {
 
 #ifdef VRAM_ONLY_CLASH_HOST_PATH
 
-struct HostRun {
-  int status = -1;  // exit status, or -1 if killed
-  std::string out;
-  std::string log;
-};
-
-// Runs clash_host LIBRARY ENTRY (symbol_clash/clash_host.cpp).
-HostRun run_clash_host(const std::string& library, const std::string& entry) {
-  const std::string log = ::testing::TempDir() + "/vram_only_clash_host.log";
-  const std::string command =
-      std::string(VRAM_ONLY_CLASH_HOST_PATH) + " " + library + " " + entry + " " + log;
-  HostRun run;
-  FILE* pipe = popen(command.c_str(), "r");
-  if (pipe == nullptr) return run;
-  char buffer[4096];
-  for (std::size_t n; (n = std::fread(buffer, 1, sizeof buffer, pipe)) > 0;) run.out.append(buffer, n);
-  const int status = pclose(pipe);
-  run.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  std::ifstream in(log);
-  std::stringstream text;
-  text << in.rdbuf();
-  run.log = text.str();
+// Runs clash_host LIBRARY ENTRY LOG (symbol_clash/clash_host.cpp); the
+// result's output is its stdout, `log` gets its stderr.
+CommandResult run_clash_host(const std::string& library, const std::string& entry, std::string& log) {
+  const std::string log_path = ::testing::TempDir() + "/vram_only_clash_host.log";
+  CommandResult run = run_command(std::string(VRAM_ONLY_CLASH_HOST_PATH) + " " + library + " " + entry + " " + log_path);
+  log = read_text(log_path);
   return run;
 }
 
 TEST(Injection, AHostProgramsOwnCppHttplibDoesNotCaptureTheLibrary) {
-  const HostRun run = run_clash_host(VRAM_ONLY_ATTACH_PATH, "InitializeInjection");
-  ASSERT_EQ(run.status, 0) << run.out << run.log;
-  ASSERT_EQ(run.out.rfind("HTTP/1.1 503 Service Unavailable\r\n", 0), 0u) << run.out;
-  const auto body = nlohmann::json::parse(run.out.substr(run.out.find("\r\n\r\n") + 4), nullptr, false);
-  ASSERT_TRUE(body.is_object()) << run.out;
+  std::string log;
+  const auto run = run_clash_host(VRAM_ONLY_ATTACH_PATH, "InitializeInjection", log);
+  ASSERT_EQ(run.status, 0) << run.output << log;
+  ASSERT_EQ(run.output.rfind("HTTP/1.1 503 Service Unavailable\r\n", 0), 0u) << run.output;
+  const auto body = nlohmann::json::parse(run.output.substr(run.output.find("\r\n\r\n") + 4), nullptr, false);
+  ASSERT_TRUE(body.is_object()) << run.output;
   EXPECT_EQ(body["status"], "unhealthy");
   ASSERT_EQ(body["violations"].size(), 1u);
   EXPECT_EQ(body["violations"][0]["kind"], "QueryFailed");
@@ -119,12 +104,9 @@ TEST(Injection, AHostProgramsOwnCppHttplibDoesNotCaptureTheLibrary) {
 // Why it holds: the library asks the dynamic linker for no cpp-httplib
 // symbol at all (its copy is compiled in, hidden).
 TEST(Injection, TheLibraryImportsNoCppHttplibSymbol) {
-  FILE* pipe = popen((std::string("nm -D --undefined-only ") + VRAM_ONLY_ATTACH_PATH).c_str(), "r");
-  ASSERT_NE(pipe, nullptr);
-  std::string symbols;
-  char buffer[4096];
-  for (std::size_t n; (n = std::fread(buffer, 1, sizeof buffer, pipe)) > 0;) symbols.append(buffer, n);
-  ASSERT_EQ(pclose(pipe), 0) << "nm failed";
+  const CommandResult nm = run_command(std::string("nm -D --undefined-only ") + VRAM_ONLY_ATTACH_PATH);
+  ASSERT_EQ(nm.status, 0) << "nm failed";
+  const std::string& symbols = nm.output;
   ASSERT_NE(symbols.find("dlopen"), std::string::npos) << "nm listed no imports: " << symbols;
   EXPECT_EQ(symbols.find("httplib"), std::string::npos) << symbols;
 }

@@ -2,8 +2,6 @@
 // commands that do not use CUDA (no GPU needed).
 #include <gtest/gtest.h>
 
-#include <sys/wait.h>
-
 #include <cstdio>
 #include <cstdlib>
 #include <map>
@@ -12,6 +10,7 @@
 
 #include "attach_options.hpp"
 #include "launcher_options.hpp"
+#include "run_command.hpp"
 
 namespace vram_only::attach {
 namespace {
@@ -121,38 +120,27 @@ TEST(LauncherOptions, HostPortAndPid) {
 
 // ---- The binary --------------------------------------------------------------
 
-struct Result {
-  int status = -1;
-  std::string output;  // stdout and stderr
-};
+using testing::CommandResult;
 
-Result run(const std::string& command) {
-  Result r;
-  std::FILE* pipe = popen((command + " 2>&1").c_str(), "r");
-  char buffer[4096];
-  std::size_t n;
-  while ((n = std::fread(buffer, 1, sizeof buffer, pipe)) > 0) r.output.append(buffer, n);
-  const int status = pclose(pipe);
-  r.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return r;
-}
+// Its stdout and stderr together.
+CommandResult run(const std::string& command) { return testing::run_command(command + " 2>&1"); }
 
 const std::string kRun = std::string("env -u CUDA_INJECTION64_PATH ") + VRAM_ONLY_RUN_PATH;
 
 TEST(LauncherBinary, NoCommand) {
-  const Result r = run(kRun);
+  const CommandResult r = run(kRun);
   EXPECT_EQ(r.status, 125);
   EXPECT_EQ(r.output, "vram-only-run: no command given (see vram-only-run --help)\n");
 }
 
 TEST(LauncherBinary, UnknownOption) {
-  const Result r = run(kRun + " --bogus -- true");
+  const CommandResult r = run(kRun + " --bogus -- true");
   EXPECT_EQ(r.status, 125);
   EXPECT_EQ(r.output, "vram-only-run: unknown option --bogus (see vram-only-run --help)\n");
 }
 
 TEST(LauncherBinary, MissingLibrary) {
-  const Result r = run(kRun + " --library /nonexistent/libvram_only_attach.so -- true");
+  const CommandResult r = run(kRun + " --library /nonexistent/libvram_only_attach.so -- true");
   EXPECT_EQ(r.status, 125);
   EXPECT_EQ(r.output, "vram-only-run: cannot read the injection library /nonexistent/libvram_only_attach.so: No "
                       "such file or directory (build it, or pass --library / VRAM_ONLY_ATTACH_LIBRARY)\n");
@@ -163,7 +151,7 @@ TEST(LauncherBinary, BadPolicyFileFailsBeforeTheWorkload) {
   std::FILE* f = std::fopen(path.c_str(), "w");
   std::fputs("{\"allow\": [\n  {\"kind\": \"pinnned\", \"max_bytes_total\": 1}]}\n", f);
   std::fclose(f);
-  const Result r = run(kRun + " --policy " + path + " -- echo workload-ran");
+  const CommandResult r = run(kRun + " --policy " + path + " -- echo workload-ran");
   EXPECT_EQ(r.status, 125);
   EXPECT_EQ(r.output, "vram-only-run: bad policy file: " + path +
                           ":2: \"kind\" must be one of managed, pinned, mapped, registered, host_vmm, host_pool, "
@@ -180,13 +168,13 @@ TEST(LauncherBinary, CommandNotFoundAndNotExecutable) {
 }
 
 TEST(LauncherBinary, ExitStatusAndOutputAreTheCommands) {
-  const Result r = run(kRun + " -- sh -c 'echo hello; exit 3'");
+  const CommandResult r = run(kRun + " -- sh -c 'echo hello; exit 3'");
   EXPECT_EQ(r.status, 3);
   EXPECT_EQ(r.output, "hello\n");
 }
 
 TEST(LauncherBinary, SetsTheInjectionAndEveryVariable) {
-  const Result r = run(kRun + " --on-violation=abort --health 127.0.0.1:0 --report r-%p.json --sweep-interval 250 "
+  const CommandResult r = run(kRun + " --on-violation=abort --health 127.0.0.1:0 --report r-%p.json --sweep-interval 250 "
                               "--call-sites off --cupti /c/libcupti.so.13 -- env");
   ASSERT_EQ(r.status, 0) << r.output;
   for (const char* expected :
@@ -200,7 +188,7 @@ TEST(LauncherBinary, SetsTheInjectionAndEveryVariable) {
 }
 
 TEST(LauncherBinary, RefusesToReplaceAnotherInjection) {
-  const Result r = run(std::string("CUDA_INJECTION64_PATH=/opt/other.so ") + VRAM_ONLY_RUN_PATH + " -- true");
+  const CommandResult r = run(std::string("CUDA_INJECTION64_PATH=/opt/other.so ") + VRAM_ONLY_RUN_PATH + " -- true");
   EXPECT_EQ(r.status, 125);
   EXPECT_EQ(r.output, "vram-only-run: CUDA_INJECTION64_PATH is already set to /opt/other.so (another CUDA "
                       "injection); unset it to run under vram-only-run\n");

@@ -17,10 +17,10 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
-#include <fstream>
 #include <regex>
-#include <sstream>
 #include <string>
+
+#include "../run_command.hpp"
 
 extern "C" void vram_only_host_httplib_linked();
 
@@ -29,13 +29,6 @@ namespace {
 int fail(const std::string& message) {
   std::fprintf(stdout, "clash_host: %s\n", message.c_str());
   return 2;
-}
-
-std::string read_file(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
 }
 
 }  // namespace
@@ -56,7 +49,7 @@ int main(int argc, char** argv) {
   std::fflush(stderr);
 
   std::smatch match;
-  const std::string logged = read_file(log);
+  const std::string logged = vram_only::attach::testing::read_text(log);
   if (!std::regex_search(logged, match, std::regex("serving /health and /metrics on http://127\\.0\\.0\\.1:([0-9]+)"))) {
     return fail("no port in the log: " + logged);
   }
