@@ -377,24 +377,21 @@ def benchmarks(runner, checks, model, model_1b, pairs):
                                                       higher_is_better=False)
 
     launches = os.path.join(runner.args.gpu_tests, "attach_launch_loop")
-    per_launch = {v: [] for v in VARIANTS}
-    per_call = {v: [] for v in VARIANTS}
-    per_graph = {v: [] for v in VARIANTS}
-    per_round = {v: [] for v in VARIANTS}
+    # attach_launch_loop's figures: its JSON field, our key, the BENCH label.
+    figures = (("ns_per_launch", "kernel_launch_ns", "empty kernel launch ns"),
+               ("ns_per_driver_call", "driver_call_ns", "cuCtxGetDevice ns"),
+               ("ns_per_graph_launch", "graph_launch_ns", "CUDA graph launch (64 kernels) ns"),
+               ("ns_per_graph_round", "graph_round_ns", "capture + cudaGraphExecUpdate + launch (64 kernels) ns"))
+    per_call = {field: {v: [] for v in VARIANTS} for field, _, _ in figures}
     for i in range(pairs):
         for variant in rotation(VARIANTS, i):
             r = runner.run(f"bench-launch-{i}-{variant}", [launches, "200000"], vram=variant_options(variant, []))
             result = last_json_line(r["out"])
             if result:
-                per_launch[variant].append(result["ns_per_launch"])
-                per_call[variant].append(result["ns_per_driver_call"])
-                per_graph[variant].append(result["ns_per_graph_launch"])
-                per_round[variant].append(result["ns_per_graph_round"])
-    results["kernel_launch_ns"] = compare3("empty kernel launch ns", per_launch, higher_is_better=False)
-    results["driver_call_ns"] = compare3("cuCtxGetDevice ns", per_call, higher_is_better=False)
-    results["graph_launch_ns"] = compare3("CUDA graph launch (64 kernels) ns", per_graph, higher_is_better=False)
-    results["graph_round_ns"] = compare3("capture + cudaGraphExecUpdate + launch (64 kernels) ns", per_round,
-                                         higher_is_better=False)
+                for field, _, _ in figures:
+                    per_call[field][variant].append(result[field])
+    for field, key, label in figures:
+        results[key] = compare3(label, per_call[field], higher_is_better=False)
 
     loop = os.path.join(runner.args.gpu_tests, "attach_alloc_loop")
     plain, att = [], []

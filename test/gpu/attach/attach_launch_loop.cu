@@ -1,7 +1,8 @@
 // CPU cost per kernel launch, per cheap driver call and per CUDA graph step,
 // in place (only the calls are timed; the GPU is waited for, untimed,
-// between batches): N launches of an empty kernel, in batches of 100; 10 N calls of cuCtxGetDevice (a
-// driver call that does no work, so its time is the dispatch alone); N / 100
+// between batches): N launches of an empty kernel, in batches of 100; 10 N
+// calls of cuCtxGetDevice (a driver call that does no work, so its time is
+// the dispatch alone); N / 100
 // launches of a captured graph of 64 empty kernels; and N / 200 rounds of
 // what llama.cpp does for every generated token: capture the 64 launches on
 // a stream, cudaGraphExecUpdate the executable graph, launch it. Run plain,
@@ -47,15 +48,16 @@ int main(int argc, char** argv) {
 
   const int calls = 10 * launches;
   CUdevice device = -1;
-  const auto calls_start = std::chrono::steady_clock::now();
+  Stopwatch call_time;
+  call_time.start();
   for (int i = 0; i < calls; ++i) {
     if (cuCtxGetDevice(&device) != CUDA_SUCCESS) {
       std::fprintf(stderr, "cuCtxGetDevice failed\n");
       return 1;
     }
   }
-  const double calls_ns =
-      std::chrono::duration<double, std::nano>(std::chrono::steady_clock::now() - calls_start).count();
+  call_time.stop();
+  const double calls_ns = call_time.ns;
 
   constexpr int kNodes = 64;
   cudaStream_t stream = nullptr;
