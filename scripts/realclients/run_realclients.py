@@ -256,11 +256,6 @@ def rotation(variants, i):
     return variants[k:] + variants[:k]
 
 
-def order(i):
-    """attached False (plain) first in even pairs, True first in odd ones."""
-    return rotation((False, True), i)
-
-
 def spread(values):
     values = sorted(values)
     return {"median": statistics.median(values), "min": values[0], "max": values[-1], "runs": values}
@@ -284,6 +279,26 @@ VARIANTS = ("plain", "cupti-only", "attached")
 
 def variant_options(variant, attached_options):
     return None if variant == "plain" else ["--callbacks=none"] if variant == "cupti-only" else attached_options
+
+
+# The two ways of the benchmarks that compare only with and without us.
+TWO_WAYS = ("plain", "attached")
+
+
+def interleave(runner, name, command, pairs, value, variants=VARIANTS, attached_options=()):
+    """Runs `command` `pairs` times each way of `variants`, in an order
+    rotated by the round (no order bias), as name-ROUND-VARIANT; returns
+    {variant: [value(run), ...]}. A run whose value() is None ends its
+    round (value() says why, if it must)."""
+    values = {v: [] for v in variants}
+    for i in range(pairs):
+        for variant in rotation(variants, i):
+            r = runner.run(f"{name}-{i}-{variant}", command, vram=variant_options(variant, list(attached_options)))
+            v = value(r)
+            if v is None:
+                break
+            values[variant].append(v)
+    return values
 
 
 def compare3(name, values, higher_is_better=True):
@@ -326,55 +341,43 @@ def benchmarks(runner, checks, model, model_1b, pairs):
                 continue
             bench = [os.path.join(runner.args.llama_bin, "llama-bench"), "-m", path, "-ngl", "99", "-p", "512",
                      "-n", "128", "-r", "5", "-o", "json"]
-            pp = {v: [] for v in VARIANTS}
-            tg = {v: [] for v in VARIANTS}
-            for i in range(pairs):
-                for variant in rotation(VARIANTS, i):
-                    r = runner.run(f"bench-{key}-{i}-{variant}", bench,
-                                   vram=variant_options(variant, ["--policy", policy]))
-                    p, t = llama_bench_rates(r["out"])
-                    if p is None or t is None:
-                        checks.check(f"bench: llama-bench output ({label})", False, r["err"][-500:])
-                        break
-                    pp[variant].append(p)
-                    tg[variant].append(t)
+
+            def rates(r, label=label):
+                p, t = llama_bench_rates(r["out"])
+                if p is None or t is None:
+                    checks.check(f"bench: llama-bench output ({label})", False, r["err"][-500:])
+                    return None
+                return p, t
+
+            runs = interleave(runner, f"bench-{key}", bench, pairs, rates, attached_options=["--policy", policy])
+            pp = {v: [p for p, _ in runs[v]] for v in VARIANTS}
+            tg = {v: [t for _, t in runs[v]] for v in VARIANTS}
             results[f"{key}_pp512_tokens_per_s"] = compare3(f"llama-bench {label} pp512 t/s", pp)
             results[f"{key}_tg128_tokens_per_s"] = compare3(f"llama-bench {label} tg128 t/s", tg)
 
     if "torch" in runner.args.only:
         client = [sys.executable, os.path.join(HERE, "torch_client.py"), "bench", "--tokens", "64", "--repeats", "5"]
-        plain, att = [], []
-        for i in range(pairs):
-            for attached in order(i):
-                r = runner.run(f"bench-torch-{i}-{'attached' if attached else 'plain'}", client,
-                               vram=[] if attached else None)
-                result = last_json_line(r["out"])
-                if result is None:
-                    checks.check("bench: torch generation output", False, r["err"][-500:])
-                    break
-                (att if attached else plain).append(result["median_tokens_per_second"])
-        if plain and att:
-            results["torch_generate_tokens_per_s"] = compare("PyTorch generate t/s", plain, att)
+
+        def tokens_per_second(r):
+            result = last_json_line(r["out"])
+            if result is None:
+                checks.check("bench: torch generation output", False, r["err"][-500:])
+                return None
+            return result["median_tokens_per_second"]
+
+        runs = interleave(runner, "bench-torch", client, pairs, tokens_per_second, TWO_WAYS)
+        if runs["plain"] and runs["attached"]:
+            results["torch_generate_tokens_per_s"] = compare("PyTorch generate t/s", runs["plain"], runs["attached"])
 
         startup = [sys.executable, "-c", "import torch; torch.zeros(1, device='cuda'); torch.cuda.synchronize()"]
-        plain, att = [], []
-        for i in range(pairs):
-            for attached in order(i):
-                r = runner.run(f"bench-torch-startup-{i}-{'attached' if attached else 'plain'}", startup,
-                               vram=[] if attached else None)
-                (att if attached else plain).append(r["seconds"])
-        results["torch_startup_seconds"] = compare("PyTorch start-up s (import + first CUDA tensor)", plain, att,
-                                                   higher_is_better=False)
+        runs = interleave(runner, "bench-torch-startup", startup, pairs, lambda r: r["seconds"], TWO_WAYS)
+        results["torch_startup_seconds"] = compare("PyTorch start-up s (import + first CUDA tensor)", runs["plain"],
+                                                   runs["attached"], higher_is_better=False)
 
     tiny = os.path.join(runner.args.gpu_tests, "attach_device_static")
-    plain, att = [], []
-    for i in range(pairs):
-        for attached in order(i):
-            r = runner.run(f"bench-startup-{i}-{'attached' if attached else 'plain'}", [tiny],
-                           vram=[] if attached else None)
-            (att if attached else plain).append(r["seconds"])
-    results["cuda_program_startup_seconds"] = compare("small CUDA program wall time s", plain, att,
-                                                      higher_is_better=False)
+    runs = interleave(runner, "bench-startup", [tiny], pairs, lambda r: r["seconds"], TWO_WAYS)
+    results["cuda_program_startup_seconds"] = compare("small CUDA program wall time s", runs["plain"],
+                                                      runs["attached"], higher_is_better=False)
 
     launches = os.path.join(runner.args.gpu_tests, "attach_launch_loop")
     # attach_launch_loop's figures: its JSON field, our key, the BENCH label.
@@ -382,26 +385,14 @@ def benchmarks(runner, checks, model, model_1b, pairs):
                ("ns_per_driver_call", "driver_call_ns", "cuCtxGetDevice ns"),
                ("ns_per_graph_launch", "graph_launch_ns", "CUDA graph launch (64 kernels) ns"),
                ("ns_per_graph_round", "graph_round_ns", "capture + cudaGraphExecUpdate + launch (64 kernels) ns"))
-    per_call = {field: {v: [] for v in VARIANTS} for field, _, _ in figures}
-    for i in range(pairs):
-        for variant in rotation(VARIANTS, i):
-            r = runner.run(f"bench-launch-{i}-{variant}", [launches, "200000"], vram=variant_options(variant, []))
-            result = last_json_line(r["out"])
-            if result:
-                for field, _, _ in figures:
-                    per_call[field][variant].append(result[field])
+    runs = interleave(runner, "bench-launch", [launches, "200000"], pairs, lambda r: last_json_line(r["out"]))
     for field, key, label in figures:
-        results[key] = compare3(label, per_call[field], higher_is_better=False)
+        results[key] = compare3(label, {v: [run[field] for run in runs[v]] for v in VARIANTS}, higher_is_better=False)
 
     loop = os.path.join(runner.args.gpu_tests, "attach_alloc_loop")
-    plain, att = [], []
-    for i in range(pairs):
-        for attached in order(i):
-            r = runner.run(f"bench-alloc-{i}-{'attached' if attached else 'plain'}", [loop, "20000"],
-                           vram=[] if attached else None)
-            result = last_json_line(r["out"])
-            if result:
-                (att if attached else plain).append(result["ns_per_pair"])
+    runs = interleave(runner, "bench-alloc", [loop, "20000"], pairs,
+                      lambda r: (last_json_line(r["out"]) or {}).get("ns_per_pair"), TWO_WAYS)
+    plain, att = runs["plain"], runs["attached"]
     if plain and att:
         results["cudaMalloc_cudaFree_pair_ns"] = compare("cudaMalloc+cudaFree (4 KiB) ns per pair", plain, att,
                                                          higher_is_better=False)
