@@ -16,6 +16,8 @@ const std::vector<OptionVariable>& option_variables() {
       {"--callbacks", "VRAM_ONLY_CALLBACKS"},
       {"--cupti", "VRAM_ONLY_CUPTI"},
       {"--library", "VRAM_ONLY_ATTACH_LIBRARY"},
+      {"--group", "VRAM_ONLY_GROUP"},
+      {"--health-detail", "VRAM_ONLY_HEALTH_DETAIL"},
   };
   return table;
 }
@@ -40,6 +42,16 @@ bool parse_host_port(const std::string& text, std::string& host, int& port) {
   host = text.substr(0, colon);
   if (host.size() >= 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
   port = static_cast<int>(value);
+  return true;
+}
+
+bool valid_group_name(const std::string& name) {
+  if (name.empty() || name.size() > 64 || name[0] == '.') return false;
+  for (const char c : name) {
+    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+                    c == '.' || c == '-';
+    if (!ok) return false;
+  }
   return true;
 }
 
@@ -118,6 +130,17 @@ bool set_option(AttachOptions& options, const std::string& option, const std::st
     options.cupti = value;
   } else if (option == "--library") {
     options.library = value;
+  } else if (option == "--group") {
+    if (!valid_group_name(value)) {
+      error = "--group must be 1 to 64 of A-Z a-z 0-9 _ . - (not starting with '.'), not '" + value + "'";
+      return false;
+    }
+    options.group = value;
+  } else if (option == "--health-detail") {
+    if (!parse_health_detail(value, options.health_detail)) {
+      error = "--health-detail must be local, full or redacted, not '" + value + "'";
+      return false;
+    }
   } else {
     error = "unknown option " + option;
     return false;
@@ -146,12 +169,14 @@ std::vector<std::pair<std::string, std::string>> options_to_environment(const At
       {"VRAM_ONLY_CALL_SITES", to_string(o.call_sites)},
       {"VRAM_ONLY_CALLBACKS", to_string(o.callbacks)},
       {"VRAM_ONLY_REQUIRE", o.require ? "1" : "0"},
+      {"VRAM_ONLY_HEALTH_DETAIL", to_string(o.health_detail)},
   };
   if (!o.policy.empty()) env.emplace_back("VRAM_ONLY_POLICY", o.policy);
   if (!o.health.empty()) env.emplace_back("VRAM_ONLY_HEALTH", o.health);
   if (!o.report.empty()) env.emplace_back("VRAM_ONLY_REPORT", o.report);
   if (!o.cupti.empty()) env.emplace_back("VRAM_ONLY_CUPTI", o.cupti);
   if (!o.library.empty()) env.emplace_back("VRAM_ONLY_ATTACH_LIBRARY", o.library);
+  if (!o.group.empty()) env.emplace_back("VRAM_ONLY_GROUP", o.group);
   return env;
 }
 

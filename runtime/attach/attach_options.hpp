@@ -15,11 +15,16 @@
 //   --callbacks=allocations|none VRAM_ONLY_CALLBACKS      allocations (none: a diagnostic, nothing enforced)
 //   --cupti PATH               VRAM_ONLY_CUPTI             libcupti.so.13 (see cupti_subscription.cpp)
 //   --library PATH             VRAM_ONLY_ATTACH_LIBRARY    ../lib/libvram_only_attach.so next to vram-only-run
+//   --group NAME               VRAM_ONLY_GROUP             vram-only-run: its own (run-PID-STARTTIME);
+//                                                          the library alone: the process's own
+//   --health-detail=local|full|redacted VRAM_ONLY_HEALTH_DETAIL local (full detail for loopback clients only)
 #pragma once
 
 #include <functional>
 #include <string>
 #include <vector>
+
+#include "vram_only/health_detail.hpp"
 
 namespace vram_only::attach {
 
@@ -49,6 +54,9 @@ struct AttachOptions {
   Callbacks callbacks = Callbacks::Allocations;
   std::string cupti;
   std::string library;
+  // The process group whose members share one /health view (group_member.hpp).
+  std::string group;
+  HealthDetail health_detail = HealthDetail::Local;
 };
 
 // One environment variable per option, in the table's order above.
@@ -71,6 +79,10 @@ std::vector<std::pair<std::string, std::string>> options_to_environment(const At
 
 // "HOST:PORT" -> host, port (0..65535). False when malformed.
 bool parse_host_port(const std::string& text, std::string& host, int& port);
+
+// A group name: 1..64 of [A-Za-z0-9_.-], not starting with '.'. It names a
+// directory, so nothing else is accepted.
+bool valid_group_name(const std::string& name);
 
 // The report path with every %p replaced by `pid`.
 std::string expand_pid(const std::string& path, long pid);

@@ -318,9 +318,7 @@ int initialize() {
   s.options = options_from_environment([](const char* name) { return std::getenv(name); }, errors);
   s.driver = open_driver();
 
-  BridgeOptions bridge_options;
-  bridge_options.sweep_interval_ms = s.options.sweep_interval_ms;
-  s.bridge = new RuntimeBridge(bridge_options);
+  s.bridge = new RuntimeBridge(bridge_options_from(s.options));
 
   std::string why;
   for (const std::string& e : errors) why += (why.empty() ? "" : "; ") + e;
@@ -349,14 +347,8 @@ int initialize() {
     parse_host_port(s.options.health, host, port);  // validated with the options
     std::string error;
     Enforcer* enforcer = s.enforcer;
-    const int bound = s.bridge->start_health_server(
+    s.bridge->start_health_server(  // logs where it serves, stands by, or why it cannot
         host, port, [enforcer] { return render_metrics(enforcer->stats(), state().active.load()); }, error);
-    if (bound > 0) {
-      s.bridge->log(LogLevel::Info, "serving /health and /metrics on http://" + host + ":" + std::to_string(bound) +
-                                        " (pid " + std::to_string(getpid()) + ")");
-    } else {
-      s.bridge->log(LogLevel::Error, "cannot serve /health on " + s.options.health + ": " + error);
-    }
   }
 
   if (why.empty()) {

@@ -15,6 +15,14 @@
 // tracker's way of handing a violation found outside a sweep to its
 // listeners (the tensor checks use it the same way).
 //
+// With a group (BridgeOptions::group), the process joins it when the
+// monitor starts (group_publisher.hpp): its state is published in the
+// group's directory at every change, and the health server, if it gets the
+// port, serves the group's aggregate view (group_view.hpp); if another
+// member holds the port, this one stands by and takes it over when that
+// one is gone. Whichever backend feeds the events, the group sees what the
+// bridge sees.
+//
 // Thread-safety: every member may be called from any thread.
 #pragma once
 
@@ -23,6 +31,8 @@
 #include <functional>
 #include <memory>
 #include <string>
+
+#include "vram_only/health_detail.hpp"
 
 namespace vram_only::attach {
 
@@ -33,7 +43,22 @@ struct BridgeOptions {
   // Residency answers for the sweep: null = the CUDA driver. Tests pass
   // their own (a vram_only::ResidencyOracle*).
   const void* oracle = nullptr;
+  // The process group sharing one /health view; empty: none (this process alone).
+  std::string group;
+  // Where the group directories live (<root>/vram-only-<uid>/<group>).
+  std::string group_root = "/dev/shm";
+  // How often the member state is refreshed and a standing-by member tries
+  // to take the port over.
+  unsigned publish_interval_ms = 1000;
+  // Which /health clients see pointers and library offsets.
+  HealthDetail health_detail = HealthDetail::Local;
 };
+
+struct AttachOptions;
+// The bridge's settings from the library's options: the sweep interval,
+// the group (the process's own, pid-<pid>-<starttime>, when none is set) and
+// the health detail. Every backend starts its bridge with these.
+BridgeOptions bridge_options_from(const AttachOptions& options);
 
 // A non-VRAM allocation or use, for the runtime's violation record.
 struct ViolationRecord {
@@ -59,13 +84,16 @@ class RuntimeBridge {
   RuntimeBridge(const RuntimeBridge&) = delete;
   RuntimeBridge& operator=(const RuntimeBridge&) = delete;
 
-  // Starts the periodic sweep (its first check runs now).
+  // Starts the periodic sweep (its first check runs now), and joins the
+  // group, if any.
   void start_monitor();
-  // Serves /health and /metrics on host:port (0 = any free port). Returns
-  // the bound port, or -1 with `error` set. `extra_metrics` is appended to
-  // /metrics.
+  // Serves /health and /metrics on host:port (0 = any free port) and logs
+  // where. Returns the bound port, 0 when another member of the group holds
+  // the port (this process stands by to take it over; logged), or -1 with
+  // `error` set. `extra_metrics` is appended to /metrics.
   int start_health_server(const std::string& host, int port, std::function<std::string()> extra_metrics,
                           std::string& error);
+  // Stops the server and the sweep; a group member publishes its exit.
   void stop();
 
   // A CUDA array lives under its handle: the sweep is told it is device memory.

@@ -1,7 +1,8 @@
 // vram-only-run: puts an unmodified CUDA program under the VRAM-only policy.
 // It checks its options (policy file, library, --require preflight), sets
 // CUDA_INJECTION64_PATH to libvram_only_attach.so and the VRAM_ONLY_*
-// variables, and execs the command: the exit status is the command's, except
+// variables (VRAM_ONLY_GROUP: this run's own group unless one is given),
+// and execs the command: the exit status is the command's, except
 // for the statuses listed in launcher_usage(). A program that never touches
 // CUDA runs unaffected (the driver loads the library only at cuInit).
 #include <dlfcn.h>
@@ -16,6 +17,7 @@
 #include <vector>
 
 #include "attach_options.hpp"
+#include "group_member.hpp"
 #include "launcher_options.hpp"
 #include "policy_file.hpp"
 
@@ -96,6 +98,13 @@ int main(int argc, char** argv) {
   if (existing != nullptr && *existing != '\0' && options.library != existing) {
     return fail(std::string("CUDA_INJECTION64_PATH is already set to ") + existing +
                 " (another CUDA injection); unset it to run under vram-only-run");
+  }
+  if (options.group.empty()) {
+    // This run's own group: every process it starts, and their descendants
+    // (they inherit the variable), share one /health view. The start time
+    // keeps a later run that gets the same pid out of it.
+    const long pid = static_cast<long>(getpid());
+    options.group = "run-" + std::to_string(pid) + "-" + std::to_string(process_start_time(pid).value_or(0));
   }
   for (const auto& [name, value] : options_to_environment(options)) {
     setenv(name.c_str(), value.c_str(), 1);

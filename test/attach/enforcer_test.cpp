@@ -19,6 +19,7 @@
 
 #include "attach_report.hpp"
 #include "enforcer.hpp"
+#include "http_get.hpp"
 #include "policy_file.hpp"
 #include "runtime_bridge.hpp"
 #include "vram_only/log_sink.hpp"
@@ -463,28 +464,6 @@ TEST_F(EnforcerTest, ReportListsDeviceMemoryViolationsAndRules) {
   EXPECT_EQ(j["non_vram"]["pinned"]["allowed"], 1);
   EXPECT_EQ(j["policy_rules"][0]["live_bytes"], 4096);
   EXPECT_EQ(j["policy_rules"][0]["max_bytes_per_allocation"], 4096);
-}
-
-// GET path on 127.0.0.1:port: "STATUS BODY", or "" when it cannot connect.
-std::string http_get(int port, const std::string& path) {
-  const int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(static_cast<uint16_t>(port));
-  inet_pton(AF_INET, "127.0.0.1", &addr.sin_addr);
-  std::string response;
-  if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0) {
-    const std::string request = "GET " + path + " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
-    if (write(fd, request.data(), request.size()) == static_cast<ssize_t>(request.size())) {
-      char buffer[4096];
-      ssize_t n;
-      while ((n = read(fd, buffer, sizeof buffer)) > 0) response.append(buffer, static_cast<std::size_t>(n));
-    }
-  }
-  close(fd);
-  const std::size_t split = response.find("\r\n\r\n");
-  if (response.size() < 12 || split == std::string::npos) return "";
-  return response.substr(9, 3) + " " + response.substr(split + 4);
 }
 
 TEST_F(EnforcerTest, HealthServerAnswers503AndServesTheInjectionsMetrics) {

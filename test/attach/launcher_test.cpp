@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <map>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -57,7 +58,8 @@ TEST(LauncherOptions, EnvironmentVariableForEveryOption) {
       {"VRAM_ONLY_HEALTH", "127.0.0.1:0"},      {"VRAM_ONLY_REPORT", "r.json"},
       {"VRAM_ONLY_REQUIRE", "1"},               {"VRAM_ONLY_SWEEP_INTERVAL_MS", "100"},
       {"VRAM_ONLY_CALL_SITES", "off"},          {"VRAM_ONLY_CALLBACKS", "none"},
-      {"VRAM_ONLY_CUPTI", "/c.so"},
+      {"VRAM_ONLY_CUPTI", "/c.so"},             {"VRAM_ONLY_GROUP", "pod-7"},
+      {"VRAM_ONLY_HEALTH_DETAIL", "full"},
       {"VRAM_ONLY_ATTACH_LIBRARY", "/a.so"}};
   EXPECT_EQ(env.size(), option_variables().size()) << "one variable per option";
   const LaunchPlan p = parse({"prog"}, env);
@@ -72,6 +74,8 @@ TEST(LauncherOptions, EnvironmentVariableForEveryOption) {
   EXPECT_EQ(p.options.callbacks, Callbacks::None);
   EXPECT_EQ(p.options.cupti, "/c.so");
   EXPECT_EQ(p.options.library, "/a.so");
+  EXPECT_EQ(p.options.group, "pod-7");
+  EXPECT_EQ(p.options.health_detail, HealthDetail::Full);
   // The command line wins over the environment.
   EXPECT_EQ(parse({"--on-violation=report", "prog"}, env).options.on_violation, OnViolation::Report);
   // And the options travel to the child as the same variables.
@@ -96,6 +100,13 @@ TEST(LauncherOptions, Errors) {
   EXPECT_EQ(parse({"--call-sites=some", "prog"}).error, "--call-sites must be all, violations or off, not 'some'");
   EXPECT_EQ(parse({"--callbacks=all", "prog"}).error, "--callbacks must be allocations or none, not 'all'");
   EXPECT_EQ(parse({"--require=yes", "prog"}).error, "--require takes no value");
+  EXPECT_EQ(parse({"--group", "../etc", "prog"}).error,
+            "--group must be 1 to 64 of A-Z a-z 0-9 _ . - (not starting with '.'), not '../etc'");
+  EXPECT_EQ(parse({"--group", std::string(65, 'g'), "prog"}).error,
+            "--group must be 1 to 64 of A-Z a-z 0-9 _ . - (not starting with '.'), not '" + std::string(65, 'g') +
+                "'");
+  EXPECT_EQ(parse({"--health-detail=all", "prog"}).error,
+            "--health-detail must be local, full or redacted, not 'all'");
   EXPECT_EQ(parse({"prog"}, {{"VRAM_ONLY_ON_VIOLATION", "explode"}}).error,
             "VRAM_ONLY_ON_VIOLATION=explode: --on-violation must be report or abort, not 'explode'");
   EXPECT_TRUE(parse({"--help"}).help);
@@ -185,6 +196,27 @@ TEST(LauncherBinary, SetsTheInjectionAndEveryVariable) {
     EXPECT_NE(r.output.find(expected), std::string::npos) << expected << "\n" << r.output;
   }
   EXPECT_NE(r.output.find("/r-%p.json\n"), std::string::npos) << "made absolute, %p kept for the child\n" << r.output;
+}
+
+TEST(LauncherBinary, EveryRunIsItsOwnGroupUnlessOneIsNamed) {
+  // run-<launcher pid>-<its start time>: the launcher execs, so the pid is the command's.
+  const CommandResult own = run(kRun + " -- sh -c 'echo $$ $VRAM_ONLY_GROUP; cut -d\\) -f2 /proc/$$/stat'");
+  ASSERT_EQ(own.status, 0) << own.output;
+  std::istringstream lines(own.output);
+  std::string pid;
+  std::string group;
+  lines >> pid >> group;
+  std::string field;
+  std::vector<std::string> fields;
+  while (lines >> field) fields.push_back(field);
+  ASSERT_GE(fields.size(), 20u) << own.output;
+  EXPECT_EQ(group, "run-" + pid + "-" + fields[19]) << own.output;  // starttime: field 22, the 20th after ')'
+
+  const CommandResult named = run(kRun + " --group pod-7 --health-detail=redacted -- env");
+  EXPECT_NE(named.output.find("VRAM_ONLY_GROUP=pod-7\n"), std::string::npos) << named.output;
+  EXPECT_NE(named.output.find("VRAM_ONLY_HEALTH_DETAIL=redacted\n"), std::string::npos) << named.output;
+  const CommandResult inherited = run("VRAM_ONLY_GROUP=ns.pod " + kRun + " -- env");
+  EXPECT_NE(inherited.output.find("VRAM_ONLY_GROUP=ns.pod\n"), std::string::npos) << inherited.output;
 }
 
 TEST(LauncherBinary, RefusesToReplaceAnotherInjection) {

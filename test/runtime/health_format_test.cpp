@@ -170,3 +170,57 @@ TEST(PrometheusMetrics, FromALiveMonitor) {
 
 }  // namespace
 }  // namespace vram_only
+
+namespace vram_only {
+namespace {
+
+TEST(HealthDetailRules, LoopbackPeersAreRecognised) {
+  for (const char* ip : {"127.0.0.1", "127.1.2.3", "::1", "::ffff:127.0.0.1"}) {
+    EXPECT_TRUE(is_loopback_peer(ip)) << ip;
+  }
+  for (const char* ip : {"", "10.0.0.7", "192.168.1.20", "::ffff:10.1.2.3", "fe80::1", "127.0.0", "127.0.0.1.5",
+                         "127..0.1", "1270.0.0.1", "127.0.0.1x", "::2"}) {
+    EXPECT_FALSE(is_loopback_peer(ip)) << ip;
+  }
+}
+
+TEST(HealthDetailRules, WhoGetsTheFullRecord) {
+  EXPECT_TRUE(full_detail_for(HealthDetail::Local, "127.0.0.1"));
+  EXPECT_FALSE(full_detail_for(HealthDetail::Local, "10.0.0.7"));
+  EXPECT_TRUE(full_detail_for(HealthDetail::Full, "10.0.0.7"));
+  EXPECT_FALSE(full_detail_for(HealthDetail::Redacted, "127.0.0.1"));
+  HealthDetail d = HealthDetail::Local;
+  EXPECT_TRUE(parse_health_detail("full", d));
+  EXPECT_EQ(d, HealthDetail::Full);
+  EXPECT_FALSE(parse_health_detail("all", d));
+  EXPECT_EQ(d, HealthDetail::Full);
+}
+
+TEST(HealthDetailRules, OffsetsAndAddressesAreRemovedFlagsStay) {
+  EXPECT_EQ(redact_addresses("cuMemHostAlloc flags=0x2 from libtorch_cuda.so+0xcc0bd3"),
+            "cuMemHostAlloc flags=0x2 from libtorch_cuda.so");
+  EXPECT_EQ(redact_addresses("pinned at 0x7f92a2000000 (4096 bytes); call site: libggml-cuda.so+0x1a2b3c (f)"),
+            "pinned at 0x? (4096 bytes); call site: libggml-cuda.so (f)");
+  EXPECT_EQ(redact_addresses("0x100000000 and 0xffffffff"), "0x? and 0xffffffff");
+  EXPECT_EQ(redact_addresses("a+0x"), "a+0x");
+  EXPECT_EQ(redact_addresses(""), "");
+}
+
+TEST(HealthJson, RedactedHasNoPointerAndNoOffsets) {
+  HealthStatus s = healthy_status();
+  s.healthy = false;
+  s.resident = false;
+  Violation v = managed_kv();
+  v.label = "cuMemAllocManaged flags=0x1 from libggml-cuda.so+0x1234";
+  v.reason = "managed memory at 0x7f2a00000000 is not VRAM; call site: libggml-cuda.so+0x1234";
+  s.violations.push_back(v);
+  EXPECT_EQ(health_json(s, false),
+            R"({"status":"unhealthy","resident":false,"vram_bytes_used":123456789,)"
+            R"("last_check_secs":1767225600,"violations":[{)"
+            R"("bytes":4194304,"purpose":"KvCache","label":"cuMemAllocManaged flags=0x1 from libggml-cuda.so",)"
+            R"("memory_type":"Managed","device":0,"kind":"NotResident",)"
+            R"("reason":"managed memory at 0x? is not VRAM; call site: libggml-cuda.so"}]})");
+}
+
+}  // namespace
+}  // namespace vram_only

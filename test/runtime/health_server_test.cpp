@@ -1,6 +1,11 @@
 // HealthServer: real HTTP requests on loopback.
 #include <gtest/gtest.h>
 
+#include <arpa/inet.h>
+#include <ifaddrs.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -415,6 +420,90 @@ TEST(HealthServerLifetime, RightOrderUnregistersFromTheMonitor) {
     HealthServer server(monitor, HealthServerOptions{"127.0.0.1", 0});
     server.start();
   }  // each server removed its hook: destroying the monitor touches none of them
+}
+
+// The first IPv4 address of an interface that is up and not loopback; "" if none.
+std::string own_non_loopback_ipv4() {
+  ifaddrs* list = nullptr;
+  if (getifaddrs(&list) != 0) return "";
+  std::string found;
+  for (const ifaddrs* a = list; a != nullptr && found.empty(); a = a->ifa_next) {
+    if (a->ifa_addr == nullptr || a->ifa_addr->sa_family != AF_INET || (a->ifa_flags & IFF_UP) == 0 ||
+        (a->ifa_flags & IFF_LOOPBACK) != 0) {
+      continue;
+    }
+    char text[INET_ADDRSTRLEN] = {0};
+    inet_ntop(AF_INET, &reinterpret_cast<const sockaddr_in*>(a->ifa_addr)->sin_addr, text, sizeof text);
+    found = text;
+  }
+  freeifaddrs(list);
+  return found;
+}
+
+// GET /health from `ip` to `ip`:port (a connection to one of the machine's
+// own addresses comes from that address): the body.
+std::string health_body_from(const std::string& ip, int port) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<std::uint16_t>(port));
+  inet_pton(AF_INET, ip.c_str(), &addr.sin_addr);
+  std::string answer = "connect failed";
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0) {
+    testing::send_all(fd, "GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+    answer = testing::read_response(fd);
+  }
+  ::close(fd);
+  const auto split = answer.find("\r\n\r\n");
+  return split == std::string::npos ? answer : answer.substr(split + 4);
+}
+
+// A worker on 0.0.0.0 with a violation whose label names a call site.
+struct ExposedWorker : testing::TrackerFixture {
+  explicit ExposedWorker(HealthDetail detail) : server(monitor, options(detail)) {
+    oracle.set(kBase, 1 << 20, MemoryType::Host, -1);
+    tracker.record_allocation(ptr(kBase), 1 << 20, VramPurpose::Other, "cuMemHostAlloc from libfoo.so+0xcc0bd3", 0);
+    monitor.check_now();
+    server.start();
+  }
+  static HealthServerOptions options(HealthDetail detail) {
+    HealthServerOptions o{"0.0.0.0", 0};
+    o.detail = detail;
+    return o;
+  }
+  HealthMonitor monitor{tracker, HealthMonitorOptions{}};
+  HealthServer server;
+};
+
+TEST(HealthServerDetail, OffLoopbackClientsGetNoPointerAndNoOffsetsByDefault) {
+  const std::string ip = own_non_loopback_ipv4();
+  if (ip.empty()) GTEST_SKIP() << "this machine has no non-loopback IPv4 address to connect from";
+  ExposedWorker worker(HealthDetail::Local);
+  const std::string local = health_body_from("127.0.0.1", worker.server.port());
+  EXPECT_NE(local.find(R"("pointer":"0x7f0000000000")"), std::string::npos) << local;
+  EXPECT_NE(local.find(R"("label":"cuMemHostAlloc from libfoo.so+0xcc0bd3")"), std::string::npos) << local;
+  const std::string remote = health_body_from(ip, worker.server.port());
+  EXPECT_EQ(remote.find("pointer"), std::string::npos) << remote;
+  EXPECT_EQ(remote.find("0x"), std::string::npos) << remote;
+  EXPECT_NE(remote.find(R"("label":"cuMemHostAlloc from libfoo.so","memory_type":"Host")"), std::string::npos)
+      << remote;
+  EXPECT_NE(remote.find(R"("bytes":1048576)"), std::string::npos) << remote;
+}
+
+TEST(HealthServerDetail, AnOperatorCanOptIntoFullDetailForEveryone) {
+  const std::string ip = own_non_loopback_ipv4();
+  if (ip.empty()) GTEST_SKIP() << "this machine has no non-loopback IPv4 address to connect from";
+  ExposedWorker worker(HealthDetail::Full);
+  const std::string remote = health_body_from(ip, worker.server.port());
+  EXPECT_NE(remote.find(R"("pointer":"0x7f0000000000")"), std::string::npos) << remote;
+  EXPECT_NE(remote.find("libfoo.so+0xcc0bd3"), std::string::npos) << remote;
+}
+
+TEST(HealthServerDetail, RedactedHidesTheDetailFromLoopbackToo) {
+  ExposedWorker worker(HealthDetail::Redacted);
+  const std::string local = health_body_from("127.0.0.1", worker.server.port());
+  EXPECT_EQ(local.find("pointer"), std::string::npos) << local;
+  EXPECT_NE(local.find(R"("label":"cuMemHostAlloc from libfoo.so")"), std::string::npos) << local;
 }
 
 }  // namespace

@@ -8,6 +8,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "vram_only/health_detail.hpp"
 #include "vram_only/health_monitor.hpp"
 #include "vram_only/violation.hpp"
 
@@ -17,27 +18,33 @@ namespace vram_only {
 //  "device":0,"kind":"NotResident","reason":".."}
 // A WrongDevice violation has "reported_device":N (where CUDA says the
 // memory is) after "device" (the device it was recorded for).
-inline nlohmann::ordered_json violation_json(const Violation& v) {
+// Without `full` (a client off the loopback interface, health_detail.hpp)
+// there is no "pointer", and label and reason lose library offsets and
+// addresses.
+inline nlohmann::ordered_json violation_json(const Violation& v, bool full = true) {
   nlohmann::ordered_json j;
-  j["pointer"] = detail::format_pointer(v.pointer);
+  if (full) {
+    j["pointer"] = detail::format_pointer(v.pointer);
+  }
   j["bytes"] = v.bytes;
   j["purpose"] = std::string(to_string(v.purpose));
-  j["label"] = v.label;
+  j["label"] = full ? v.label : redact_addresses(v.label);
   j["memory_type"] = std::string(to_string(v.memory_type));
   j["device"] = v.device;
   if (v.kind == ViolationKind::WrongDevice) {
     j["reported_device"] = v.reported_device;
   }
   j["kind"] = std::string(to_string(v.kind));
-  j["reason"] = v.reason;
+  j["reason"] = full ? v.reason : redact_addresses(v.reason);
   return j;
 }
 
 // The /health body, exactly these keys in this order:
 // {"status":"healthy","resident":true,"vram_bytes_used":N,"last_check_secs":N,"violations":[...]}
 // last_check_secs is the Unix time of the last completed check (0 before the first).
-// Invalid UTF-8 in labels is replaced (U+FFFD), never an error.
-inline std::string health_json(const HealthStatus& status) {
+// Invalid UTF-8 in labels is replaced (U+FFFD), never an error. `full`:
+// as violation_json().
+inline std::string health_json(const HealthStatus& status, bool full = true) {
   nlohmann::ordered_json j;
   j["status"] = status.status_text();
   j["resident"] = status.resident;
@@ -45,7 +52,7 @@ inline std::string health_json(const HealthStatus& status) {
   j["last_check_secs"] = status.last_check_secs;
   j["violations"] = nlohmann::ordered_json::array();
   for (const Violation& v : status.violations) {
-    j["violations"].push_back(violation_json(v));
+    j["violations"].push_back(violation_json(v, full));
   }
   return j.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
 }

@@ -4,6 +4,9 @@
 //                      "last_check_secs":N,"violations":[]}
 //                 503 with "status":"unhealthy" (and the violations) otherwise,
 //                 so a readiness probe stops routing to the worker.
+//                 A client off the loopback interface gets violations
+//                 without pointers and library offsets unless
+//                 options.detail says otherwise (health_detail.hpp).
 //   GET /metrics  200, Prometheus text format (the monitor's metrics, then
 //                 the endpoint's own: bounds and connections; then
 //                 options.extra_metrics).
@@ -72,10 +75,18 @@
 
 #include "vram_only/detail/bounded_http_server.hpp"
 #include "vram_only/detail/listen_socket.hpp"
+#include "vram_only/health_detail.hpp"
 #include "vram_only/health_format.hpp"
 #include "vram_only/health_monitor.hpp"
 
 namespace vram_only {
+
+// A /health answer made by someone other than the monitor (a group of
+// processes' aggregate view): 200 when healthy, else 503, with `body`.
+struct HealthAnswer {
+  bool healthy = false;
+  std::string body;
+};
 
 struct HealthServerOptions {
   std::string address = "127.0.0.1";  // numeric, a host name, or "" for every interface
@@ -84,6 +95,12 @@ struct HealthServerOptions {
   // library's allowed host bytes). Called on the server's threads; must be
   // thread-safe and end with a newline.
   std::function<std::string()> extra_metrics = nullptr;
+  // Which clients get violations with pointers and library offsets.
+  HealthDetail detail = HealthDetail::Local;
+  // Optional: answers /health instead of the monitor (called with whether
+  // the client gets the full detail). Called on the server's threads; must
+  // be thread-safe.
+  std::function<HealthAnswer(bool full_detail)> health = nullptr;
   // Connections served at once (each has a thread); when all are taken, the
   // one that has waited longest for request bytes makes room for a new one.
   std::size_t max_connections = 64;
@@ -300,11 +317,18 @@ class HealthServer {
       }
       return 100;
     });
-    server.Get("/health", [this](const httplib::Request&, httplib::Response& res) {
-      const HealthStatus status = monitor_.status();
-      res.status = status.healthy ? 200 : 503;
+    server.Get("/health", [this](const httplib::Request& req, httplib::Response& res) {
+      const bool full = full_detail_for(options_.detail, req.remote_addr);
+      HealthAnswer answer;
+      if (options_.health) {
+        answer = options_.health(full);
+      } else {
+        const HealthStatus status = monitor_.status();
+        answer = {status.healthy, health_json(status, full)};
+      }
+      res.status = answer.healthy ? 200 : 503;
       res.set_header("Cache-Control", "no-store");
-      res.set_content(health_json(status), "application/json");
+      res.set_content(answer.body, "application/json");
     });
     detail::BoundedHttpServer* transport = &bounded;  // lives as long as these routes
     server.Get("/metrics", [this, transport](const httplib::Request&, httplib::Response& res) {
