@@ -94,9 +94,30 @@ fetch_private_httplib() {
   rm -rf "$work"
 }
 
+# promtool, for the tests that lint /metrics and test the alerting rules
+# (test/prometheus/). Debian ships it only in the prometheus package, whose
+# installation also sets up a Prometheus server (a system user, a service,
+# 96 MB): the package is downloaded with apt-get and only /usr/bin/promtool
+# (a static binary) is kept, in .cache/promtool/. Nothing when there.
+fetch_promtool() {
+  local dir="$VRAM_ONLY_ROOT/.cache/promtool"
+  [ -x "$dir/promtool" ] && return 0
+  local work
+  work="$(mktemp -d)"
+  chmod 0755 "$work"  # apt-get download runs as _apt
+  log "fetching promtool from Debian's prometheus package"
+  (cd "$work" && apt-get download -qq prometheus >/dev/null 2>&1) ||
+    { log "cannot download the prometheus package: the promtool tests will be skipped"; rm -rf "$work"; return 0; }
+  dpkg-deb -x "$work"/prometheus_*.deb "$work/root"
+  mkdir -p "$dir"
+  cp "$work/root/usr/bin/promtool" "$dir/promtool"
+  rm -rf "$work"
+}
+
 install_dependencies() {
   install_debian_packages "${VRAM_ONLY_DEBIAN_PACKAGES[@]}"
   fetch_private_httplib
+  fetch_promtool
   ensure_python_env
 }
 
