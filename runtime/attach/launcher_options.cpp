@@ -26,6 +26,7 @@ const char* launcher_usage() {
          "  --health-detail=local|full|redacted VRAM_ONLY_HEALTH_DETAIL  who sees pointers and offsets\n"
          "                                                         in /health (local: loopback clients)\n"
          "  -h, --help\n"
+         "  --version\n"
          "\n"
          "exit status: the command's; 86 stopped at a violation (abort); 87 --require and the\n"
          "injection could not start in the process; 125 vram-only-run failed; 126 the command\n"
@@ -50,6 +51,10 @@ LaunchPlan parse_launcher_args(const std::vector<std::string>& args,
     }
     if (arg == "-h" || arg == "--help") {
       plan.help = true;
+      return plan;
+    }
+    if (arg == "--version") {
+      plan.version = true;
       return plan;
     }
     if (arg.size() < 2 || arg[0] != '-') {

@@ -16,6 +16,7 @@ struct LaunchPlan {
   AttachOptions options;
   std::vector<std::string> command;
   bool help = false;
+  bool version = false;
   std::string error;  // non-empty: a usage error (exit status 125)
 };
 

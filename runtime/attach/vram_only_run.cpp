@@ -56,6 +56,10 @@ int main(int argc, char** argv) {
     std::fputs(launcher_usage(), stdout);
     return 0;
   }
+  if (plan.version) {
+    std::printf("vram-only-run %s\n", VRAM_ONLY_VERSION);
+    return 0;
+  }
   if (!plan.error.empty()) {
     std::fprintf(stderr, "vram-only-run: %s (see vram-only-run --help)\n", plan.error.c_str());
     return kExitLauncherError;

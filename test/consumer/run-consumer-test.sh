@@ -6,6 +6,8 @@
 # fails the others with the diagnostic.
 #
 #   run-consumer-test.sh <vram-only build dir> <work dir>
+# With VRAM_ONLY_CONSUMER_PREFIX set, that prefix (an extracted .deb's usr/)
+# is used instead of installing the build.
 set -euo pipefail
 build=$(cd "$1" && pwd)
 work=$2
@@ -15,14 +17,17 @@ mkdir -p "$work"
 
 fail() { echo "FAIL: $*" >&2; exit 1; }
 
-cmake --install "$build" --prefix "$work/prefix" >"$work/install.log" 2>&1 ||
-  { cat "$work/install.log"; fail "cmake --install"; }
+prefix="${VRAM_ONLY_CONSUMER_PREFIX:-$work/prefix}"
+if [ -z "${VRAM_ONLY_CONSUMER_PREFIX:-}" ]; then
+  cmake --install "$build" --prefix "$prefix" >"$work/install.log" 2>&1 ||
+    { cat "$work/install.log"; fail "cmake --install"; }
+fi
 
 run_case() { # <name> <C++ compiler> <expected bad_staging message>
   local name=$1 cxx=$2 staging_line=$3
   local dir="$work/$name"
   echo "== consumer built with CXX=$cxx"
-  cmake -S "$here/project" -B "$dir" -G Ninja -DCMAKE_PREFIX_PATH="$work/prefix" \
+  cmake -S "$here/project" -B "$dir" -G Ninja -DCMAKE_PREFIX_PATH="$prefix" \
     -DCMAKE_CXX_COMPILER="$cxx" -DCMAKE_CUDA_ARCHITECTURES=90 >"$dir.configure.log" 2>&1 ||
     { cat "$dir.configure.log"; fail "$name: configure"; }
 
@@ -57,7 +62,7 @@ clang=$(command -v clang++-19 || true)
 [ -n "$clang" ] || fail "clang++-19 not found"
 run_case clang "$clang" "$message"
 # With clang 19 the C++ compile goes through the plugin, not the launcher.
-grep -F -- "-fplugin=$work/prefix/lib/VramOnlyPlugin.so" "$work/clang/build.ninja" >/dev/null ||
+grep -F -- "-fplugin=$prefix/lib/VramOnlyPlugin.so" "$work/clang/build.ninja" >/dev/null ||
   fail "clang: the C++ targets should use -fplugin"
 grep -F -- "bin/vram-check --launcher -- /usr/bin/g++" "$work/gcc/CMakeFiles/rules.ninja" >/dev/null ||
   fail "gcc: the C++ targets should use the launcher"
