@@ -86,18 +86,24 @@ llama_cpp_configure_cuda() {
     -DCMAKE_EXPORT_COMPILE_COMMANDS=ON "$@" >/dev/null
 }
 
+# The options of a llama.cpp build for the scripts: llama-server is built
+# (one of the real clients), without its web UI (no npm, and no download:
+# the GPU machine has no network).
+LLAMA_CPP_OPTIONS=(-DLLAMA_BUILD_TESTS=OFF -DLLAMA_BUILD_SERVER=ON -DLLAMA_BUILD_UI=OFF
+  -DLLAMA_USE_PREBUILT_UI=OFF -DLLAMA_CURL=OFF -DLLAMA_OPENSSL=OFF -DGGML_NATIVE=OFF)
+
 # llama_cpp_build_cuda <build dir> [targets...]
-# Configures (once) and builds llama.cpp with CUDA; default targets are the
-# programs the scripts run: llama-bench, llama-simple, llama-completion.
+# Configures (once, and again for a tree configured without llama-server)
+# and builds llama.cpp with CUDA; default targets are the programs the
+# scripts run: llama-bench, llama-simple, llama-completion.
 llama_cpp_build_cuda() {
   local dir="$1"
   shift
   local targets=("$@")
   [ "${#targets[@]}" -gt 0 ] || targets=(llama-bench llama-simple llama-completion)
-  if [ ! -f "$dir/build.ninja" ]; then
+  if [ ! -f "$dir/build.ninja" ] || ! grep -q "LLAMA_BUILD_SERVER:BOOL=ON" "$dir/CMakeCache.txt" 2>/dev/null; then
     log "configuring llama.cpp (CUDA, sm_90) in $dir"
-    llama_cpp_configure_cuda "$dir" -DLLAMA_BUILD_TESTS=OFF -DLLAMA_BUILD_SERVER=OFF \
-      -DLLAMA_CURL=OFF -DLLAMA_OPENSSL=OFF -DGGML_NATIVE=OFF
+    llama_cpp_configure_cuda "$dir" "${LLAMA_CPP_OPTIONS[@]}"
   fi
   log "building llama.cpp: ${targets[*]}"
   cmake --build "$dir" --target "${targets[@]}"

@@ -410,8 +410,9 @@ def main():
     parser.add_argument("--llama-bin", default="", help="llama.cpp's bin dir (llama-simple, llama-bench)")
     parser.add_argument("--out", required=True)
     parser.add_argument("--models", default=".cache/models", help="where the 1.1B benchmark GGUF is written (kept)")
-    parser.add_argument("--only", default="torch,llama",
-                        help="comma list: torch, llama; 'programs' for neither (the small CUDA programs' benchmarks)")
+    parser.add_argument("--only", default="torch,llama,mp",
+                        help="comma list: torch, llama, mp (multiprocess_clients.py); "
+                             "'programs' for none (the small CUDA programs' benchmarks)")
     parser.add_argument("--bench", action="store_true", help="also measure the overhead")
     parser.add_argument("--no-checks", action="store_true", help="skip the checks (with --bench: measure only)")
     parser.add_argument("--pairs", type=int, default=4, help="interleaved plain/attached pairs per benchmark")
@@ -446,6 +447,9 @@ def main():
             llama_checks(runner, checks, model)
         except Exception as error:
             checks.check("llama: client ran", False, repr(error))
+    if "mp" in args.only and not args.no_checks:
+        import multiprocess_clients
+        multiprocess_clients.run_checks(runner, checks, model)
     if args.bench:
         try:
             benchmarks(runner, checks, model, model_1b, args.pairs)
