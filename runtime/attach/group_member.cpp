@@ -272,7 +272,9 @@ std::vector<MemberRecord> GroupDirectory::read_all() const {
   return records;
 }
 
-int GroupDirectory::join(const MemberState& state, std::string& error) const {
+int GroupDirectory::lock(std::string& error) const {
+  // The directory may have been removed by a group that just ended.
+  if (!private_directory(path_, error)) return -1;
   const std::string lock_path = path_ + "/.lock";
   const int lock = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
   if (lock < 0) {
@@ -286,6 +288,34 @@ int GroupDirectory::join(const MemberState& state, std::string& error) const {
       return -1;
     }
   }
+  return lock;
+}
+
+bool GroupDirectory::leave(int index) const {
+  std::string error;
+  const int lock = this->lock(error);
+  if (lock < 0) return false;
+  bool others_live = false;
+  for (const MemberRecord& r : read_all()) {
+    others_live = others_live || (r.index != index && r.liveness == Liveness::Live);
+  }
+  if (!others_live) {
+    if (DIR* dir = opendir(path_.c_str())) {
+      while (const dirent* entry = readdir(dir)) {
+        const std::string name = entry->d_name;
+        if (name != "." && name != "..") unlink((path_ + "/" + name).c_str());
+      }
+      closedir(dir);
+    }
+    rmdir(path_.c_str());
+  }
+  close(lock);  // releases the flock; the file is gone with the directory
+  return !others_live;
+}
+
+int GroupDirectory::join(const MemberState& state, std::string& error) const {
+  const int lock = this->lock(error);
+  if (lock < 0) return -1;
   const std::vector<MemberRecord> records = read_all();
   std::set<int> taken;
   for (const MemberRecord& r : records) taken.insert(r.index);

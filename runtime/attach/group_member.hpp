@@ -19,6 +19,10 @@
 // never violated is reused. Indexes label the per-process metrics, so
 // their number is bounded.
 //
+// The group ends when its last live member exits: that member removes the
+// directory. A group whose last member was killed keeps its files (nobody
+// is left to remove them) until a member of a new group of that name leaves.
+//
 // Liveness: a state names its pid and the process's start time
 // (/proc/<pid>/stat, field 22, clock ticks since boot). A member is Live
 // when that pid exists with that start time, Exited when it published its
@@ -100,6 +104,9 @@ class GroupDirectory {
   // Claims an index for `state` and publishes it there; -1 with `error`
   // when every index is taken by a live member or one that violated.
   int join(const MemberState& state, std::string& error) const;
+  // The member at `index` leaves: when no other member is live, the group
+  // ends and its directory is removed (its records with it). True when removed.
+  bool leave(int index) const;
   // Replaces the state at `index` atomically; false with `error` on failure.
   bool publish(int index, const MemberState& state, std::string& error) const;
   // Every member's last state, by index, with its liveness now. Files that
@@ -112,6 +119,9 @@ class GroupDirectory {
  private:
   GroupDirectory(std::string path, std::string group) : path_(std::move(path)), group_(std::move(group)) {}
   std::string member_path(int index) const;
+  // Creates the directory again if needed and takes the group's flock; the
+  // descriptor, or -1 with `error`.
+  int lock(std::string& error) const;
 
   std::string path_;
   std::string group_;

@@ -35,9 +35,11 @@ bool GroupPublisher::join(std::string& error) {
   return true;
 }
 
+bool GroupPublisher::forked() const noexcept { return static_cast<long>(getpid()) != state_.pid; }
+
 void GroupPublisher::publish_now() {
   std::lock_guard<std::mutex> lock(publish_mutex_);
-  if (index_ < 0 || state_.exited) return;
+  if (index_ < 0 || state_.exited || forked()) return;
   snapshot_(state_);
   state_.updated_secs = now_secs();
   std::string error;
@@ -73,6 +75,9 @@ void GroupPublisher::run() {
 
 void GroupPublisher::stop() {
   if (stopped_.exchange(true)) return;
+  // A forked child (CUDA cannot be used there once the parent initialized
+  // it) has no publisher thread and must not write its parent's file.
+  if (forked()) return;
   {
     std::lock_guard<std::mutex> lock(wake_mutex_);
     stopping_ = true;
@@ -88,6 +93,7 @@ void GroupPublisher::stop() {
   state_.updated_secs = now_secs();
   std::string error;
   directory_.publish(index_, state_, error);
+  directory_.leave(index_);  // the last live member ends the group
 }
 
 }  // namespace vram_only::attach

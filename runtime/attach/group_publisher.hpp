@@ -47,7 +47,8 @@ class GroupPublisher {
   void set_serving(bool serving);
   // The thread calls `try_serve` each interval until it returns true.
   void stand_by(TryServe try_serve);
-  // Publishes the exit (exited=true) and stops the thread. Idempotent.
+  // Publishes the exit (exited=true), stops the thread, and removes the
+  // group's directory when no other member is live. Idempotent.
   void stop();
 
   int index() const noexcept { return index_; }
@@ -55,6 +56,7 @@ class GroupPublisher {
 
  private:
   void run();
+  bool forked() const noexcept;  // called in a child forked after join()
 
   const GroupDirectory directory_;
   const Snapshot snapshot_;

@@ -370,6 +370,23 @@ TEST_F(GroupTest, AFullGroupReusesTheIndexOfAGoneMemberThatNeverViolated) {
   EXPECT_EQ(error, "the group pod has 256 members, each live or with a violation: no index is free");
 }
 
+TEST_F(GroupTest, TheLastLiveMemberToLeaveEndsTheGroup) {
+  GroupDirectory dir = open_group();
+  const pid_t other = spawn(dir, true);
+  ASSERT_EQ(wait_for_members(dir, 1).size(), 1u);
+  std::string error;
+  const int own = dir.join(own_state(), error);
+  ASSERT_GE(own, 0) << error;
+  EXPECT_FALSE(dir.leave(own)) << "another member is live";
+  EXPECT_EQ(dir.read_all().size(), 2u);
+  reap(other);
+  EXPECT_TRUE(dir.leave(own));
+  EXPECT_FALSE(std::filesystem::exists(dir.path()));
+  // A new group of that name starts empty; joining makes the directory again.
+  EXPECT_EQ(dir.join(own_state(), error), 0) << error;
+  EXPECT_EQ(dir.read_all().size(), 1u);
+}
+
 TEST(GroupView, ExactHealthJsonForEachDetail) {
   MemberRecord a;
   a.index = 0;
@@ -492,7 +509,8 @@ TEST_F(GroupTest, TheBridgeServesTheGroupAndAnotherMemberTakesThePortOver) {
             std::string::npos)
       << after;
   EXPECT_NE(after.find(R"("process":"live","healthy":false,"serving":true)"), std::string::npos) << after;
-  second.stop();
+  second.stop();  // the last live member: the group ends
+  EXPECT_FALSE(std::filesystem::exists(root + "/vram-only-" + std::to_string(geteuid()) + "/pod"));
   set_default_log_sink({});
 }
 
