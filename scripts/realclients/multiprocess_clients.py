@@ -26,20 +26,13 @@ import time
 import urllib.error
 import urllib.request
 
+from run_realclients import free_port
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 CLIENT = os.path.join(HERE, "multiprocess_torch_client.py")
 TORCH_POLICY = os.path.join(HERE, "torch-scalar-readback-policy.json")
 LLAMA_POLICY = os.path.join(HERE, "llama-pinned-policy.json")
-
-
-def free_port():
-    import socket
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 def http(url, data=None, timeout=10):
@@ -140,14 +133,23 @@ def check_metrics_with_promtool(checks, name, text):
                  and not lint.stderr.strip(), (lint.stdout + lint.stderr)[-300:])
 
 
-def spawn_pin(runner, checks):
-    name = "mp-spawn-pin"
-    s = Scenario(runner, name, ["--policy", TORCH_POLICY], [sys.executable, CLIENT, "spawn", "{workdir}", "1"])
+def start_spawn(runner, checks, name, pin_worker):
+    """The spawn client under vram-only-run, once parent and workers ran on cuda; None (a FAIL) otherwise."""
+    s = Scenario(runner, name, ["--policy", TORCH_POLICY],
+                 [sys.executable, CLIENT, "spawn", "{workdir}", str(pin_worker)])
     files = [os.path.join(s.workdir, f) for f in ("parent.pid", "worker-0.pid", "worker-1.pid")]
     if not checks.check(f"{name}: parent and both spawn workers ran on cuda", wait_files(files, s.process),
                         s.err()[-300:]):
         s.process.kill()
         s.finish()
+        return None
+    return s
+
+
+def spawn_pin(runner, checks):
+    name = "mp-spawn-pin"
+    s = start_spawn(runner, checks, name, pin_worker=1)
+    if s is None:
         return
     parent, w0, w1 = (read_pid(s.workdir, n) for n in ("parent", "worker-0", "worker-1"))
     time.sleep(1.5)  # at least one publish interval
@@ -184,12 +186,8 @@ def spawn_pin(runner, checks):
 
 def spawn_kill(runner, checks):
     name = "mp-spawn-kill"
-    s = Scenario(runner, name, ["--policy", TORCH_POLICY], [sys.executable, CLIENT, "spawn", "{workdir}", "-1"])
-    files = [os.path.join(s.workdir, f) for f in ("parent.pid", "worker-0.pid", "worker-1.pid")]
-    if not checks.check(f"{name}: parent and both spawn workers ran on cuda", wait_files(files, s.process),
-                        s.err()[-300:]):
-        s.process.kill()
-        s.finish()
+    s = start_spawn(runner, checks, name, pin_worker=-1)
+    if s is None:
         return
     w1 = read_pid(s.workdir, "worker-1")
     time.sleep(1.5)
