@@ -14,6 +14,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "AnalysisCache.h"
 #include "AnalysisDriver.h"
 #include "JobProcess.h"
 #include "CompilerCommand.h"
@@ -86,6 +87,17 @@ cl::opt<bool> LauncherMode(
              "finding stops it, a side not analysed fails the step after "
              "the compile"),
     cl::cat(Category));
+cl::opt<std::string> CacheDir(
+    "cache-dir",
+    cl::desc("With --launcher: where translation units analysed clean are "
+             "remembered, so that a rebuild analyses only what changed "
+             "(default: $VRAM_CHECK_CACHE_DIR, else "
+             "$XDG_CACHE_HOME/vram-check, else ~/.cache/vram-check)"),
+    cl::value_desc("dir"), cl::cat(Category));
+cl::opt<bool> NoCache("no-cache",
+                      cl::desc("With --launcher: analyse every translation "
+                               "unit, remember nothing"),
+                      cl::cat(Category));
 cl::opt<std::string> OutputPath(
     "o", cl::desc("Write the report to <file> instead of standard output "
                   "(a path that cannot be written: exit 2)"),
@@ -530,6 +542,8 @@ int main(int argc, const char **argv) {
   if (LauncherMode) {
     if (!BuildPath.empty() || !Files.empty() || !ExportDir.empty())
       fail("--launcher takes only the compile command after '--'");
+    if (NoCache && !CacheDir.empty())
+      fail("--no-cache and --cache-dir contradict each other");
     if (ApplyFixes || !ExportFixes.empty())
       fail("--fix and --export-fixes do not apply to --launcher: run "
            "vram-check -p <build dir> --fix after the build");
@@ -538,7 +552,11 @@ int main(int argc, const char **argv) {
     // ninja already compiles in parallel: the sides of one source one at a
     // time unless -j says otherwise.
     Driver.Jobs = JobCount ? JobCount.getValue() : 1u;
-    LauncherOptions Options{Warn, AcceptTokenScan, Driver};
+    LauncherOptions Options{Warn, AcceptTokenScan, Driver,
+                            NoCache ? std::string()
+                            : CacheDir.empty()
+                                ? AnalysisCache::defaultDirectory()
+                                : std::string(CacheDir)};
     return runLauncher(AfterDashDash, Toolchain, *Checks, Options);
   }
   AnalysisReport Report;
