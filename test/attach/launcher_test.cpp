@@ -175,12 +175,12 @@ TEST(LauncherBinary, ExitStatusAndOutputAreTheCommands) {
 
 TEST(LauncherBinary, SetsTheInjectionAndEveryVariable) {
   const CommandResult r = run(kRun + " --on-violation=abort --health 127.0.0.1:0 --report r-%p.json --sweep-interval 250 "
-                              "--call-sites off --cupti /c/libcupti.so.13 -- env");
+                              "--call-sites off --cupti " VRAM_ONLY_ATTACH_PATH " -- env");
   ASSERT_EQ(r.status, 0) << r.output;
   for (const char* expected :
        {"CUDA_INJECTION64_PATH=" VRAM_ONLY_ATTACH_PATH "\n", "VRAM_ONLY_ATTACH_LIBRARY=" VRAM_ONLY_ATTACH_PATH "\n",
         "VRAM_ONLY_ON_VIOLATION=abort\n", "VRAM_ONLY_HEALTH=127.0.0.1:0\n", "VRAM_ONLY_SWEEP_INTERVAL_MS=250\n",
-        "VRAM_ONLY_CALL_SITES=off\n", "VRAM_ONLY_CALLBACKS=allocations\n", "VRAM_ONLY_CUPTI=/c/libcupti.so.13\n",
+        "VRAM_ONLY_CALL_SITES=off\n", "VRAM_ONLY_CALLBACKS=allocations\n", "VRAM_ONLY_CUPTI=" VRAM_ONLY_ATTACH_PATH "\n",
         "VRAM_ONLY_REQUIRE=0\n"}) {
     EXPECT_NE(r.output.find(expected), std::string::npos) << expected << "\n" << r.output;
   }
@@ -192,6 +192,59 @@ TEST(LauncherBinary, RefusesToReplaceAnotherInjection) {
   EXPECT_EQ(r.status, 125);
   EXPECT_EQ(r.output, "vram-only-run: CUDA_INJECTION64_PATH is already set to /opt/other.so (another CUDA "
                       "injection); unset it to run under vram-only-run\n");
+}
+
+// Checked before the command runs (exit 125, the command never starts).
+TEST(LauncherBinary, EmptyPolicyPath) {
+  const CommandResult r = run(kRun + " --policy '' -- echo workload-ran");
+  EXPECT_EQ(r.status, 125);
+  EXPECT_EQ(r.output, "vram-only-run: --policy needs a file name, not an empty one (see vram-only-run --help)\n");
+}
+
+TEST(LauncherBinary, MisspelledVariableIsAnError) {
+  const CommandResult r = run("VRAM_ONLY_ON_VIOLATON=abort " + kRun + " -- echo workload-ran");
+  EXPECT_EQ(r.status, 125);
+  EXPECT_EQ(r.output, "vram-only-run: unknown environment variable 'VRAM_ONLY_ON_VIOLATON' (vram-only-run reads "
+                      "VRAM_ONLY_ON_VIOLATION, VRAM_ONLY_POLICY, VRAM_ONLY_HEALTH, VRAM_ONLY_REPORT, VRAM_ONLY_REQUIRE, "
+                      "VRAM_ONLY_SWEEP_INTERVAL_MS, VRAM_ONLY_CALL_SITES, VRAM_ONLY_CALLBACKS, VRAM_ONLY_CUPTI, "
+                      "VRAM_ONLY_ATTACH_LIBRARY; unset it or fix its name)\n");
+}
+
+TEST(LauncherBinary, ReportToADirectoryOrAnUnwritablePlace) {
+  const std::string dir = ::testing::TempDir();
+  CommandResult r = run(kRun + " --report " + dir + " -- echo workload-ran");
+  EXPECT_EQ(r.status, 125);
+  EXPECT_EQ(r.output, "vram-only-run: --report " + dir + " is a directory (it names the report file)\n");
+  r = run(kRun + " --report /nonexistent/r-%p.json -- echo workload-ran");
+  EXPECT_EQ(r.status, 125);
+  EXPECT_EQ(r.output, "vram-only-run: --report: cannot create a file in /nonexistent: No such file or directory\n");
+}
+
+TEST(LauncherBinary, InvalidHealthAddress) {
+  const CommandResult r = run(kRun + " --health 256.1.2.3:80 -- echo workload-ran");
+  EXPECT_EQ(r.status, 125);
+  EXPECT_EQ(r.output, "vram-only-run: --health 256.1.2.3:80: 256.1.2.3 is not a valid IPv4 address\n");
+}
+
+TEST(LauncherBinary, LibraryThatIsNotTheAttachLibrary) {
+  CommandResult r = run(kRun + " --library /bin/sh -- echo workload-ran");
+  EXPECT_EQ(r.status, 125);
+  EXPECT_EQ(r.output, "vram-only-run: --library /bin/sh is not libvram_only_attach.so (it does not export "
+                      "vram_only_attach_preflight)\n");
+  const std::string text = ::testing::TempDir() + "/vram_only_not_a_library.so";
+  std::FILE* f = std::fopen(text.c_str(), "w");
+  std::fputs("not a library at all, but long enough to hold an ELF header's bytes...........\n", f);
+  std::fclose(f);
+  r = run(kRun + " --library " + text + " -- echo workload-ran");
+  EXPECT_EQ(r.status, 125);
+  EXPECT_EQ(r.output, "vram-only-run: --library " + text + " is not libvram_only_attach.so (not an ELF file)\n");
+  std::remove(text.c_str());
+}
+
+TEST(LauncherBinary, MissingCupti) {
+  const CommandResult r = run(kRun + " --cupti /nonexistent/libcupti.so.13 -- echo workload-ran");
+  EXPECT_EQ(r.status, 125);
+  EXPECT_EQ(r.output, "vram-only-run: --cupti: cannot read /nonexistent/libcupti.so.13: No such file or directory\n");
 }
 
 }  // namespace
