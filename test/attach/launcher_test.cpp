@@ -194,57 +194,51 @@ TEST(LauncherBinary, RefusesToReplaceAnotherInjection) {
                       "injection); unset it to run under vram-only-run\n");
 }
 
-// Checked before the command runs (exit 125, the command never starts).
+// Checked before the command runs: exit 125 with this one line, and the
+// command never starts.
+void expect_refused(const std::string& options, const std::string& message, const std::string& environment = "") {
+  const CommandResult r = run(environment + kRun + " " + options + " -- echo workload-ran");
+  EXPECT_EQ(r.status, 125) << options;
+  EXPECT_EQ(r.output, "vram-only-run: " + message + "\n");
+}
+
 TEST(LauncherBinary, EmptyPolicyPath) {
-  const CommandResult r = run(kRun + " --policy '' -- echo workload-ran");
-  EXPECT_EQ(r.status, 125);
-  EXPECT_EQ(r.output, "vram-only-run: --policy needs a file name, not an empty one (see vram-only-run --help)\n");
+  expect_refused("--policy ''", "--policy needs a file name, not an empty one (see vram-only-run --help)");
 }
 
 TEST(LauncherBinary, MisspelledVariableIsAnError) {
-  const CommandResult r = run("VRAM_ONLY_ON_VIOLATON=abort " + kRun + " -- echo workload-ran");
-  EXPECT_EQ(r.status, 125);
-  EXPECT_EQ(r.output, "vram-only-run: unknown environment variable 'VRAM_ONLY_ON_VIOLATON' (vram-only-run reads "
-                      "VRAM_ONLY_ON_VIOLATION, VRAM_ONLY_POLICY, VRAM_ONLY_HEALTH, VRAM_ONLY_REPORT, VRAM_ONLY_REQUIRE, "
-                      "VRAM_ONLY_SWEEP_INTERVAL_MS, VRAM_ONLY_CALL_SITES, VRAM_ONLY_CALLBACKS, VRAM_ONLY_CUPTI, "
-                      "VRAM_ONLY_ATTACH_LIBRARY; unset it or fix its name)\n");
+  expect_refused("", "unknown environment variable 'VRAM_ONLY_ON_VIOLATON' (vram-only-run reads "
+                     "VRAM_ONLY_ON_VIOLATION, VRAM_ONLY_POLICY, VRAM_ONLY_HEALTH, VRAM_ONLY_REPORT, VRAM_ONLY_REQUIRE, "
+                     "VRAM_ONLY_SWEEP_INTERVAL_MS, VRAM_ONLY_CALL_SITES, VRAM_ONLY_CALLBACKS, VRAM_ONLY_CUPTI, "
+                     "VRAM_ONLY_ATTACH_LIBRARY; unset it or fix its name)",
+                 "VRAM_ONLY_ON_VIOLATON=abort ");
 }
 
 TEST(LauncherBinary, ReportToADirectoryOrAnUnwritablePlace) {
   const std::string dir = ::testing::TempDir();
-  CommandResult r = run(kRun + " --report " + dir + " -- echo workload-ran");
-  EXPECT_EQ(r.status, 125);
-  EXPECT_EQ(r.output, "vram-only-run: --report " + dir + " is a directory (it names the report file)\n");
-  r = run(kRun + " --report /nonexistent/r-%p.json -- echo workload-ran");
-  EXPECT_EQ(r.status, 125);
-  EXPECT_EQ(r.output, "vram-only-run: --report: cannot create a file in /nonexistent: No such file or directory\n");
+  expect_refused("--report " + dir, "--report " + dir + " is a directory (it names the report file)");
+  expect_refused("--report /nonexistent/r-%p.json",
+                 "--report: cannot create a file in /nonexistent: No such file or directory");
 }
 
 TEST(LauncherBinary, InvalidHealthAddress) {
-  const CommandResult r = run(kRun + " --health 256.1.2.3:80 -- echo workload-ran");
-  EXPECT_EQ(r.status, 125);
-  EXPECT_EQ(r.output, "vram-only-run: --health 256.1.2.3:80: 256.1.2.3 is not a valid IPv4 address\n");
+  expect_refused("--health 256.1.2.3:80", "--health 256.1.2.3:80: 256.1.2.3 is not a valid IPv4 address");
 }
 
 TEST(LauncherBinary, LibraryThatIsNotTheAttachLibrary) {
-  CommandResult r = run(kRun + " --library /bin/sh -- echo workload-ran");
-  EXPECT_EQ(r.status, 125);
-  EXPECT_EQ(r.output, "vram-only-run: --library /bin/sh is not libvram_only_attach.so (it does not export "
-                      "vram_only_attach_preflight)\n");
+  expect_refused("--library /bin/sh",
+                 "--library /bin/sh is not libvram_only_attach.so (it does not export vram_only_attach_preflight)");
   const std::string text = ::testing::TempDir() + "/vram_only_not_a_library.so";
   std::FILE* f = std::fopen(text.c_str(), "w");
   std::fputs("not a library at all, but long enough to hold an ELF header's bytes...........\n", f);
   std::fclose(f);
-  r = run(kRun + " --library " + text + " -- echo workload-ran");
-  EXPECT_EQ(r.status, 125);
-  EXPECT_EQ(r.output, "vram-only-run: --library " + text + " is not libvram_only_attach.so (not an ELF file)\n");
+  expect_refused("--library " + text, "--library " + text + " is not libvram_only_attach.so (not an ELF file)");
   std::remove(text.c_str());
 }
 
 TEST(LauncherBinary, MissingCupti) {
-  const CommandResult r = run(kRun + " --cupti /nonexistent/libcupti.so.13 -- echo workload-ran");
-  EXPECT_EQ(r.status, 125);
-  EXPECT_EQ(r.output, "vram-only-run: --cupti: cannot read /nonexistent/libcupti.so.13: No such file or directory\n");
+  expect_refused("--cupti /nonexistent/libcupti.so.13",
+                 "--cupti: cannot read /nonexistent/libcupti.so.13: No such file or directory");
 }
 
 }  // namespace
