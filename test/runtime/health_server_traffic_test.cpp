@@ -251,7 +251,7 @@ TEST_F(HealthServerTrafficTest, ProbesAreAnsweredWhileIdleClientsChurn) {
   options.max_connections = 8;
   start(options);
   Clients churners;
-  churners.start(200, [this](int, const std::atomic<bool>& done) {
+  churners.start(64, [this](int, const std::atomic<bool>& done) {
     while (!done.load()) {
       const int fd = connect_loopback(port, 2s);
       if (fd < 0) {
@@ -267,7 +267,7 @@ TEST_F(HealthServerTrafficTest, ProbesAreAnsweredWhileIdleClientsChurn) {
   });
   ASSERT_TRUE(eventually([&] { return metric(port, "vram_only_http_connections_evicted_total") >= 500; }));
   int answered = 0;
-  constexpr int kProbes = 200;
+  constexpr int kProbes = 100;
   for (int i = 0; i < kProbes; ++i) {
     answered += probe(port).status == 200 ? 1 : 0;
   }

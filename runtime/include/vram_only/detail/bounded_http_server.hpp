@@ -404,10 +404,10 @@ class BoundedHttpServer {
       if (live_locked() < limits_.max_connections) {
         break;
       }
-      if (!eviction_pending_locked()) {
-        evict_one_locked();
-      }
-      changed_.wait_for(lock, std::chrono::milliseconds(50));
+      // Nobody evictable yet (all too young, answering or with bytes
+      // waiting): look again once the grace has passed.
+      const bool pending = eviction_pending_locked() || evict_one_locked();
+      changed_.wait_for(lock, pending ? std::chrono::milliseconds(50) : kEvictionGrace);
     }
     ++counters_.accepted;
     connections_.emplace_back();
@@ -437,7 +437,8 @@ class BoundedHttpServer {
   // Evicts the idle connection waiting longest, else the oldest slow
   // request (see the class comment); none when every candidate is too young
   // or has its request bytes waiting (admit() then waits and tries again).
-  void evict_one_locked() {
+  // True when one was evicted.
+  bool evict_one_locked() {
     const Clock::time_point old_enough = Clock::now() - kEvictionGrace;
     Connection* victim = nullptr;
     for (Connection& c : connections_) {
@@ -456,6 +457,7 @@ class BoundedHttpServer {
       ++counters_.evicted;
       ::shutdown(victim->fd, SHUT_RDWR);
     }
+    return victim != nullptr;
   }
 
   // Bytes from the client that its thread has not read yet: the client is
