@@ -67,6 +67,10 @@ bool set_option(AttachOptions& options, const std::string& option, const std::st
       return false;
     }
   } else if (option == "--policy") {
+    if (value.empty()) {
+      error = "--policy needs a file name, not an empty one";
+      return false;
+    }
     options.policy = value;
   } else if (option == "--health") {
     std::string host;

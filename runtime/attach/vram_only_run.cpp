@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "attach_options.hpp"
+#include "launch_checks.hpp"
 #include "launcher_options.hpp"
 #include "policy_file.hpp"
 
@@ -75,6 +76,10 @@ int main(int argc, char** argv) {
   }
   options.report = absolute(options.report);
   if (!options.cupti.empty()) options.cupti = absolute(options.cupti);
+  const std::string problem = check_before_launch(options, environ, static_cast<long>(getpid()));
+  if (!problem.empty()) {
+    return fail(problem);
+  }
 
   if (options.require) {
     void* library = dlopen(options.library.c_str(), RTLD_NOW | RTLD_LOCAL);

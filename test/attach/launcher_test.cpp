@@ -175,12 +175,12 @@ TEST(LauncherBinary, ExitStatusAndOutputAreTheCommands) {
 
 TEST(LauncherBinary, SetsTheInjectionAndEveryVariable) {
   const CommandResult r = run(kRun + " --on-violation=abort --health 127.0.0.1:0 --report r-%p.json --sweep-interval 250 "
-                              "--call-sites off --cupti /c/libcupti.so.13 -- env");
+                              "--call-sites off --cupti " VRAM_ONLY_ATTACH_PATH " -- env");
   ASSERT_EQ(r.status, 0) << r.output;
   for (const char* expected :
        {"CUDA_INJECTION64_PATH=" VRAM_ONLY_ATTACH_PATH "\n", "VRAM_ONLY_ATTACH_LIBRARY=" VRAM_ONLY_ATTACH_PATH "\n",
         "VRAM_ONLY_ON_VIOLATION=abort\n", "VRAM_ONLY_HEALTH=127.0.0.1:0\n", "VRAM_ONLY_SWEEP_INTERVAL_MS=250\n",
-        "VRAM_ONLY_CALL_SITES=off\n", "VRAM_ONLY_CALLBACKS=allocations\n", "VRAM_ONLY_CUPTI=/c/libcupti.so.13\n",
+        "VRAM_ONLY_CALL_SITES=off\n", "VRAM_ONLY_CALLBACKS=allocations\n", "VRAM_ONLY_CUPTI=" VRAM_ONLY_ATTACH_PATH "\n",
         "VRAM_ONLY_REQUIRE=0\n"}) {
     EXPECT_NE(r.output.find(expected), std::string::npos) << expected << "\n" << r.output;
   }
@@ -192,6 +192,53 @@ TEST(LauncherBinary, RefusesToReplaceAnotherInjection) {
   EXPECT_EQ(r.status, 125);
   EXPECT_EQ(r.output, "vram-only-run: CUDA_INJECTION64_PATH is already set to /opt/other.so (another CUDA "
                       "injection); unset it to run under vram-only-run\n");
+}
+
+// Checked before the command runs: exit 125 with this one line, and the
+// command never starts.
+void expect_refused(const std::string& options, const std::string& message, const std::string& environment = "") {
+  const CommandResult r = run(environment + kRun + " " + options + " -- echo workload-ran");
+  EXPECT_EQ(r.status, 125) << options;
+  EXPECT_EQ(r.output, "vram-only-run: " + message + "\n");
+}
+
+TEST(LauncherBinary, EmptyPolicyPath) {
+  expect_refused("--policy ''", "--policy needs a file name, not an empty one (see vram-only-run --help)");
+}
+
+TEST(LauncherBinary, MisspelledVariableIsAnError) {
+  expect_refused("", "unknown environment variable 'VRAM_ONLY_ON_VIOLATON' (vram-only-run reads "
+                     "VRAM_ONLY_ON_VIOLATION, VRAM_ONLY_POLICY, VRAM_ONLY_HEALTH, VRAM_ONLY_REPORT, VRAM_ONLY_REQUIRE, "
+                     "VRAM_ONLY_SWEEP_INTERVAL_MS, VRAM_ONLY_CALL_SITES, VRAM_ONLY_CALLBACKS, VRAM_ONLY_CUPTI, "
+                     "VRAM_ONLY_ATTACH_LIBRARY; unset it or fix its name)",
+                 "VRAM_ONLY_ON_VIOLATON=abort ");
+}
+
+TEST(LauncherBinary, ReportToADirectoryOrAnUnwritablePlace) {
+  const std::string dir = ::testing::TempDir();
+  expect_refused("--report " + dir, "--report " + dir + " is a directory (it names the report file)");
+  expect_refused("--report /nonexistent/r-%p.json",
+                 "--report: cannot create a file in /nonexistent: No such file or directory");
+}
+
+TEST(LauncherBinary, InvalidHealthAddress) {
+  expect_refused("--health 256.1.2.3:80", "--health 256.1.2.3:80: 256.1.2.3 is not a valid IPv4 address");
+}
+
+TEST(LauncherBinary, LibraryThatIsNotTheAttachLibrary) {
+  expect_refused("--library /bin/sh",
+                 "--library /bin/sh is not libvram_only_attach.so (it does not export vram_only_attach_preflight)");
+  const std::string text = ::testing::TempDir() + "/vram_only_not_a_library.so";
+  std::FILE* f = std::fopen(text.c_str(), "w");
+  std::fputs("not a library at all, but long enough to hold an ELF header's bytes...........\n", f);
+  std::fclose(f);
+  expect_refused("--library " + text, "--library " + text + " is not libvram_only_attach.so (not an ELF file)");
+  std::remove(text.c_str());
+}
+
+TEST(LauncherBinary, MissingCupti) {
+  expect_refused("--cupti /nonexistent/libcupti.so.13",
+                 "--cupti: cannot read /nonexistent/libcupti.so.13: No such file or directory");
 }
 
 }  // namespace
