@@ -1,0 +1,81 @@
+#include "interposer_watch.hpp"
+
+#include <dlfcn.h>
+#include <pthread.h>
+#include <time.h>
+
+#include <atomic>
+#include <cstdlib>
+
+#include "attach_session.hpp"
+#include "call_site.hpp"
+#include "interposer_state.hpp"
+
+namespace vram_only::attach {
+
+const char* const kBypassReason =
+    "libcuda.so.1 was initialised by code that did not look the driver up through the interposer's dlsym or "
+    "cuGetProcAddress (a library with its own private dlopen/dlsym of libcuda, RTLD_DEEPBIND, or a static "
+    "executable): its allocations are not seen; run it with vram-only-run --backend=cupti";
+
+namespace {
+
+constexpr int kCudaErrorNotInitialized = 3;
+constexpr int kCudaErrorDeinitialized = 4;
+constexpr long kPeriodNs = 500L * 1000 * 1000;
+
+std::atomic<bool> g_reported{false};
+
+// cuInit has run in this process (cuCtxGetCurrent answers something else
+// than "not initialised"). False while libcuda is not loaded.
+bool driver_initialised() {
+  const DlsymFunction lookup = real_dlsym();
+  void* library = dlopen("libcuda.so.1", RTLD_LAZY | RTLD_NOLOAD);
+  if (library == nullptr || lookup == nullptr) return false;
+  using GetCurrent = int (*)(void**);
+  const auto get_current = reinterpret_cast<GetCurrent>(lookup(library, "cuCtxGetCurrent"));
+  void* context = nullptr;
+  const int result = get_current != nullptr ? get_current(&context) : kCudaErrorNotInitialized;
+  dlclose(library);
+  return result != kCudaErrorNotInitialized && result != kCudaErrorDeinitialized;
+}
+
+void* watch(void*) {
+  const timespec period{0, kPeriodNs};
+  while (!check_driver_bypass()) nanosleep(&period, nullptr);
+  return nullptr;
+}
+
+void start_watch() {
+  pthread_attr_t attr;
+  pthread_attr_init(&attr);
+  pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+  pthread_attr_setstacksize(&attr, 64 * 1024);
+  pthread_t thread;
+  pthread_create(&thread, &attr, watch, nullptr);
+  pthread_attr_destroy(&attr);
+}
+
+void check_at_exit() { check_driver_bypass(); }
+
+__attribute__((constructor)) void start_watching() {
+  if (!interposer_active()) return;
+  std::atexit(check_at_exit);
+  pthread_atfork(nullptr, nullptr, start_watch);
+  start_watch();
+}
+
+}  // namespace
+
+bool check_driver_bypass() {
+  if (handed_out() || g_reported.load()) return true;
+  if (!driver_initialised() || handed_out()) return handed_out();
+  if (g_reported.exchange(true)) return true;
+  std::string why;
+  AttachSession& session = start_session("interpose", find_call_site, why);
+  fail_closed(session, why.empty() ? kBypassReason : why + "; " + kBypassReason);
+  write_report(session);
+  return true;
+}
+
+}  // namespace vram_only::attach
