@@ -15,6 +15,7 @@ namespace vram_only::attach {
 namespace {
 
 std::atomic<AttachSession*> g_session{nullptr};
+std::atomic<void (*)()> g_exit_check{nullptr};
 
 std::string program_name() {
   std::ifstream in("/proc/self/cmdline", std::ios::binary);
@@ -24,6 +25,7 @@ std::string program_name() {
 }
 
 void at_exit() {
+  if (const auto check = g_exit_check.load()) check();
   AttachSession* s = current_session();
   if (s == nullptr || s->bridge == nullptr) return;
   s->bridge->stop();  // no sweep while CUDA tears down
@@ -60,11 +62,13 @@ void start_health_server(AttachSession& s) {
 
 }  // namespace
 
+void set_exit_check(void (*check)()) { g_exit_check.store(check); }
+
 AttachSession* current_session() noexcept { return g_session.load(std::memory_order_acquire); }
 
 AttachSession& start_session(const char* backend, CallSite (*find_call_site)(), std::string& why) {
   static std::once_flag once;
-  static std::string start_error;
+  static std::string& start_error = *new std::string();  // never destroyed: read by any thread until exit
   std::call_once(once, [&] {
     auto* s = new AttachSession();  // never destroyed
     s->backend = backend;
@@ -129,7 +133,7 @@ void write_report(AttachSession& s) {
   c.on_violation = s.options.on_violation;
   c.injection_active = s.active.load();
   c.injection_error = s.inactive_reason;
-  c.healthy = s.bridge->healthy();
+  c.healthy = s.bridge->healthy() && !s.unhealthy_at_exit;
   c.live_bytes = s.bridge->live_bytes();
   c.live_allocations = s.bridge->live_allocations();
   c.peak_bytes = s.bridge->peak_bytes();

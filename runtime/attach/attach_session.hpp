@@ -33,6 +33,7 @@ struct AttachSession {
   std::atomic<bool> active{false};
   std::atomic<bool> report_written{false};
   std::atomic<bool> stopped{false};
+  bool unhealthy_at_exit = false;  // found unhealthy after the runtime's state was torn down
 };
 
 // The session, or null before start_session().
@@ -50,6 +51,10 @@ void fail_closed(AttachSession& session, const std::string& why);
 
 // The one line logged when enforcement starts ("enforcing VRAM-only in pid ...: ...").
 void log_enforcing(AttachSession& session, const std::string& how);
+
+// A check to run at exit before the report is written (the interposer's
+// watch: interposer_watch.hpp). One; set before the session starts.
+void set_exit_check(void (*check)());
 
 // Writes the report now (once).
 void write_report(AttachSession& session);

@@ -40,9 +40,12 @@ bool interposer_active() noexcept {
   if (active < 0) {
     const char* backend = std::getenv("VRAM_ONLY_BACKEND");
     const bool cupti = backend != nullptr && std::strcmp(backend, "cupti") == 0;
+    // The program's global scope (not this library's own, which RTLD_DEFAULT
+    // would also search when the driver dlopen-ed it as an injection).
     const DlsymFunction lookup = real_dlsym();
-    const bool global = lookup != nullptr &&
-                        lookup(RTLD_DEFAULT, "cuGetProcAddress") == reinterpret_cast<void*>(&::cuGetProcAddress);
+    void* program = dlopen(nullptr, RTLD_LAZY);
+    const bool global = lookup != nullptr && program != nullptr &&
+                        lookup(program, "cuGetProcAddress") == reinterpret_cast<void*>(&::cuGetProcAddress);
     active = !cupti && global ? 1 : 0;
     g_active.store(active, std::memory_order_release);
   }

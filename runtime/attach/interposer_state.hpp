@@ -24,8 +24,9 @@ bool interposer_active() noexcept;
 // `address` lies in this library's code.
 bool is_own_address(const void* address) noexcept;
 
-// The program received one of the interposer's entry points (its
-// cuGetProcAddress or a wrapper), so its driver calls reach the wrappers.
+// The program reaches the wrappers: it received one of the interposer's
+// entry points (its cuGetProcAddress or a wrapper), or it is linked against
+// libcuda (its PLT calls reach the exports).
 void note_handed_out() noexcept;
 bool handed_out() noexcept;
 

@@ -4,8 +4,12 @@
 #include <pthread.h>
 #include <time.h>
 
+#include <unistd.h>
+
 #include <atomic>
+#include <cstdio>
 #include <cstdlib>
+#include <string>
 
 #include "attach_session.hpp"
 #include "call_site.hpp"
@@ -56,11 +60,36 @@ void start_watch() {
   pthread_attr_destroy(&attr);
 }
 
-void check_at_exit() { check_driver_bypass(); }
+// At exit the runtime's thread-local state is already gone (glibc runs
+// thread_local destructors before atexit handlers): the verdict goes to the
+// report and stderr only, and --require ends the process with 87 here.
+void check_at_exit() {
+  if (handed_out() || g_reported.load() || !driver_initialised() || handed_out() || g_reported.exchange(true)) return;
+  std::string why;
+  AttachSession& session = start_session("interpose", find_call_site, why);
+  session.inactive_reason = why.empty() ? kBypassReason : why + "; " + kBypassReason;
+  session.active = false;
+  session.unhealthy_at_exit = true;
+  std::fprintf(stderr, "[vram-only] CRITICAL: VRAM-only enforcement is not active: %s\n", kBypassReason);
+  write_report(session);
+  if (session.options.require) {
+    std::fflush(stdout);
+    _exit(kExitNotEnforced);
+  }
+}
 
 __attribute__((constructor)) void start_watching() {
   if (!interposer_active()) return;
+  // Loaded before this constructor: the program (or a library it links)
+  // is linked against libcuda, and its calls of the family through the PLT
+  // reach the interposer's exports.
+  if (void* driver = dlopen("libcuda.so.1", RTLD_LAZY | RTLD_NOLOAD)) {
+    dlclose(driver);
+    note_handed_out();
+    return;
+  }
   std::atexit(check_at_exit);
+  set_exit_check(check_at_exit);
   pthread_atfork(nullptr, nullptr, start_watch);
   start_watch();
 }

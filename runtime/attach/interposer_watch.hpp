@@ -9,8 +9,10 @@
 //
 // It checks twice a second from a thread started by the library's
 // constructor when the interposer is active (and again in a forked child),
-// and once more at exit, so that a short program's report says it too. The
-// thread ends at the first verdict.
+// and once more at exit, before the report is written, so that a short
+// program's report says it too. The thread ends at the first verdict. A
+// program linked against libcuda (loaded before the library's constructor)
+// is not watched: its calls through the PLT reach the interposer's exports.
 #pragma once
 
 namespace vram_only::attach {
