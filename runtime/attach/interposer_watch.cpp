@@ -9,6 +9,7 @@
 #include <atomic>
 #include <cstdio>
 #include <cstdlib>
+#include <mutex>
 #include <string>
 
 #include "attach_session.hpp"
@@ -29,6 +30,13 @@ constexpr int kCudaErrorDeinitialized = 4;
 constexpr long kPeriodNs = 500L * 1000 * 1000;
 
 std::atomic<bool> g_reported{false};
+
+// Held while a verdict is being given, so that exit waits for the watch's
+// (which may end the process with 87 under --require). Never destroyed.
+std::mutex& verdict_mutex() {
+  static std::mutex& m = *new std::mutex();
+  return m;
+}
 
 // cuInit has run in this process (cuCtxGetCurrent answers something else
 // than "not initialised"). False while libcuda is not loaded.
@@ -64,6 +72,7 @@ void start_watch() {
 // thread_local destructors before atexit handlers): the verdict goes to the
 // report and stderr only, and --require ends the process with 87 here.
 void check_at_exit() {
+  std::lock_guard<std::mutex> lock(verdict_mutex());
   if (handed_out() || g_reported.load() || !driver_initialised() || handed_out() || g_reported.exchange(true)) return;
   std::string why;
   AttachSession& session = start_session("interpose", find_call_site, why);
@@ -99,6 +108,7 @@ __attribute__((constructor)) void start_watching() {
 bool check_driver_bypass() {
   if (handed_out() || g_reported.load()) return true;
   if (!driver_initialised() || handed_out()) return handed_out();
+  std::lock_guard<std::mutex> lock(verdict_mutex());
   if (g_reported.exchange(true)) return true;
   std::string why;
   AttachSession& session = start_session("interpose", find_call_site, why);
