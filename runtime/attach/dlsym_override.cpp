@@ -15,12 +15,34 @@
 // library", which finds the same driver function).
 //
 // Thread-safety: any thread, also before the library's constructors ran.
+// And before the sanitizer runtimes are initialised (they find the
+// functions they intercept with dlsym): this file is compiled without
+// sanitizer instrumentation, and reaches instrumented code only for the
+// driver's names.
 #include <dlfcn.h>
+
+#include <atomic>
 
 #include "interposer_state.hpp"
 
 namespace vram_only::attach {
 namespace {
+
+// dlsym's oldest (base) version, the one every glibc of the architecture has.
+#if defined(__x86_64__)
+constexpr const char* kDlsymVersion = "GLIBC_2.2.5";
+#elif defined(__aarch64__)
+constexpr const char* kDlsymVersion = "GLIBC_2.17";
+#else
+#error "libvram_only_attach.so's interposer supports x86-64 and AArch64"
+#endif
+
+std::atomic<DlsymFunction> g_real_dlsym{nullptr};
+
+// A driver entry point's name: "cu" and an upper-case letter.
+bool driver_name(const char* name) {
+  return name != nullptr && name[0] == 'c' && name[1] == 'u' && name[2] >= 'A' && name[2] <= 'Z';
+}
 
 // Answers a lookup of an exported name: glibc's answer, replaced by the
 // interposer's function unless this library itself asked.
@@ -33,12 +55,22 @@ void* interposed_dlsym(void* handle, const char* name) {
 }
 
 }  // namespace
+
+DlsymFunction real_dlsym() noexcept {
+  DlsymFunction f = g_real_dlsym.load(std::memory_order_acquire);
+  if (f == nullptr) {
+    f = reinterpret_cast<DlsymFunction>(dlvsym(RTLD_NEXT, "dlsym", kDlsymVersion));
+    g_real_dlsym.store(f, std::memory_order_release);
+  }
+  return f;
+}
+
 }  // namespace vram_only::attach
 
 // The function `dlsym` jumps to for `name`.
 extern "C" __attribute__((visibility("hidden"))) void* vram_only_dlsym_target(const char* name) {
   using namespace vram_only::attach;
-  if (name != nullptr && name[0] == 'c' && name[1] == 'u' && is_interposed_symbol(name) && interposer_active()) {
+  if (driver_name(name) && is_interposed_symbol(name) && interposer_active()) {
     return reinterpret_cast<void*>(&interposed_dlsym);
   }
   return reinterpret_cast<void*>(real_dlsym());

@@ -11,29 +11,10 @@ extern "C" int cuGetProcAddress(const char*, void**, int, unsigned long long);
 namespace vram_only::attach {
 namespace {
 
-// dlsym's oldest (base) version, the one every glibc of the architecture has.
-#if defined(__x86_64__)
-constexpr const char* kDlsymVersion = "GLIBC_2.2.5";
-#elif defined(__aarch64__)
-constexpr const char* kDlsymVersion = "GLIBC_2.17";
-#else
-#error "libvram_only_attach.so's interposer supports x86-64 and AArch64"
-#endif
-
-std::atomic<DlsymFunction> g_real_dlsym{nullptr};
 std::atomic<int> g_active{-1};  // -1 not known yet
 std::atomic<bool> g_handed_out{false};
 
 }  // namespace
-
-DlsymFunction real_dlsym() noexcept {
-  DlsymFunction f = g_real_dlsym.load(std::memory_order_acquire);
-  if (f == nullptr) {
-    f = reinterpret_cast<DlsymFunction>(dlvsym(RTLD_NEXT, "dlsym", kDlsymVersion));
-    g_real_dlsym.store(f, std::memory_order_release);
-  }
-  return f;
-}
 
 bool interposer_active() noexcept {
   int active = g_active.load(std::memory_order_acquire);
