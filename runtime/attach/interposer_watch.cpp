@@ -1,6 +1,7 @@
 #include "interposer_watch.hpp"
 
 #include <dlfcn.h>
+#include <link.h>
 #include <pthread.h>
 #include <time.h>
 
@@ -9,6 +10,7 @@
 #include <atomic>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <mutex>
 #include <string>
 
@@ -38,10 +40,24 @@ std::mutex& verdict_mutex() {
   return m;
 }
 
+// libcuda.so.1 is mapped in the process. Asked through dl_iterate_phdr,
+// which loads nothing (a sanitizer's dlopen interceptor may not keep
+// RTLD_NOLOAD's promise).
+bool libcuda_loaded() {
+  return dl_iterate_phdr(
+             [](dl_phdr_info* info, size_t, void*) {
+               const char* name = info->dlpi_name != nullptr ? std::strrchr(info->dlpi_name, '/') : nullptr;
+               name = name != nullptr ? name + 1 : info->dlpi_name;
+               return name != nullptr && std::strncmp(name, "libcuda.so", 10) == 0 ? 1 : 0;
+             },
+             nullptr) != 0;
+}
+
 // cuInit has run in this process (cuCtxGetCurrent answers something else
 // than "not initialised"). False while libcuda is not loaded.
 bool driver_initialised() {
   const DlsymFunction lookup = real_dlsym();
+  if (!libcuda_loaded()) return false;
   void* library = dlopen("libcuda.so.1", RTLD_LAZY | RTLD_NOLOAD);
   if (library == nullptr || lookup == nullptr) return false;
   using GetCurrent = int (*)(void**);
@@ -92,8 +108,7 @@ __attribute__((constructor)) void start_watching() {
   // Loaded before this constructor: the program (or a library it links)
   // is linked against libcuda, and its calls of the family through the PLT
   // reach the interposer's exports.
-  if (void* driver = dlopen("libcuda.so.1", RTLD_LAZY | RTLD_NOLOAD)) {
-    dlclose(driver);
+  if (libcuda_loaded()) {
     note_handed_out();
     return;
   }

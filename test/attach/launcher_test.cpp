@@ -132,7 +132,7 @@ using testing::CommandResult;
 // Its stdout and stderr together.
 CommandResult run(const std::string& command) { return testing::run_command(command + " 2>&1"); }
 
-const std::string kRun = std::string("env -u CUDA_INJECTION64_PATH ") + VRAM_ONLY_RUN_PATH;
+const std::string kRun = std::string("env -u CUDA_INJECTION64_PATH ") + testing::kSanitizerEnvironment + VRAM_ONLY_RUN_PATH;
 
 TEST(LauncherBinary, NoCommand) {
   const CommandResult r = run(kRun);
@@ -197,7 +197,8 @@ TEST(LauncherBinary, PreloadsTheLibraryAndSetsEveryVariable) {
 
 TEST(LauncherBinary, AppendsToAnExistingPreloadAndKeepsAnotherInjection) {
   const CommandResult r =
-      run("env LD_PRELOAD=" VRAM_ONLY_NEIGHBOUR_TOOL_PATH " CUDA_INJECTION64_PATH=/opt/profiler.so " +
+      run(std::string("env ") + testing::kSanitizerEnvironment + "LD_PRELOAD=" VRAM_ONLY_NEIGHBOUR_TOOL_PATH
+          " CUDA_INJECTION64_PATH=/opt/profiler.so " +
           std::string(VRAM_ONLY_RUN_PATH) + " -- sh -c 'echo \"$LD_PRELOAD|$CUDA_INJECTION64_PATH\"'");
   ASSERT_EQ(r.status, 0) << r.output;
   EXPECT_EQ(r.output, VRAM_ONLY_NEIGHBOUR_TOOL_PATH ":" VRAM_ONLY_ATTACH_PATH "|/opt/profiler.so\n");

@@ -8,6 +8,7 @@
 #include <dlfcn.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cstdlib>
 #include <cstring>
 
@@ -15,16 +16,20 @@ namespace {
 
 using Dlsym = void* (*)(void*, const char*);
 
+// Plain atomics, no function-local static: this runs before a sanitizer
+// runtime is initialised.
+std::atomic<Dlsym> g_next{nullptr};
+
 Dlsym next_dlsym() {
-  static Dlsym next = [] {
-    const char* chain = std::getenv("NEIGHBOUR_CHAIN");
-    if (chain != nullptr && std::strcmp(chain, "glibc") == 0) {
-      return reinterpret_cast<Dlsym>(dlvsym(RTLD_NEXT, "dlsym", "GLIBC_2.2.5"));
-    }
-    // The next dlsym after this one, found with glibc's own.
+  Dlsym next = g_next.load();
+  if (next == nullptr) {
     auto glibc = reinterpret_cast<Dlsym>(dlvsym(RTLD_NEXT, "dlsym", "GLIBC_2.2.5"));
-    return reinterpret_cast<Dlsym>(glibc(RTLD_NEXT, "dlsym"));
-  }();
+    const char* chain = std::getenv("NEIGHBOUR_CHAIN");
+    // "glibc": glibc's own; else the next dlsym after this one, found with glibc's.
+    next = chain != nullptr && std::strcmp(chain, "glibc") == 0 ? glibc
+                                                                 : reinterpret_cast<Dlsym>(glibc(RTLD_NEXT, "dlsym"));
+    g_next.store(next);
+  }
   return next;
 }
 
