@@ -10,9 +10,9 @@
 // vram_only_dlsym_target(name) which function should answer, and jump to
 // it with the caller's registers and return address untouched. glibc's
 // dlsym then sees the program's caller, not this library. Only a lookup of
-// a name the interposer exports goes to interposed_dlsym, whose own call to
-// glibc's dlsym is made from here (RTLD_NEXT then means "after this
-// library", which finds the same driver function).
+// a driver entry point ("cu" and a capital) goes to interposed_dlsym, whose
+// own call to glibc's dlsym is made from here (RTLD_NEXT then means "after
+// this library", which finds the same driver function).
 //
 // Thread-safety: any thread, also before the library's constructors ran.
 // And before the sanitizer runtimes are initialised (they find the
@@ -44,14 +44,17 @@ bool driver_name(const char* name) {
   return name != nullptr && name[0] == 'c' && name[1] == 'u' && name[2] >= 'A' && name[2] <= 'Z';
 }
 
-// Answers a lookup of an exported name: glibc's answer, replaced by the
-// interposer's function unless this library itself asked.
+// Answers a lookup of a driver entry point: glibc's answer, replaced by the
+// interposer's function for the names it exports, unless this library
+// itself asked. Any driver name the program finds here shows that its
+// lookups reach the interposer (interposer_watch.hpp).
 void* interposed_dlsym(void* handle, const char* name) {
   const void* caller = __builtin_return_address(0);  // the program's: reached by a jump
   const DlsymFunction lookup = real_dlsym();
   void* real = lookup != nullptr ? lookup(handle, name) : nullptr;
-  if (is_own_address(caller)) return real;
-  return hand_out_symbol(name, real);
+  if (real == nullptr || is_own_address(caller)) return real;
+  note_handed_out();
+  return is_interposed_symbol(name) ? hand_out_symbol(name, real) : real;
 }
 
 }  // namespace
@@ -70,7 +73,7 @@ DlsymFunction real_dlsym() noexcept {
 // The function `dlsym` jumps to for `name`.
 extern "C" __attribute__((visibility("hidden"))) void* vram_only_dlsym_target(const char* name) {
   using namespace vram_only::attach;
-  if (driver_name(name) && is_interposed_symbol(name) && interposer_active()) {
+  if (driver_name(name) && interposer_active()) {
     return reinterpret_cast<void*>(&interposed_dlsym);
   }
   return reinterpret_cast<void*>(real_dlsym());

@@ -24,9 +24,9 @@ bool interposer_active() noexcept;
 // `address` lies in this library's code.
 bool is_own_address(const void* address) noexcept;
 
-// The program reaches the wrappers: it received one of the interposer's
-// entry points (its cuGetProcAddress or a wrapper), or it is linked against
-// libcuda (its PLT calls reach the exports).
+// The program reaches the wrappers: it looked a driver entry point up
+// through the interposer's dlsym or received its cuGetProcAddress, or it is
+// linked against libcuda (its PLT calls reach the exports).
 void note_handed_out() noexcept;
 bool handed_out() noexcept;
 
