@@ -12,6 +12,7 @@
 #include "clang/Tooling/Core/Replacement.h"
 #include "llvm/Support/raw_ostream.h"
 
+#include <map>
 #include <string>
 #include <vector>
 
@@ -31,6 +32,10 @@ struct ReportedFinding {
   std::string AbsoluteFile;
   unsigned FileOffset = 0;
   std::vector<clang::tooling::Replacement> Fixes;
+  /// Each file the fixes edit (absolute path) -> the hash of its text as
+  /// the parse read it (contentHash in Fixes.h): --fix applies them only to
+  /// that text, never to a file another run or an editor changed since.
+  std::map<std::string, std::string> FixedTextHashes;
   /// Empty for a finding of the analysis; for one of the token scan (the
   /// source did not parse, TokenScan.h), why the parse failed.
   std::string ScanReason;

@@ -126,7 +126,14 @@ std::vector<std::string> splitNvccList(llvm::StringRef Value);
 
 /// The language of a source file from its extension, or None if the file is
 /// not a C, C++ or CUDA source (an object, a library, a linker script).
+/// Headers are analysed too, as the language that includes them: .cuh as
+/// CUDA, the others (.h, .hpp, ...) as C++.
 std::optional<SourceLanguage> languageFromExtension(llvm::StringRef Path);
+
+/// The language a `-x` value names: gcc's and clang's names (c, c++, cuda,
+/// their -header and -cpp-output forms, as clang's compile databases write
+/// them for headers) and nvcc's (cu). None for any other language.
+std::optional<SourceLanguage> languageFromTypeName(llvm::StringRef Name);
 
 /// Maps an nvcc architecture name (sm_90, compute_80, sm_90a, lto_90,
 /// native, all) to a GPU architecture clang 19 accepts, or "" if none.

@@ -53,16 +53,6 @@ bool turnsWarningsIntoErrors(const llvm::opt::Arg &A) {
          llvm::StringRef(A.getValue()).starts_with("error");
 }
 
-std::optional<SourceLanguage> languageFromDashX(llvm::StringRef Value) {
-  if (Value == "c" || Value == "cpp-output")
-    return SourceLanguage::C;
-  if (Value == "c++" || Value == "c++-cpp-output")
-    return SourceLanguage::Cxx;
-  if (Value == "cuda" || Value == "cu")
-    return SourceLanguage::Cuda;
-  return std::nullopt;
-}
-
 } // namespace
 
 llvm::Error translateGnuArguments(llvm::ArrayRef<std::string> Argv,
@@ -105,7 +95,7 @@ llvm::Error translateGnuArguments(llvm::ArrayRef<std::string> Argv,
       continue;
     }
     if (Option.matches(opts::OPT_x)) {
-      DashX = languageFromDashX(A->getValue());
+      DashX = languageFromTypeName(A->getValue());
       if (!DashX && llvm::StringRef(A->getValue()) != "none")
         Result.Notes.push_back("sources after '-x " + std::string(A->getValue()) +
                                "' are not C, C++ or CUDA: not analysed");

@@ -2,6 +2,8 @@
 
 #include "JobRunner.h"
 
+#include "Fixes.h"
+
 #include "core/ClangTidyConfig.h"
 #include "core/FrontEndAdapter.h"
 
@@ -57,6 +59,12 @@ public:
         continue;
       R.Fixes.emplace_back(absolute(Rep.getFilePath()), Rep.getOffset(),
                            Rep.getLength(), Rep.getReplacementText());
+      clang::FileID Fixed =
+          SM->getFileID(SM->getSpellingLoc(Fix.RemoveRange.getBegin()));
+      bool FixedInvalid = false;
+      llvm::StringRef Text = SM->getBufferData(Fixed, &FixedInvalid);
+      if (!FixedInvalid)
+        R.FixedTextHashes[absolute(Rep.getFilePath())] = contentHash(Text);
     }
     Out.push_back(std::move(R));
   }

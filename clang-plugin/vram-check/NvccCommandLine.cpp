@@ -203,13 +203,10 @@ llvm::Error NvccTranslator::apply(const NvccOption &Option,
     NvccStandard = Value.str();
     return llvm::Error::success();
   case NvccAction::Language:
-    if (Value == "cu")
-      LanguageOverride = SourceLanguage::Cuda;
-    else if (Value == "c++")
-      LanguageOverride = SourceLanguage::Cxx;
-    else if (Value == "c")
-      LanguageOverride = SourceLanguage::C;
-    else
+    // nvcc's names, and clang's, which a compile database's command for a
+    // header it does not list carries (-x cuda, -x c++-header).
+    LanguageOverride = languageFromTypeName(Value);
+    if (!LanguageOverride)
       return makeError("nvcc option '" + Spelling + "' has unknown language '" +
                        Value + "' (nvcc accepts c, c++ and cu)");
     return llvm::Error::success();

@@ -204,6 +204,16 @@ void addTasks(const tooling::CompileCommand &Entry, llvm::StringRef File,
     Language = Command->Sources.front().Language;
   if (!Language)
     Language = languageFromExtension(Target);
+  if (!Language && !File.empty()) {
+    // Named by the user: never a silent pass.
+    ++Report.Sources;
+    Report.Failures.push_back(
+        {Target, "",
+         "not a C, C++ or CUDA source or header (by its extension or -x): "
+         "nothing of it was analysed",
+         FailureKind::Command});
+    return;
+  }
   if (!Language) {
     if (Verbose)
       llvm::errs() << "vram-check: " << Target
@@ -372,7 +382,9 @@ void writeReport(const AnalysisReport &Report, analysis::RuleSet Checks) {
 }
 
 /// --export-fixes and --fix, after the analysis and before the report.
-void handleFixes(const AnalysisReport &Report,
+/// Returns false when a file could not be fixed (named on stderr): the
+/// report and the summary still follow, and the run exits 2.
+bool handleFixes(const AnalysisReport &Report,
                  const std::vector<SourceTask> &Tasks) {
   Severity Level = Warn ? Severity::Warning : Severity::Error;
   if (!ExportFixes.empty()) {
@@ -390,14 +402,16 @@ void handleFixes(const AnalysisReport &Report,
            File.os().error().message());
     File.keep();
   }
-  if (ApplyFixes) {
-    llvm::Expected<AppliedFixes> Applied = applyFixes(Report);
-    if (!Applied)
-      fail("--fix: " + llvm::toString(Applied.takeError()));
-    llvm::errs() << "vram-check: applied " << Applied->Applied << " of "
-                 << Applied->Suggested << " suggested fix(es) in "
-                 << Applied->Files << " file(s)\n";
-  }
+  if (!ApplyFixes)
+    return true;
+  AppliedFixes Applied = applyFixes(Report);
+  for (const std::string &Error : Applied.Errors)
+    llvm::WithColor::error(llvm::errs(), "vram-check") << "--fix: " << Error
+                                                       << '\n';
+  llvm::errs() << "vram-check: applied " << Applied.Applied << " of "
+               << Applied.Suggested << " suggested fix(es) in "
+               << Applied.Files << " file(s)\n";
+  return Applied.Errors.empty();
 }
 
 /// Each source or side not analysed, with its reason, then one closing line.
@@ -550,8 +564,8 @@ int main(int argc, const char **argv) {
     return exportCommands(Tasks, Toolchain, Report);
   Driver.Progress = llvm::errs().is_displayed();
   analyseSources(Tasks, Toolchain, *Checks, Driver, Report);
-  handleFixes(Report, Tasks);
+  bool Fixed = handleFixes(Report, Tasks);
   writeReport(Report, *Checks);
   writeSummary(Report);
-  return Report.exitCode(/*FindingsAreErrors=*/!Warn);
+  return Fixed ? Report.exitCode(/*FindingsAreErrors=*/!Warn) : 2;
 }
