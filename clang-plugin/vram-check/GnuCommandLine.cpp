@@ -82,16 +82,25 @@ llvm::Error translateGnuArguments(llvm::ArrayRef<std::string> Argv,
         Parsed.getArgString(MissingIndex));
 
   std::optional<SourceLanguage> DashX;
+  auto AddInput = [&](llvm::StringRef Input) {
+    // -x applies to the inputs after it, whatever their extension ("-" is
+    // standard input).
+    std::optional<SourceLanguage> Language =
+        DashX ? DashX : languageFromExtension(Input);
+    if (Language)
+      Result.Sources.push_back({Input.str(), *Language});
+  };
   for (const llvm::opt::Arg *A : Parsed) {
     const llvm::opt::Option &Option = A->getOption();
     if (Option.matches(opts::OPT_INPUT)) {
-      llvm::StringRef Input = A->getValue();
-      // -x applies to the inputs after it, whatever their extension ("-"
-      // is standard input).
-      std::optional<SourceLanguage> Language =
-          DashX ? DashX : languageFromExtension(Input);
-      if (Language)
-        Result.Sources.push_back({Input.str(), *Language});
+      AddInput(A->getValue());
+      continue;
+    }
+    // Everything after "--" is an input (compile databases write commands
+    // for files they do not list so).
+    if (Option.matches(opts::OPT__DASH_DASH)) {
+      for (const char *Input : A->getValues())
+        AddInput(Input);
       continue;
     }
     if (Option.matches(opts::OPT_x)) {
