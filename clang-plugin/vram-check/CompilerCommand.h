@@ -56,6 +56,18 @@ enum class NvccAction {
   HostCompilerOptions,
   ForwardUnknownToHost,
   OptionsFile,
+  DeviceCompile,         ///< -dc: relocatable device code, as -rdc=true
+  RelocatableDeviceCode, ///< -rdc=true|false
+  ExtendedLambda,        ///< --extended-lambda
+  RelaxedConstexpr,      ///< --expt-relaxed-constexpr
+};
+
+/// The modes of nvcc that predefine macros (NvccMacros.def).
+enum class NvccMode {
+  Always,
+  RelocatableDeviceCode,
+  ExtendedLambda,
+  RelaxedConstexpr,
 };
 
 /// The language a source is parsed as.

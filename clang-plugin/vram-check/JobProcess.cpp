@@ -134,7 +134,12 @@ json::Value toJson(const JobOutcome &Outcome) {
   json::Array Errors;
   for (const std::string &E : Outcome.Errors)
     Errors.push_back(E);
-  json::Object O{{"findings", std::move(Findings)}, {"errors", std::move(Errors)}};
+  json::Array Inactive;
+  for (const ReportedFinding &F : Outcome.InactiveNames)
+    Inactive.push_back(toJson(F));
+  json::Object O{{"findings", std::move(Findings)},
+                 {"inactive_names", std::move(Inactive)},
+                 {"errors", std::move(Errors)}};
   if (Outcome.Failure)
     O["failure"] = json::Object{{"file", Outcome.Failure->File},
                                 {"side", Outcome.Failure->Side},
@@ -154,6 +159,13 @@ std::optional<JobOutcome> outcomeFromJson(const json::Value &V) {
       return std::nullopt;
     Outcome.Findings.push_back(std::move(*F));
   }
+  if (const json::Array *Inactive = O->getArray("inactive_names"))
+    for (const json::Value &Item : *Inactive) {
+      std::optional<ReportedFinding> F = findingFromJson(Item);
+      if (!F)
+        return std::nullopt;
+      Outcome.InactiveNames.push_back(std::move(*F));
+    }
   for (const json::Value &E : *O->getArray("errors"))
     Outcome.Errors.push_back(E.getAsString().value_or("").str());
   if (const json::Object *F = O->getObject("failure"))

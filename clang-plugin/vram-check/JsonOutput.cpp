@@ -23,6 +23,19 @@ void writeJson(const AnalysisReport &Report, llvm::raw_ostream &OS) {
             J.attribute("scan_reason", F.ScanReason);
         });
     });
+    // The policy's names in preprocessor branches no side compiled.
+    J.attributeArray("inactive_branch_notes", [&] {
+      for (const ReportedFinding &N : Report.InactiveNames)
+        J.object([&] {
+          J.attribute("file", N.File);
+          J.attribute("line", N.Line);
+          J.attribute("column", N.Column);
+          J.attribute("check", N.Check);
+          J.attribute("api", N.Api);
+          J.attribute("side", N.ScanReason);
+          J.attribute("message", describeInactiveName(N));
+        });
+    });
     // Notifications: what was not analysed, as errors (the run fails) or,
     // accepted with a token scan, as warnings.
     J.attributeArray("not_analysed", [&] {
@@ -42,6 +55,8 @@ void writeJson(const AnalysisReport &Report, llvm::raw_ostream &OS) {
       J.attribute("sides_analysed", Report.SidesAnalysed);
       J.attribute("not_analysed", static_cast<int64_t>(Report.Failures.size()));
       J.attribute("findings", static_cast<int64_t>(Report.Findings.size()));
+      J.attribute("inactive_branch_notes",
+                  static_cast<int64_t>(Report.InactiveNames.size()));
     });
   });
   OS << '\n';

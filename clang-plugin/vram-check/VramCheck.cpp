@@ -130,6 +130,13 @@ cl::opt<bool> AcceptTokenScan(
              "failing the run with exit 2. Its token-scan findings still "
              "count"),
     cl::cat(Category));
+cl::opt<bool> Strict(
+    "strict",
+    cl::desc("A name of the policy in a preprocessor branch that no "
+             "analysed configuration compiles (#if !defined(__clang__), "
+             "#if __GNUC__ >= 9...) fails the run as a finding does; "
+             "without it, such names are notes, counted in the summary"),
+    cl::cat(Category));
 cl::opt<std::string> InternalRunJob(
     llvm::StringRef(InternalRunJobOption), cl::desc("Run one analysis job (internal)"),
     cl::Hidden, cl::cat(Category));
@@ -557,6 +564,7 @@ int main(int argc, const char **argv) {
   }
   AnalysisReport Report;
   Report.AcceptTokenScan = AcceptTokenScan;
+  Report.Strict = Strict;
   std::vector<SourceTask> Tasks =
       SeenDashDash ? tasksFromFixedFlags(AfterDashDash, Report)
                    : tasksFromDatabase(Report);
