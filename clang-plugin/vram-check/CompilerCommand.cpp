@@ -47,6 +47,8 @@ std::optional<SourceLanguage> languageFromExtension(llvm::StringRef Path) {
       .Cases(".c", ".i", SourceLanguage::C)
       .Cases(".cc", ".cpp", ".cxx", ".c++", ".C", ".ii", SourceLanguage::Cxx)
       .Cases(".cp", ".CPP", SourceLanguage::Cxx)
+      // C++20 module units parse as C++ (their imports must be built).
+      .Cases(".cppm", ".ixx", ".cxxm", ".c++m", ".ccm", SourceLanguage::Cxx)
       .Case(".cuh", SourceLanguage::Cuda)
       .Cases(".h", ".hh", ".hpp", ".hxx", ".h++", SourceLanguage::Cxx)
       .Cases(".H", ".inl", ".ipp", ".tcc", SourceLanguage::Cxx)

@@ -69,6 +69,15 @@ llvm::Error translateGnuArguments(llvm::ArrayRef<std::string> Argv,
   Expander.setCurrentDir(Directory);
   if (llvm::Error E = Expander.expandResponseFiles(Args))
     return E;
+  // The expansion leaves a response file that does not exist as it is (gcc
+  // then fails on it): its options are unknown, so is what the compile
+  // means.
+  for (const char *Arg : Args)
+    if (Arg[0] == '@')
+      return llvm::createStringError(
+          llvm::inconvertibleErrorCode(),
+          "%s reads options from '%s', which does not exist",
+          compilerKindName(Dialect).data(), Arg + 1);
 
   const llvm::opt::OptTable &Table = clang::driver::getDriverOptTable();
   unsigned MissingIndex = 0, MissingCount = 0;
