@@ -150,6 +150,22 @@ cl::opt<bool> Verbose("verbose",
   std::exit(2);
 }
 
+/// Flushes \p OS and closes it when \p Close; a write that failed (a full
+/// disk, a closed pipe) is one error naming \p Where, exit 2, never the
+/// stream's "IO failure" abort.
+void finishWriting(llvm::raw_fd_ostream &OS, const llvm::Twine &Where,
+                   bool Close = false) {
+  if (Close)
+    OS.close();
+  else
+    OS.flush();
+  if (OS.has_error()) {
+    std::string Message = OS.error().message();
+    OS.clear_error();
+    fail("cannot write " + Where + ": " + Message);
+  }
+}
+
 std::string absolutePath(llvm::StringRef Path, llvm::StringRef Base) {
   llvm::SmallString<256> Result;
   if (llvm::sys::path::is_absolute(Path)) {
@@ -464,6 +480,7 @@ int exportCommands(const std::vector<SourceTask> &Tasks,
         });
   });
   OS << '\n';
+  finishWriting(OS, "'" + Path + "'", /*Close=*/true);
   // The sources, once each, for the caller (vram-tidy passes them to
   // clang-tidy).
   std::vector<std::string> Sources;
@@ -472,6 +489,7 @@ int exportCommands(const std::vector<SourceTask> &Tasks,
       Sources.push_back(Task.Source.Path);
   for (const std::string &Source : Sources)
     llvm::outs() << Source << '\n';
+  finishWriting(llvm::outs(), "the sources to standard output");
   return Report.Failures.empty() ? 0 : 2;
 }
 
@@ -527,6 +545,7 @@ int main(int argc, const char **argv) {
 
   if (PrintPolicy) {
     printPolicy(llvm::outs());
+    finishWriting(llvm::outs(), "the policy to standard output");
     return 0;
   }
 
