@@ -99,6 +99,8 @@ std::vector<AnalysisJob> planJobs(const TranslatedCommand &Command,
     }
     if (standardFits(Command.Standard, Source.Language))
       Job.Argv.push_back("-std=" + Command.Standard);
+    Job.Argv.insert(Job.Argv.end(), Command.Predefines.begin(),
+                    Command.Predefines.end());
     Job.Argv.insert(Job.Argv.end(), Command.ClangArgs.begin(),
                     Command.ClangArgs.end());
     if (Command.ImplicitCudaIncludePath &&

@@ -86,6 +86,10 @@ struct TranslatedCommand {
   /// Arguments for clang that apply to every source: macros, include paths,
   /// standard, language flags. No input, output, -c or job-selection flags.
   std::vector<std::string> ClangArgs;
+  /// What the compiler predefines that clang does not (nvcc's macros,
+  /// NvccMacros.def), as -D arguments that go before ClangArgs (so that a
+  /// -U of the command still wins).
+  std::vector<std::string> Predefines;
   /// The language standard (e.g. "c++17"); empty for the compiler's default.
   /// Kept apart from ClangArgs because it applies only to sources of its
   /// language (a C source in the same command keeps clang's default).

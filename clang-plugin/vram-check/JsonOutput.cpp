@@ -8,15 +8,19 @@ namespace vram_only {
 
 void writeJson(const AnalysisReport &Report, llvm::raw_ostream &OS) {
   llvm::json::OStream J(OS, /*IndentSize=*/2);
+  // Where a finding or a note is, and what it names.
+  auto WritePlace = [&](const ReportedFinding &F) {
+    J.attribute("file", F.File);
+    J.attribute("line", F.Line);
+    J.attribute("column", F.Column);
+    J.attribute("check", F.Check);
+    J.attribute("api", F.Api);
+  };
   J.object([&] {
     J.attributeArray("findings", [&] {
       for (const ReportedFinding &F : Report.Findings)
         J.object([&] {
-          J.attribute("file", F.File);
-          J.attribute("line", F.Line);
-          J.attribute("column", F.Column);
-          J.attribute("check", F.Check);
-          J.attribute("api", F.Api);
+          WritePlace(F);
           J.attribute("message", F.Message);
           J.attribute("origin", F.fromTokenScan() ? "token-scan" : "analysis");
           if (F.fromTokenScan())
@@ -27,11 +31,7 @@ void writeJson(const AnalysisReport &Report, llvm::raw_ostream &OS) {
     J.attributeArray("inactive_branch_notes", [&] {
       for (const ReportedFinding &N : Report.InactiveNames)
         J.object([&] {
-          J.attribute("file", N.File);
-          J.attribute("line", N.Line);
-          J.attribute("column", N.Column);
-          J.attribute("check", N.Check);
-          J.attribute("api", N.Api);
+          WritePlace(N);
           J.attribute("side", N.ScanReason);
           J.attribute("message", describeInactiveName(N));
         });

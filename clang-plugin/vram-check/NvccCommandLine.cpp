@@ -373,15 +373,9 @@ llvm::Expected<TranslatedCommand> NvccTranslator::finish() {
     for (const std::string &Option : UnknownOptions)
       note("ignored unknown nvcc option '" + Option + "'");
   Result.Standard = !NvccStandard.empty() ? NvccStandard : HostStandard;
-  // What nvcc predefines, before the user's -D/-U (which come first on
-  // nvcc's own command lines too, so a -U of the user's still wins: clang
-  // reads -D and -U in order, the user's after these).
-  std::vector<std::string> Predefined;
   for (const NvccMacro &Macro : NvccMacros)
     if (Modes.count(Macro.Mode))
-      Predefined.push_back(("-D" + Macro.Definition).str());
-  Result.ClangArgs.insert(Result.ClangArgs.begin(), Predefined.begin(),
-                          Predefined.end());
+      Result.Predefines.push_back(("-D" + Macro.Definition).str());
   for (const std::string &Input : Inputs) {
     // nvcc's -x applies to every input whatever its extension (-x cu
     // kernels.cuh, -x cu - for standard input), except objects and
