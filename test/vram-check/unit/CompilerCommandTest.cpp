@@ -69,7 +69,7 @@ TEST(ClangGpuArchFor, MapsNvccArchitectures) {
 // target (CUDA_ARCHITECTURES 80;90, separable compilation, PIC).
 TEST(NvccCommand, PredefinesOnlyWhatItsOptionsTurnOn) {
   TranslatedCommand C = translate({"nvcc", "-rdc=false", "-c", "k.cu"});
-  EXPECT_EQ(llvm::count(C.Predefines, "-D__NVCC__"), 1);
+  EXPECT_EQ(llvm::count(C.Predefines, "-D__NVCC_DIAG_PRAGMA_SUPPORT__=1"), 1);
   EXPECT_EQ(llvm::count(C.Predefines, "-D__CUDACC_RDC__"), 0);
   EXPECT_EQ(llvm::count(C.Predefines, "-D__CUDACC_EXTENDED_LAMBDA__"), 0);
   TranslatedCommand Dc = translate({"nvcc", "-dc", "k.cu"});
@@ -94,14 +94,11 @@ TEST(NvccCommand, TranslatesCMakeGeneratedCommand) {
   // nvcc's predefined macros, by the modes -rdc=true, --extended-lambda and
   // --expt-relaxed-constexpr turn on (NvccMacros.def).
   EXPECT_EQ(C.Predefines,
-            (Args{"-D__NVCC__", "-D__CUDACC_VER_MAJOR__=" VRAM_ONLY_NVCC_VERSION_MAJOR,
+            (Args{"-D__CUDACC_VER_MAJOR__=" VRAM_ONLY_NVCC_VERSION_MAJOR,
                   "-D__CUDACC_VER_MINOR__=" VRAM_ONLY_NVCC_VERSION_MINOR,
                   "-D__CUDACC_VER_BUILD__=" VRAM_ONLY_NVCC_VERSION_BUILD,
                   "-D__NVCC_DIAG_PRAGMA_SUPPORT__=1", "-D__CUDACC_RDC__",
                   "-D__CUDACC_EXTENDED_LAMBDA__",
-                  "-D__nv_is_extended_device_lambda_closure_type(X)=false",
-                  "-D__nv_is_extended_host_device_lambda_closure_type(X)=false",
-                  "-D__nv_is_extended_device_lambda_with_preserved_return_type(X)=false",
                   "-D__CUDACC_RELAXED_CONSTEXPR__"}));
   EXPECT_EQ(C.Standard, "c++20");
   EXPECT_EQ(C.GpuArchs, (Args{"sm_80", "sm_90"}));

@@ -1,7 +1,7 @@
 // Code only nvcc or gcc compiles. Analysed through an nvcc entry with
-// -rdc=true and --extended-lambda, the nvcc branches are findings; the
-// gcc-only branches (clang cannot be gcc for the system headers' sake) are
-// notes.
+// -rdc=true and --extended-lambda, the branches on nvcc's version and modes
+// are findings; __NVCC__ and the gcc-only branches (clang cannot be nvcc or
+// gcc for the system headers' sake) are notes.
 #include <cuda_runtime.h>
 
 void stage(void **p, size_t n) {
