@@ -3,6 +3,8 @@
 #include "Launcher.h"
 
 #include "AnalysisCache.h"
+#include "PrivateTempDir.h"
+
 #include "AnalysisDriver.h"
 
 #include "llvm/ADT/ScopeExit.h"
@@ -172,12 +174,16 @@ int runLauncher(llvm::ArrayRef<std::string> Command,
       if (!Text)
         return reportError("cannot read the source on standard input: " +
                            Text.getError().message());
-      int FD = -1;
-      if (std::error_code EC = llvm::sys::fs::createTemporaryFile(
-              "vram-check-stdin", extensionFor(Input.Language), FD,
-              StdinCopy))
+      llvm::ErrorOr<std::string> Copy =
+          createPrivateTemporaryFile("stdin", extensionFor(Input.Language));
+      if (!Copy)
+        return reportError("cannot copy standard input: " +
+                           Copy.getError().message());
+      StdinCopy = *Copy;
+      std::error_code EC;
+      llvm::raw_fd_ostream OS(StdinCopy, EC);
+      if (EC)
         return reportError("cannot copy standard input: " + EC.message());
-      llvm::raw_fd_ostream OS(FD, /*shouldClose=*/true);
       OS << (*Text)->getBuffer();
       OS.close();
       if (OS.has_error()) {
