@@ -19,6 +19,11 @@ lit_test_dirs = ["tidy", "plugin", "vram-check"]
 config.excludes = [entry for entry in os.listdir(config.test_source_root)
                    if entry not in lit_test_dirs] + ["Inputs"]
 
+# vram-check --launcher remembers clean analyses (AnalysisCache.h): in the
+# test tree, never in the user's own cache.
+config.environment["VRAM_CHECK_CACHE_DIR"] = os.path.join(
+    config.test_exec_root, "vram-check-cache")
+
 # FileCheck, not, count, split-file come from llvm-19-tools.
 config.environment["PATH"] = os.pathsep.join(
     [config.llvm_tools_dir, config.environment.get("PATH", "")])

@@ -32,6 +32,9 @@ public:
 
 private:
   void reference(const clang::DeclRefExpr &Ref);
+  /// An integer converted to an enumeration whose value is a forbidden
+  /// enumerator's ((cudaMemLocationType)2): a use of that enumerator.
+  void enumValue(const clang::CastExpr &Cast);
   void overload(const clang::UnresolvedLookupExpr &Lookup,
                 const clang::FunctionDecl &Candidate);
   void type(const clang::TypeLoc &TL);
@@ -76,6 +79,8 @@ void MatchInterpreter::run() {
     overload(*Lookup, *Callee);
   if (const auto *TL = Nodes.getNodeAs<clang::TypeLoc>(bound::Type))
     type(*TL);
+  if (const auto *Cast = Nodes.getNodeAs<clang::CastExpr>(bound::EnumValue))
+    enumValue(*Cast);
   if (const auto *Call = Nodes.getNodeAs<clang::CallExpr>(bound::FlagCall))
     flagCall(*Call, *Callee);
   if (const auto *Call = Nodes.getNodeAs<clang::CallExpr>(bound::LookupCall))
@@ -108,6 +113,31 @@ void MatchInterpreter::reference(const clang::DeclRefExpr &Ref) {
     if (const PolicyEntry *E = Index.enumerator(*Enumerator))
       emit(E->TheRule, Locator.userLocation(Ref.getLocation()), E->Name,
            entryMessage(E->Name, *E));
+  }
+}
+
+void MatchInterpreter::enumValue(const clang::CastExpr &Cast) {
+  clang::SourceLocation Loc = Locator.userLocation(Cast.getBeginLoc());
+  const clang::Expr *Value = Cast.getSubExpr()->IgnoreParenImpCasts();
+  // An enumerator converted to another enumeration is its own reference.
+  if (Loc.isInvalid() || Value->getType()->isEnumeralType() ||
+      Value->isValueDependent())
+    return;
+  const auto *Enum = Cast.getType()->getAs<clang::EnumType>();
+  clang::Expr::EvalResult Constant;
+  if (!Enum || !Value->EvaluateAsInt(Constant, Ctx))
+    return;
+  const llvm::APSInt &Number = Constant.Val.getInt();
+  for (const clang::EnumConstantDecl *Enumerator :
+       Enum->getDecl()->enumerators()) {
+    if (llvm::APSInt::compareValues(Enumerator->getInitVal(), Number) != 0)
+      continue;
+    if (const PolicyEntry *E = Index.enumerator(*Enumerator)) {
+      emit(E->TheRule, Loc, E->Name,
+           entryMessage(E->Name, *E) + " (spelled as the integer " +
+               llvm::toString(Number, 10) + ")");
+      return;
+    }
   }
 }
 

@@ -3,7 +3,8 @@
 // The matchers are small and declarative; what a name means is decided by
 // the PolicyIndex, so they never name a CUDA API.
 //  - references (calls, function pointers, address-of) to forbidden
-//    functions and enumerators;
+//    functions and enumerators, and integers converted to an enumeration
+//    (the interpreter tells whether the value is a forbidden enumerator's);
 //  - dependent calls by name in templates (UnresolvedLookupExpr), so that a
 //    template that is never instantiated is still checked;
 //  - spelled types (TypeLocs) naming a forbidden type;
@@ -138,11 +139,16 @@ void registerPolicyMatchers(MatchFinder &Finder, const PolicyIndex &Index,
             .bind(bound::PointerDeclaration),
         Callback);
   }
-  if (Index.hasEnumerators())
+  if (Index.hasEnumerators()) {
     Finder.addMatcher(
         declRefExpr(to(enumConstantDecl(isForbiddenEnumerator(&Index))))
             .bind(bound::Reference),
         Callback);
+    Finder.addMatcher(castExpr(hasCastKind(clang::CK_IntegralCast),
+                               hasType(qualType(hasCanonicalType(enumType()))))
+                          .bind(bound::EnumValue),
+                      Callback);
+  }
   if (Index.hasTypes())
     Finder.addMatcher(typeLoc(namesForbiddenType(&Index)).bind(bound::Type),
                       Callback);

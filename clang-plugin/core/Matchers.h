@@ -21,6 +21,8 @@ inline constexpr llvm::StringLiteral FlagCall = "vram.flag-call"; // CallExpr
 inline constexpr llvm::StringLiteral LookupCall =
     "vram.lookup-call";                                      // CallExpr
 inline constexpr llvm::StringLiteral Callee = "vram.callee"; // FunctionDecl
+inline constexpr llvm::StringLiteral EnumValue =
+    "vram.enum-value"; // CastExpr: an integer converted to an enumeration
 inline constexpr llvm::StringLiteral PointerDeclaration =
     "vram.pointer-declaration"; // VarDecl, ParmVarDecl, FieldDecl
 } // namespace bound

@@ -103,6 +103,10 @@ void analyseSources(const std::vector<SourceTask> &Tasks,
       if (ErrorsShown.insert(Error).second)
         llvm::errs() << Error << '\n';
     llvm::append_range(Report.Findings, Outcome.Findings);
+    for (ReportedFinding &F : Outcome.InactiveNames) {
+      F.ScanReason = Job.sideName();
+      Report.InactiveNames.push_back(std::move(F));
+    }
     Distinct.insert(Outcome.Findings.begin(), Outcome.Findings.end());
     if (Outcome.Failure) {
       if (Outcome.Failure->Kind == FailureKind::Parse ||

@@ -4,6 +4,8 @@
 
 #include "VramCheckConfig.h"
 
+#include "clang/Tooling/ArgumentsAdjusters.h"
+
 #include "llvm/ADT/SmallString.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Path.h"
@@ -97,6 +99,8 @@ std::vector<AnalysisJob> planJobs(const TranslatedCommand &Command,
     }
     if (standardFits(Command.Standard, Source.Language))
       Job.Argv.push_back("-std=" + Command.Standard);
+    Job.Argv.insert(Job.Argv.end(), Command.Predefines.begin(),
+                    Command.Predefines.end());
     Job.Argv.insert(Job.Argv.end(), Command.ClangArgs.begin(),
                     Command.ClangArgs.end());
     if (Command.ImplicitCudaIncludePath &&
@@ -107,6 +111,11 @@ std::vector<AnalysisJob> planJobs(const TranslatedCommand &Command,
                       {"-isystem", Toolchain.CudaPath + "/include", "-isystem",
                        Toolchain.CudaPath + "/include/cccl"});
     }
+    // Whatever the command says (clang reads the last of a flag and its
+    // -fno- form): a template body that is never parsed is never checked.
+    Job.Argv = clang::tooling::getInsertArgumentAdjuster(
+        "-fno-delayed-template-parsing",
+        clang::tooling::ArgumentInsertPosition::END)(Job.Argv, Source.Path);
     Job.Argv.push_back(Source.Path);
     return Job;
   };

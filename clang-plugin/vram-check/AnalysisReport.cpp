@@ -46,6 +46,12 @@ std::string describeFailure(const AnalysisFailure &Failure) {
   return What + " was not analysed: " + Failure.Reason;
 }
 
+std::string describeInactiveName(const ReportedFinding &Note) {
+  std::string Where = Note.ScanReason.empty() ? "" : " (" + Note.ScanReason + " side)";
+  return Note.Api + " is in a preprocessor branch that the analysis" + Where +
+         " did not compile, another configuration does: " + Note.Message;
+}
+
 void AnalysisReport::normalise() {
   std::sort(Findings.begin(), Findings.end());
   Findings.erase(std::unique(Findings.begin(), Findings.end()), Findings.end());
@@ -63,6 +69,28 @@ void AnalysisReport::normalise() {
       Kept.push_back(F);
   }
   Findings = std::move(Kept);
+  // A name in a branch one side skipped and another compiled is a finding
+  // (or was silenced there by NOLINT): no note. The first side's note of a
+  // place is kept.
+  std::vector<ReportedFinding> Notes;
+  std::stable_sort(InactiveNames.begin(), InactiveNames.end(),
+                   [](const ReportedFinding &A, const ReportedFinding &B) {
+                     return std::tie(A.AbsoluteFile, A.FileOffset, A.ScanReason) <
+                            std::tie(B.AbsoluteFile, B.FileOffset, B.ScanReason);
+                   });
+  for (const ReportedFinding &N : InactiveNames) {
+    bool Found = std::any_of(Findings.begin(), Findings.end(),
+                             [&](const ReportedFinding &F) {
+                               return F.AbsoluteFile == N.AbsoluteFile &&
+                                      F.Line == N.Line && F.Api == N.Api;
+                             });
+    bool Repeated = !Notes.empty() &&
+                    Notes.back().AbsoluteFile == N.AbsoluteFile &&
+                    Notes.back().FileOffset == N.FileOffset;
+    if (!Found && !Repeated)
+      Notes.push_back(N);
+  }
+  InactiveNames = std::move(Notes);
   std::sort(Failures.begin(), Failures.end(),
             [](const AnalysisFailure &A, const AnalysisFailure &B) {
               return std::tie(A.File, A.Side, A.Reason) <
@@ -79,7 +107,9 @@ unsigned AnalysisReport::fatalFailures() const {
 int AnalysisReport::exitCode(bool FindingsAreErrors) const {
   if (fatalFailures() > 0)
     return 2;
-  return FindingsAreErrors && !Findings.empty() ? 1 : 0;
+  if (FindingsAreErrors && !Findings.empty())
+    return 1;
+  return Strict && !InactiveNames.empty() ? 1 : 0;
 }
 
 std::string AnalysisReport::summary() const {
@@ -114,6 +144,10 @@ std::string AnalysisReport::summary() const {
       [](const ReportedFinding &F) { return F.fromTokenScan(); });
   if (Scanned > 0)
     OS << " (" << Scanned << " from a token scan)";
+  if (!InactiveNames.empty())
+    OS << "; " << InactiveNames.size()
+       << " note(s) in inactive preprocessor branches"
+       << (Strict ? " (--strict: they fail the run)" : "");
   return Text;
 }
 

@@ -12,6 +12,7 @@
 #include "clang/Tooling/Core/Replacement.h"
 #include "llvm/Support/raw_ostream.h"
 
+#include <map>
 #include <string>
 #include <vector>
 
@@ -31,6 +32,10 @@ struct ReportedFinding {
   std::string AbsoluteFile;
   unsigned FileOffset = 0;
   std::vector<clang::tooling::Replacement> Fixes;
+  /// Each file the fixes edit (absolute path) -> the hash of its text as
+  /// the parse read it (contentHash in Fixes.h): --fix applies them only to
+  /// that text, never to a file another run or an editor changed since.
+  std::map<std::string, std::string> FixedTextHashes;
   /// Empty for a finding of the analysis; for one of the token scan (the
   /// source did not parse, TokenScan.h), why the parse failed.
   std::string ScanReason;
@@ -68,6 +73,12 @@ struct AnalysisFailure {
 struct AnalysisReport {
   std::vector<ReportedFinding> Findings;
   std::vector<AnalysisFailure> Failures;
+  /// The policy's names in preprocessor branches that were inactive where
+  /// they were analysed and that no side found active (InactiveBranches.h):
+  /// notes. ScanReason holds the side ("host", "device sm_90" or "").
+  std::vector<ReportedFinding> InactiveNames;
+  /// --strict: the notes fail the run as findings do.
+  bool Strict = false;
   unsigned Sources = 0;       ///< sources asked for (analysed or not)
   unsigned SidesPlanned = 0;  ///< clang runs: host, each device, or plain
   unsigned SidesAnalysed = 0; ///< runs that parsed
@@ -77,7 +88,8 @@ struct AnalysisReport {
 
   /// Sorts findings by file, line, column and check, drops the copies that
   /// several sides of one source (host, each device) report, and the token
-  /// scan's findings that a parse found too.
+  /// scan's findings that a parse found too; keeps one note per place of
+  /// an inactive branch's name, unless a side found it active.
   void normalise();
   /// Failures that fail the run (all of them, unless AcceptTokenScan and
   /// the token scan covered the file).
@@ -85,16 +97,23 @@ struct AnalysisReport {
     return !(AcceptTokenScan && Failure.TokenScanned);
   }
   unsigned fatalFailures() const;
-  /// 0: clean, 1: findings, 2: a source or side was not analysed.
+  /// 0: clean, 1: findings (or, with Strict, notes), 2: a source or side
+  /// was not analysed.
   int exitCode(bool FindingsAreErrors) const;
   /// The closing line: "vram-check: 3 source(s); 5 of 7 side(s) analysed;
   /// 2 not analysed (1 no such file, 1 crashed); 4 finding(s) (1 from a
-  /// token scan)".
+  /// token scan); 1 note(s) in inactive preprocessor branches" (the notes
+  /// only when there are any).
   std::string summary() const;
 };
 
 /// "file (side) was not analysed: reason", as every output prints it.
 std::string describeFailure(const AnalysisFailure &Failure);
+
+/// What a note of InactiveNames says: "cudaMallocManaged is in a
+/// preprocessor branch that the analysis (host side) did not compile,
+/// another configuration does: <the entry's message>".
+std::string describeInactiveName(const ReportedFinding &Note);
 
 /// Static description of a check, for the SARIF rule table.
 struct CheckDescription {

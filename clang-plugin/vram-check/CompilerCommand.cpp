@@ -47,6 +47,19 @@ std::optional<SourceLanguage> languageFromExtension(llvm::StringRef Path) {
       .Cases(".c", ".i", SourceLanguage::C)
       .Cases(".cc", ".cpp", ".cxx", ".c++", ".C", ".ii", SourceLanguage::Cxx)
       .Cases(".cp", ".CPP", SourceLanguage::Cxx)
+      // C++20 module units parse as C++ (their imports must be built).
+      .Cases(".cppm", ".ixx", ".cxxm", ".c++m", ".ccm", SourceLanguage::Cxx)
+      .Case(".cuh", SourceLanguage::Cuda)
+      .Cases(".h", ".hh", ".hpp", ".hxx", ".h++", SourceLanguage::Cxx)
+      .Cases(".H", ".inl", ".ipp", ".tcc", SourceLanguage::Cxx)
+      .Default(std::nullopt);
+}
+
+std::optional<SourceLanguage> languageFromTypeName(llvm::StringRef Name) {
+  return llvm::StringSwitch<std::optional<SourceLanguage>>(Name)
+      .Cases("c", "c-header", "cpp-output", SourceLanguage::C)
+      .Cases("c++", "c++-header", "c++-cpp-output", SourceLanguage::Cxx)
+      .Cases("cuda", "cu", SourceLanguage::Cuda)
       .Default(std::nullopt);
 }
 

@@ -56,6 +56,18 @@ enum class NvccAction {
   HostCompilerOptions,
   ForwardUnknownToHost,
   OptionsFile,
+  DeviceCompile,         ///< -dc: relocatable device code, as -rdc=true
+  RelocatableDeviceCode, ///< -rdc=true|false
+  ExtendedLambda,        ///< --extended-lambda
+  RelaxedConstexpr,      ///< --expt-relaxed-constexpr
+};
+
+/// The modes of nvcc that predefine macros (NvccMacros.def).
+enum class NvccMode {
+  Always,
+  RelocatableDeviceCode,
+  ExtendedLambda,
+  RelaxedConstexpr,
 };
 
 /// The language a source is parsed as.
@@ -74,6 +86,10 @@ struct TranslatedCommand {
   /// Arguments for clang that apply to every source: macros, include paths,
   /// standard, language flags. No input, output, -c or job-selection flags.
   std::vector<std::string> ClangArgs;
+  /// What the compiler predefines that clang does not (nvcc's macros,
+  /// NvccMacros.def), as -D arguments that go before ClangArgs (so that a
+  /// -U of the command still wins).
+  std::vector<std::string> Predefines;
   /// The language standard (e.g. "c++17"); empty for the compiler's default.
   /// Kept apart from ClangArgs because it applies only to sources of its
   /// language (a C source in the same command keeps clang's default).
@@ -126,7 +142,14 @@ std::vector<std::string> splitNvccList(llvm::StringRef Value);
 
 /// The language of a source file from its extension, or None if the file is
 /// not a C, C++ or CUDA source (an object, a library, a linker script).
+/// Headers are analysed too, as the language that includes them: .cuh as
+/// CUDA, the others (.h, .hpp, ...) as C++.
 std::optional<SourceLanguage> languageFromExtension(llvm::StringRef Path);
+
+/// The language a `-x` value names: gcc's and clang's names (c, c++, cuda,
+/// their -header and -cpp-output forms, as clang's compile databases write
+/// them for headers) and nvcc's (cu). None for any other language.
+std::optional<SourceLanguage> languageFromTypeName(llvm::StringRef Name);
 
 /// Maps an nvcc architecture name (sm_90, compute_80, sm_90a, lto_90,
 /// native, all) to a GPU architecture clang 19 accepts, or "" if none.

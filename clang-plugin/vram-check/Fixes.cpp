@@ -2,15 +2,18 @@
 
 #include "Fixes.h"
 
+#include "FileRewrite.h"
+
 #include "clang/Tooling/Core/Diagnostic.h"
 #include "clang/Tooling/Core/Replacement.h"
 #include "clang/Tooling/DiagnosticsYaml.h"
-#include "llvm/ADT/StringMap.h"
+#include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/FileSystem.h"
-#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/SHA256.h"
 #include "llvm/Support/YAMLTraits.h"
 
 #include <map>
+#include <set>
 
 namespace vram_only {
 
@@ -37,9 +40,19 @@ void writeFixesYaml(const AnalysisReport &Report, Severity Level,
   YAML << Document;
 }
 
-llvm::Expected<AppliedFixes> applyFixes(const AnalysisReport &Report) {
+std::string contentHash(llvm::StringRef Text) {
+  return llvm::toHex(llvm::SHA256::hash(llvm::arrayRefFromStringRef(Text)),
+                     /*LowerCase=*/true);
+}
+
+AppliedFixes applyFixes(const AnalysisReport &Report) {
   AppliedFixes Result;
   std::map<std::string, clang::tooling::Replacements> ByFile;
+  // The text each file had when it was parsed; a file whose sides saw two
+  // texts changed during the run and is not fixed.
+  std::map<std::string, std::set<std::string>> ParsedHashes;
+  // Findings counted as applied once their (first) file is written.
+  std::map<std::string, unsigned> FindingsIn;
   for (const ReportedFinding &F : Report.Findings) {
     if (F.Fixes.empty())
       continue;
@@ -59,35 +72,34 @@ llvm::Expected<AppliedFixes> applyFixes(const AnalysisReport &Report) {
     }
     if (!Fits)
       continue;
-    for (auto &[Path, Replaces] : Trial)
+    for (auto &[Path, Replaces] : Trial) {
       ByFile[Path] = std::move(Replaces);
-    ++Result.Applied;
+      auto Hash = F.FixedTextHashes.find(Path);
+      ParsedHashes[Path].insert(Hash == F.FixedTextHashes.end() ? ""
+                                                                : Hash->second);
+    }
+    ++FindingsIn[F.Fixes.front().getFilePath().str()];
   }
   for (const auto &[Path, Replaces] : ByFile) {
     if (Replaces.empty())
       continue;
-    auto Buffer = llvm::MemoryBuffer::getFile(Path);
-    if (!Buffer)
-      return llvm::createStringError(Buffer.getError(), "cannot read '%s': %s",
-                                     Path.c_str(),
-                                     Buffer.getError().message().c_str());
-    llvm::Expected<std::string> Fixed = clang::tooling::applyAllReplacements(
-        (*Buffer)->getBuffer(), Replaces);
-    if (!Fixed)
-      return llvm::createStringError(
-          llvm::inconvertibleErrorCode(), "cannot apply the fixes to '%s': %s",
-          Path.c_str(), llvm::toString(Fixed.takeError()).c_str());
-    std::error_code EC;
-    llvm::raw_fd_ostream OS(Path, EC, llvm::sys::fs::OF_None);
-    if (!EC) {
-      OS << *Fixed;
-      OS.close();
-      EC = OS.error();
+    const std::set<std::string> &Hashes = ParsedHashes[Path];
+    llvm::Error Failed =
+        Hashes.size() != 1
+            ? llvm::createStringError(
+                  llvm::inconvertibleErrorCode(),
+                  "'%s' changed while it was analysed: its fixes were not "
+                  "applied and the file is left as it is",
+                  Path.c_str())
+            : rewriteFile(Path, *Hashes.begin(), [&](llvm::StringRef Text) {
+                return clang::tooling::applyAllReplacements(Text, Replaces);
+              });
+    if (Failed) {
+      Result.Errors.push_back(llvm::toString(std::move(Failed)));
+      continue;
     }
-    if (EC)
-      return llvm::createStringError(EC, "cannot write '%s': %s", Path.c_str(),
-                                     EC.message().c_str());
     ++Result.Files;
+    Result.Applied += FindingsIn[Path];
   }
   return Result;
 }

@@ -53,16 +53,6 @@ bool turnsWarningsIntoErrors(const llvm::opt::Arg &A) {
          llvm::StringRef(A.getValue()).starts_with("error");
 }
 
-std::optional<SourceLanguage> languageFromDashX(llvm::StringRef Value) {
-  if (Value == "c" || Value == "cpp-output")
-    return SourceLanguage::C;
-  if (Value == "c++" || Value == "c++-cpp-output")
-    return SourceLanguage::Cxx;
-  if (Value == "cuda" || Value == "cu")
-    return SourceLanguage::Cuda;
-  return std::nullopt;
-}
-
 } // namespace
 
 llvm::Error translateGnuArguments(llvm::ArrayRef<std::string> Argv,
@@ -79,6 +69,15 @@ llvm::Error translateGnuArguments(llvm::ArrayRef<std::string> Argv,
   Expander.setCurrentDir(Directory);
   if (llvm::Error E = Expander.expandResponseFiles(Args))
     return E;
+  // The expansion leaves a response file that does not exist as it is (gcc
+  // then fails on it): its options are unknown, so is what the compile
+  // means.
+  for (const char *Arg : Args)
+    if (Arg[0] == '@')
+      return llvm::createStringError(
+          llvm::inconvertibleErrorCode(),
+          "%s reads options from '%s', which does not exist",
+          compilerKindName(Dialect).data(), Arg + 1);
 
   const llvm::opt::OptTable &Table = clang::driver::getDriverOptTable();
   unsigned MissingIndex = 0, MissingCount = 0;
@@ -92,20 +91,29 @@ llvm::Error translateGnuArguments(llvm::ArrayRef<std::string> Argv,
         Parsed.getArgString(MissingIndex));
 
   std::optional<SourceLanguage> DashX;
+  auto AddInput = [&](llvm::StringRef Input) {
+    // -x applies to the inputs after it, whatever their extension ("-" is
+    // standard input).
+    std::optional<SourceLanguage> Language =
+        DashX ? DashX : languageFromExtension(Input);
+    if (Language)
+      Result.Sources.push_back({Input.str(), *Language});
+  };
   for (const llvm::opt::Arg *A : Parsed) {
     const llvm::opt::Option &Option = A->getOption();
     if (Option.matches(opts::OPT_INPUT)) {
-      llvm::StringRef Input = A->getValue();
-      // -x applies to the inputs after it, whatever their extension ("-"
-      // is standard input).
-      std::optional<SourceLanguage> Language =
-          DashX ? DashX : languageFromExtension(Input);
-      if (Language)
-        Result.Sources.push_back({Input.str(), *Language});
+      AddInput(A->getValue());
+      continue;
+    }
+    // Everything after "--" is an input (compile databases write commands
+    // for files they do not list so).
+    if (Option.matches(opts::OPT__DASH_DASH)) {
+      for (const char *Input : A->getValues())
+        AddInput(Input);
       continue;
     }
     if (Option.matches(opts::OPT_x)) {
-      DashX = languageFromDashX(A->getValue());
+      DashX = languageFromTypeName(A->getValue());
       if (!DashX && llvm::StringRef(A->getValue()) != "none")
         Result.Notes.push_back("sources after '-x " + std::string(A->getValue()) +
                                "' are not C, C++ or CUDA: not analysed");

@@ -2,13 +2,18 @@
 
 #include "JobProcess.h"
 
+#include "PrivateTempDir.h"
+
 #include "clang/Tooling/Core/Replacement.h"
 #include "llvm/ADT/ScopeExit.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/JSON.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Program.h"
+#include "llvm/Support/Signals.h"
 #include "llvm/Support/raw_ostream.h"
+
+#include <unistd.h>
 
 namespace vram_only {
 namespace {
@@ -76,6 +81,9 @@ json::Value toJson(const ReportedFinding &F) {
   json::Array Fixes;
   for (const clang::tooling::Replacement &R : F.Fixes)
     Fixes.push_back(toJson(R));
+  json::Object Hashes;
+  for (const auto &[Path, Hash] : F.FixedTextHashes)
+    Hashes[Path] = Hash;
   return json::Object{{"file", F.File},
                       {"line", F.Line},
                       {"column", F.Column},
@@ -86,6 +94,7 @@ json::Value toJson(const ReportedFinding &F) {
                       {"absolute_file", F.AbsoluteFile},
                       {"file_offset", F.FileOffset},
                       {"fixes", std::move(Fixes)},
+                      {"fixed_text_hashes", std::move(Hashes)},
                       {"scan_reason", F.ScanReason}};
 }
 
@@ -112,6 +121,9 @@ std::optional<ReportedFinding> findingFromJson(const json::Value &V) {
         return std::nullopt;
       R.Fixes.push_back(std::move(*Rep));
     }
+  if (const json::Object *Hashes = F->getObject("fixed_text_hashes"))
+    for (const auto &[Path, Hash] : *Hashes)
+      R.FixedTextHashes[Path.str()] = Hash.getAsString().value_or("").str();
   return R;
 }
 
@@ -122,7 +134,12 @@ json::Value toJson(const JobOutcome &Outcome) {
   json::Array Errors;
   for (const std::string &E : Outcome.Errors)
     Errors.push_back(E);
-  json::Object O{{"findings", std::move(Findings)}, {"errors", std::move(Errors)}};
+  json::Array Inactive;
+  for (const ReportedFinding &F : Outcome.InactiveNames)
+    Inactive.push_back(toJson(F));
+  json::Object O{{"findings", std::move(Findings)},
+                 {"inactive_names", std::move(Inactive)},
+                 {"errors", std::move(Errors)}};
   if (Outcome.Failure)
     O["failure"] = json::Object{{"file", Outcome.Failure->File},
                                 {"side", Outcome.Failure->Side},
@@ -142,6 +159,13 @@ std::optional<JobOutcome> outcomeFromJson(const json::Value &V) {
       return std::nullopt;
     Outcome.Findings.push_back(std::move(*F));
   }
+  if (const json::Array *Inactive = O->getArray("inactive_names"))
+    for (const json::Value &Item : *Inactive) {
+      std::optional<ReportedFinding> F = findingFromJson(Item);
+      if (!F)
+        return std::nullopt;
+      Outcome.InactiveNames.push_back(std::move(*F));
+    }
   for (const json::Value &E : *O->getArray("errors"))
     Outcome.Errors.push_back(E.getAsString().value_or("").str());
   if (const json::Object *F = O->getObject("failure"))
@@ -187,18 +211,27 @@ JobOutcome notAnalysed(const AnalysisJob &Job, const std::string &Reason,
 JobOutcome runAnalysisJobInChild(const AnalysisJob &Job,
                                  llvm::StringRef SelfExecutable,
                                  llvm::StringRef Checks) {
-  llvm::SmallString<128> JobFile;
-  if (std::error_code EC =
-          llvm::sys::fs::createTemporaryFile("vram-check-job", "json", JobFile))
-    return notAnalysed(Job, "cannot create a temporary file: " + EC.message(),
+  llvm::ErrorOr<std::string> Created =
+      createPrivateTemporaryFile("job", "json");
+  if (!Created)
+    return notAnalysed(Job,
+                       "cannot create a temporary file: " +
+                           Created.getError().message(),
                        FailureKind::Crash);
-  std::string OutcomeFile = (JobFile + ".outcome").str();
+  std::string JobFile = *Created;
+  std::string OutcomeFile = JobFile + ".outcome";
+  llvm::sys::RemoveFileOnSignal(OutcomeFile);
   auto Cleanup = llvm::make_scope_exit([&] {
-    llvm::sys::fs::remove(JobFile);
-    llvm::sys::fs::remove(OutcomeFile);
+    for (const std::string &File : {JobFile, OutcomeFile}) {
+      llvm::sys::fs::remove(File);
+      llvm::sys::DontRemoveFileOnSignal(File);
+    }
   });
-  if (!writeJsonFile(JobFile, toJson(Job)))
-    return notAnalysed(Job, "cannot write '" + JobFile.str().str() + "'",
+  json::Value Request = toJson(Job);
+  Request.getAsObject()->try_emplace("parent_pid",
+                                     static_cast<int64_t>(::getpid()));
+  if (!writeJsonFile(JobFile, Request))
+    return notAnalysed(Job, "cannot write '" + JobFile + "'",
                        FailureKind::Crash);
   std::string RunJob = ("--" + InternalRunJobOption + "=" + JobFile).str();
   std::string ChecksArg = ("--checks=" + Checks).str();
@@ -236,8 +269,13 @@ int runJobFile(llvm::StringRef JobFile, analysis::RuleSet Rules) {
                  << "'\n";
     return 2;
   }
+  std::string OutcomeFile = (JobFile + ".outcome").str();
+  int64_t Parent =
+      Value->getAsObject()->getInteger("parent_pid").value_or(-1);
+  if (!dieWithParent(static_cast<int>(Parent), {JobFile.str(), OutcomeFile}))
+    return 2; // nobody is left to read the outcome
   JobOutcome Outcome = runAnalysisJob(*Job, Rules);
-  return writeJsonFile((JobFile + ".outcome").str(), toJson(Outcome)) ? 0 : 2;
+  return writeJsonFile(OutcomeFile, toJson(Outcome)) ? 0 : 2;
 }
 
 } // namespace vram_only

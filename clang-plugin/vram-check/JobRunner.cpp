@@ -2,6 +2,9 @@
 
 #include "JobRunner.h"
 
+#include "Fixes.h"
+#include "InactiveBranches.h"
+
 #include "core/ClangTidyConfig.h"
 #include "core/FrontEndAdapter.h"
 
@@ -12,6 +15,7 @@
 #include "clang/Basic/SourceManager.h"
 #include "clang/Frontend/CompilerInstance.h"
 #include "clang/Frontend/FrontendAction.h"
+#include "clang/Lex/Preprocessor.h"
 #include "clang/Tooling/Tooling.h"
 #include "llvm/ADT/SmallString.h"
 #include "llvm/Support/Path.h"
@@ -21,6 +25,17 @@ namespace vram_only {
 namespace {
 
 using analysis::Finding;
+
+/// \p Path as an absolute path: relative paths are the job's \p Directory.
+std::string absolutePath(llvm::StringRef Path, llvm::StringRef Directory) {
+  llvm::SmallString<256> Result(Path);
+  if (!llvm::sys::path::is_absolute(Result)) {
+    Result = Directory;
+    llvm::sys::path::append(Result, Path);
+  }
+  llvm::sys::path::remove_dots(Result, /*remove_dot_dot=*/true);
+  return std::string(Result);
+}
 
 /// Copies findings out of the run while its SourceManager lives.
 class CollectingSink : public analysis::FindingSink {
@@ -57,20 +72,19 @@ public:
         continue;
       R.Fixes.emplace_back(absolute(Rep.getFilePath()), Rep.getOffset(),
                            Rep.getLength(), Rep.getReplacementText());
+      clang::FileID Fixed =
+          SM->getFileID(SM->getSpellingLoc(Fix.RemoveRange.getBegin()));
+      bool FixedInvalid = false;
+      llvm::StringRef Text = SM->getBufferData(Fixed, &FixedInvalid);
+      if (!FixedInvalid)
+        R.FixedTextHashes[absolute(Rep.getFilePath())] = contentHash(Text);
     }
     Out.push_back(std::move(R));
   }
 
 private:
-  /// \p Path as an absolute path: relative paths are the job's.
   std::string absolute(llvm::StringRef Path) const {
-    llvm::SmallString<256> Result(Path);
-    if (!llvm::sys::path::is_absolute(Result)) {
-      Result = Directory;
-      llvm::sys::path::append(Result, Path);
-    }
-    llvm::sys::path::remove_dots(Result, /*remove_dot_dot=*/true);
-    return std::string(Result);
+    return absolutePath(Path, Directory);
   }
 
   std::vector<ReportedFinding> &Out;
@@ -84,20 +98,38 @@ private:
 class AnalysisAction : public clang::ASTFrontendAction {
 public:
   AnalysisAction(analysis::RuleSet Rules,
-                 const analysis::AnalysisOptions &Options,
-                 std::vector<ReportedFinding> &Out, std::string Directory)
-      : Sink(Out, std::move(Directory)),
+                 const analysis::AnalysisOptions &Options, JobOutcome &Out,
+                 std::string Directory)
+      : Rules(Rules), Out(Out), Sink(Out.Findings, Directory),
+        Directory(std::move(Directory)),
         Adapter(Rules, Options, Sink, {/*Nolint=*/true, /*Once=*/nullptr}) {}
 
   std::unique_ptr<clang::ASTConsumer>
   CreateASTConsumer(clang::CompilerInstance &CI, llvm::StringRef) override {
     Sink.startFile(CI.getSourceManager());
+    auto Recorder =
+        std::make_unique<InactiveBranchRecorder>(CI.getSourceManager());
+    Inactive = Recorder.get();
+    CI.getPreprocessor().addPPCallbacks(std::move(Recorder));
     return Adapter.beginTranslationUnit(CI);
   }
 
+  void EndSourceFileAction() override {
+    if (!Inactive)
+      return;
+    for (ReportedFinding &F : Inactive->policyNames(Rules)) {
+      F.AbsoluteFile = absolutePath(F.File, Directory);
+      Out.InactiveNames.push_back(std::move(F));
+    }
+  }
+
 private:
+  analysis::RuleSet Rules;
+  JobOutcome &Out;
   CollectingSink Sink;
+  std::string Directory;
   analysis::FrontEndAdapter Adapter;
+  InactiveBranchRecorder *Inactive = nullptr; // owned by the preprocessor
 };
 
 /// Keeps clang's errors (warnings are not ours to report), clang-style.
@@ -167,7 +199,7 @@ JobOutcome runAnalysisJob(const AnalysisJob &Job, analysis::RuleSet Rules) {
   std::vector<std::string> Argv = Job.Argv;
   Argv.insert(Argv.end() - 1, "-fno-caret-diagnostics");
   clang::tooling::ToolInvocation Invocation(
-      std::move(Argv), std::make_unique<AnalysisAction>(Rules, Config.Options, Outcome.Findings,
+      std::move(Argv), std::make_unique<AnalysisAction>(Rules, Config.Options, Outcome,
                                        Job.Directory),
       Files.get());
   Invocation.setDiagnosticConsumer(&Errors);

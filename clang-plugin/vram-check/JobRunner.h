@@ -24,6 +24,9 @@ namespace vram_only {
 
 struct JobOutcome {
   std::vector<ReportedFinding> Findings;
+  /// The policy's names in preprocessor branches this run skipped
+  /// (InactiveBranches.h).
+  std::vector<ReportedFinding> InactiveNames;
   /// Set when the source did not parse (or clang could not run): the
   /// findings above are then only those of what did parse.
   std::optional<AnalysisFailure> Failure;

@@ -8,19 +8,32 @@ namespace vram_only {
 
 void writeJson(const AnalysisReport &Report, llvm::raw_ostream &OS) {
   llvm::json::OStream J(OS, /*IndentSize=*/2);
+  // Where a finding or a note is, and what it names.
+  auto WritePlace = [&](const ReportedFinding &F) {
+    J.attribute("file", F.File);
+    J.attribute("line", F.Line);
+    J.attribute("column", F.Column);
+    J.attribute("check", F.Check);
+    J.attribute("api", F.Api);
+  };
   J.object([&] {
     J.attributeArray("findings", [&] {
       for (const ReportedFinding &F : Report.Findings)
         J.object([&] {
-          J.attribute("file", F.File);
-          J.attribute("line", F.Line);
-          J.attribute("column", F.Column);
-          J.attribute("check", F.Check);
-          J.attribute("api", F.Api);
+          WritePlace(F);
           J.attribute("message", F.Message);
           J.attribute("origin", F.fromTokenScan() ? "token-scan" : "analysis");
           if (F.fromTokenScan())
             J.attribute("scan_reason", F.ScanReason);
+        });
+    });
+    // The policy's names in preprocessor branches no side compiled.
+    J.attributeArray("inactive_branch_notes", [&] {
+      for (const ReportedFinding &N : Report.InactiveNames)
+        J.object([&] {
+          WritePlace(N);
+          J.attribute("side", N.ScanReason);
+          J.attribute("message", describeInactiveName(N));
         });
     });
     // Notifications: what was not analysed, as errors (the run fails) or,
@@ -42,6 +55,8 @@ void writeJson(const AnalysisReport &Report, llvm::raw_ostream &OS) {
       J.attribute("sides_analysed", Report.SidesAnalysed);
       J.attribute("not_analysed", static_cast<int64_t>(Report.Failures.size()));
       J.attribute("findings", static_cast<int64_t>(Report.Findings.size()));
+      J.attribute("inactive_branch_notes",
+                  static_cast<int64_t>(Report.InactiveNames.size()));
     });
   });
   OS << '\n';

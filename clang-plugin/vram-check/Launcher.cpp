@@ -2,6 +2,9 @@
 
 #include "Launcher.h"
 
+#include "AnalysisCache.h"
+#include "PrivateTempDir.h"
+
 #include "AnalysisDriver.h"
 
 #include "llvm/ADT/ScopeExit.h"
@@ -30,28 +33,97 @@ int reportError(const llvm::Twine &Message) {
   return 2;
 }
 
-/// Runs the compile unchanged; \p Stdin (if not empty) becomes its
-/// standard input.
-int runCommand(llvm::ArrayRef<std::string> Command, llvm::StringRef Stdin) {
-  std::string Program = Command.front();
-  if (!llvm::StringRef(Program).contains('/')) {
-    llvm::ErrorOr<std::string> Found = llvm::sys::findProgramByName(Program);
-    if (!Found)
-      return reportError("cannot find '" + Program + "' on PATH");
-    Program = *Found;
+/// The compile, started unchanged before the analysis so that the two run
+/// side by side; \p Stdin (if not empty) becomes its standard input.
+class Compile {
+public:
+  /// Starts \p Command; false (with the error printed) when it cannot be.
+  bool start(llvm::ArrayRef<std::string> Command, llvm::StringRef StdinPath,
+             bool Verbose) {
+    std::string Program = Command.front();
+    if (!llvm::StringRef(Program).contains('/')) {
+      llvm::ErrorOr<std::string> Found = llvm::sys::findProgramByName(Program);
+      if (!Found) {
+        reportError("cannot find '" + Program + "' on PATH");
+        return false;
+      }
+      Program = *Found;
+    }
+    Stdin = StdinPath.str();
+    std::vector<llvm::StringRef> Args(Command.begin(), Command.end());
+    std::optional<llvm::StringRef> Redirects[] = {llvm::StringRef(Stdin),
+                                                  std::nullopt, std::nullopt};
+    std::string ErrorMessage;
+    bool Failed = false;
+    Process = llvm::sys::ExecuteNoWait(
+        Program, Args, /*Env=*/std::nullopt,
+        Stdin.empty() ? llvm::ArrayRef<std::optional<llvm::StringRef>>()
+                      : Redirects,
+        0, &ErrorMessage, &Failed);
+    if (Failed) {
+      reportError("cannot run '" + Program + "': " + ErrorMessage);
+      return false;
+    }
+    this->Program = Program;
+    if (Verbose) {
+      llvm::errs() << "vram-check: started the compile beside the analysis:";
+      for (const std::string &Arg : Command)
+        llvm::errs() << ' ' << Arg;
+      llvm::errs() << '\n';
+    }
+    return true;
   }
-  std::vector<llvm::StringRef> Args(Command.begin(), Command.end());
-  std::optional<llvm::StringRef> Redirects[] = {Stdin, std::nullopt,
-                                                std::nullopt};
-  std::string ErrorMessage;
-  int Code = llvm::sys::ExecuteAndWait(
-      Program, Args, /*Env=*/std::nullopt,
-      Stdin.empty() ? llvm::ArrayRef<std::optional<llvm::StringRef>>()
-                    : Redirects,
-      0, 0, &ErrorMessage);
-  if (Code < 0)
-    return reportError("cannot run '" + Program + "': " + ErrorMessage);
-  return Code;
+
+  /// Waits for the compile to end: its exit code, or 2 (with the error
+  /// printed) when it died of a signal or cannot be waited for.
+  int wait() {
+    std::string ErrorMessage;
+    llvm::sys::ProcessInfo Done = llvm::sys::Wait(
+        Process, /*SecondsToWait=*/std::nullopt, &ErrorMessage);
+    if (Done.ReturnCode < 0)
+      return reportError("'" + Program + "' " + ErrorMessage);
+    return Done.ReturnCode;
+  }
+
+private:
+  llvm::sys::ProcessInfo Process;
+  std::string Program;
+  std::string Stdin;
+};
+
+/// The files the compile writes that the build checks for (-o, nvcc's
+/// --output-file, or the object `-c` names after the source), so that a
+/// stopped step leaves none of them behind for the build to trust.
+std::vector<std::string> compileOutputs(llvm::ArrayRef<std::string> Compiler,
+                                        const TranslatedCommand &Translated) {
+  std::vector<std::string> Outputs;
+  bool CompileOnly = false;
+  for (size_t I = 1; I < Compiler.size(); ++I) {
+    llvm::StringRef Arg = Compiler[I];
+    if (Arg == "-c" || Arg == "--compile")
+      CompileOnly = true;
+    if ((Arg == "-o" || Arg == "--output-file") && I + 1 < Compiler.size())
+      Outputs.push_back(Compiler[++I]);
+    else if (Arg.consume_front("--output-file="))
+      Outputs.push_back(Arg.str());
+    else if (Arg.starts_with("-o") && Arg.size() > 2 &&
+             Translated.Compiler != CompilerKind::Nvcc)
+      Outputs.push_back(Arg.drop_front(2).str());
+  }
+  if (Outputs.empty() && CompileOnly)
+    for (const SourceInput &Source : Translated.Sources)
+      if (Source.Path != "-")
+        Outputs.push_back(
+            (llvm::sys::path::stem(Source.Path) + ".o").str());
+  return Outputs;
+}
+
+/// What decides the outcome besides the files read: the checks and the
+/// options of this run.
+std::string cacheSettings(const LauncherOptions &Options) {
+  return "checks=" + Options.Driver.Checks +
+         ";warn=" + std::to_string(Options.Warn) +
+         ";accept-token-scan=" + std::to_string(Options.AcceptTokenScan);
 }
 
 llvm::StringRef extensionFor(SourceLanguage Language) {
@@ -102,12 +174,16 @@ int runLauncher(llvm::ArrayRef<std::string> Command,
       if (!Text)
         return reportError("cannot read the source on standard input: " +
                            Text.getError().message());
-      int FD = -1;
-      if (std::error_code EC = llvm::sys::fs::createTemporaryFile(
-              "vram-check-stdin", extensionFor(Input.Language), FD,
-              StdinCopy))
+      llvm::ErrorOr<std::string> Copy =
+          createPrivateTemporaryFile("stdin", extensionFor(Input.Language));
+      if (!Copy)
+        return reportError("cannot copy standard input: " +
+                           Copy.getError().message());
+      StdinCopy = *Copy;
+      std::error_code EC;
+      llvm::raw_fd_ostream OS(StdinCopy, EC);
+      if (EC)
         return reportError("cannot copy standard input: " + EC.message());
-      llvm::raw_fd_ostream OS(FD, /*shouldClose=*/true);
       OS << (*Text)->getBuffer();
       OS.close();
       if (OS.has_error()) {
@@ -125,6 +201,30 @@ int runLauncher(llvm::ArrayRef<std::string> Command,
     Tasks.push_back({*Translated, Input, std::string(Cwd)});
   }
 
+  // The compile starts now and runs beside the analysis: the step takes as
+  // long as the slower of the two, not their sum.
+  Compile TheCompile;
+  if (!TheCompile.start(Command, StdinCopy, Options.Driver.Verbose))
+    return 2;
+
+  // A translation unit found clean before, with the same text and
+  // settings, is not analysed again (AnalysisCache.h).
+  AnalysisCache Cache(Options.CacheDirectory);
+  std::optional<std::string> Key;
+  if (!Options.CacheDirectory.empty() && StdinCopy.empty() && !Tasks.empty())
+    Key = AnalysisCache::keyFor(Tasks, Toolchain, cacheSettings(Options),
+                                Options.Driver.SelfExecutable);
+  if (Key) {
+    if (std::optional<std::string> Printed = Cache.lookup(*Key)) {
+      int Code = TheCompile.wait();
+      llvm::errs() << *Printed;
+      if (Options.Driver.Verbose)
+        llvm::errs() << "vram-check: analysed clean before (cache entry "
+                     << *Key << ")\n";
+      return Code;
+    }
+  }
+
   AnalysisReport Report;
   Report.AcceptTokenScan = Options.AcceptTokenScan;
   if (!Tasks.empty())
@@ -138,8 +238,17 @@ int runLauncher(llvm::ArrayRef<std::string> Command,
       if (F.File == StdinCopy)
         F.File = "<stdin>";
   }
+  // The compile's own messages come first, then the analysis', never
+  // interleaved.
+  int Code = TheCompile.wait();
   Severity Level = Options.Warn ? Severity::Warning : Severity::Error;
-  writeText(Report, Level, llvm::errs(), llvm::errs().has_colors());
+  std::string Printed;
+  llvm::raw_string_ostream PrintedStream(Printed);
+  writeText(Report, Level, PrintedStream, /*Colors=*/false);
+  if (llvm::errs().has_colors())
+    writeText(Report, Level, llvm::errs(), /*Colors=*/true);
+  else
+    llvm::errs() << Printed;
   auto ReportFailures = [&](bool AsErrors) {
     for (const AnalysisFailure &Failure : Report.Failures) {
       std::string Text = describeFailure(Failure) +
@@ -152,6 +261,9 @@ int runLauncher(llvm::ArrayRef<std::string> Command,
   };
 
   if (!Report.Findings.empty() && !Options.Warn) {
+    // The step fails: nothing it wrote may look up to date to the build.
+    for (const std::string &Output : compileOutputs(Compiler, *Translated))
+      llvm::sys::fs::remove(Output);
     ReportFailures(/*AsErrors=*/true);
     std::set<std::string> Files;
     for (const ReportedFinding &F : Report.Findings)
@@ -163,7 +275,6 @@ int runLauncher(llvm::ArrayRef<std::string> Command,
     return 1;
   }
 
-  int Code = runCommand(Command, StdinCopy);
   ReportFailures(/*AsErrors=*/!Options.Warn);
   if (Code != 0)
     return Code;
@@ -175,6 +286,10 @@ int runLauncher(llvm::ArrayRef<std::string> Command,
                     "lets the step pass)\n";
     return 2;
   }
+  if (Key && Report.Findings.empty() && Report.Failures.empty())
+    if (std::optional<std::string> Error = Cache.store(*Key, Printed))
+      if (Options.Driver.Verbose)
+        llvm::errs() << "vram-check: not cached: " << *Error << '\n';
   return 0;
 }
 

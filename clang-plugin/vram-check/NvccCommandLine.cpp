@@ -12,6 +12,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "CompilerCommand.h"
+#include "VramCheckConfig.h"
 
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/StringExtras.h"
@@ -22,6 +23,7 @@
 #include "llvm/Support/StringSaver.h"
 
 #include <optional>
+#include <set>
 
 namespace vram_only {
 namespace {
@@ -39,6 +41,18 @@ constexpr NvccOption NvccOptions[] = {
 #define NVCC_OPTION(LONG, SHORT, ARITY, ACTION)                                \
   {LONG, SHORT, Arity::ARITY, NvccAction::ACTION},
 #include "NvccOptions.def"
+};
+
+/// A macro nvcc predefines in a mode (NvccMacros.def).
+struct NvccMacro {
+  llvm::StringLiteral Definition; ///< NAME, NAME=VALUE or NAME(ARGS)=BODY
+  NvccMode Mode;
+};
+
+constexpr NvccMacro NvccMacros[] = {
+#define NVCC_MACRO(DEFINITION, MODE) {DEFINITION, NvccMode::MODE},
+#include "NvccMacros.def"
+#undef NVCC_MACRO
 };
 
 const NvccOption *findOption(llvm::StringRef Name, bool Long) {
@@ -123,6 +137,8 @@ private:
   std::string HostStandard;
   bool ForwardUnknown = false;
   std::vector<std::string> UnknownOptions;
+  /// nvcc's modes that predefine macros; Always is always on.
+  std::set<NvccMode> Modes{NvccMode::Always};
 };
 
 llvm::Error NvccTranslator::translate(llvm::ArrayRef<std::string> Args,
@@ -172,6 +188,23 @@ llvm::Error NvccTranslator::apply(const NvccOption &Option,
   case NvccAction::Ignore:
     note("ignored nvcc option '" + Spelling + "'");
     return llvm::Error::success();
+  case NvccAction::DeviceCompile:
+    Modes.insert(NvccMode::RelocatableDeviceCode);
+    return llvm::Error::success();
+  case NvccAction::RelocatableDeviceCode:
+    if (Value == "true")
+      Modes.insert(NvccMode::RelocatableDeviceCode);
+    else if (Value == "false")
+      Modes.erase(NvccMode::RelocatableDeviceCode);
+    else
+      return makeError("nvcc option '" + Spelling + "' expects true or false");
+    return llvm::Error::success();
+  case NvccAction::ExtendedLambda:
+    Modes.insert(NvccMode::ExtendedLambda);
+    return llvm::Error::success();
+  case NvccAction::RelaxedConstexpr:
+    Modes.insert(NvccMode::RelaxedConstexpr);
+    return llvm::Error::success();
   case NvccAction::Define:
     for (const std::string &Item : Items)
       Out.push_back("-D" + Item);
@@ -203,13 +236,10 @@ llvm::Error NvccTranslator::apply(const NvccOption &Option,
     NvccStandard = Value.str();
     return llvm::Error::success();
   case NvccAction::Language:
-    if (Value == "cu")
-      LanguageOverride = SourceLanguage::Cuda;
-    else if (Value == "c++")
-      LanguageOverride = SourceLanguage::Cxx;
-    else if (Value == "c")
-      LanguageOverride = SourceLanguage::C;
-    else
+    // nvcc's names, and clang's, which a compile database's command for a
+    // header it does not list carries (-x cuda, -x c++-header).
+    LanguageOverride = languageFromTypeName(Value);
+    if (!LanguageOverride)
       return makeError("nvcc option '" + Spelling + "' has unknown language '" +
                        Value + "' (nvcc accepts c, c++ and cu)");
     return llvm::Error::success();
@@ -343,6 +373,9 @@ llvm::Expected<TranslatedCommand> NvccTranslator::finish() {
     for (const std::string &Option : UnknownOptions)
       note("ignored unknown nvcc option '" + Option + "'");
   Result.Standard = !NvccStandard.empty() ? NvccStandard : HostStandard;
+  for (const NvccMacro &Macro : NvccMacros)
+    if (Modes.count(Macro.Mode))
+      Result.Predefines.push_back(("-D" + Macro.Definition).str());
   for (const std::string &Input : Inputs) {
     // nvcc's -x applies to every input whatever its extension (-x cu
     // kernels.cuh, -x cu - for standard input), except objects and

@@ -124,19 +124,15 @@ void writeSarif(const AnalysisReport &Report,
             J.attribute("uri", "file://" + uriEscape(Root) + "/");
           });
         });
-        J.attributeArray("results", [&] {
-          for (const ReportedFinding &F : Report.Findings)
+        auto WriteResult = [&](const ReportedFinding &F, const char *Level,
+                               const std::string &Text, const char *Origin) {
             J.object([&] {
               J.attribute("ruleId", F.Check);
               if (int64_t Index = RuleIndex(F.Check); Index >= 0)
                 J.attribute("ruleIndex", Index);
-              J.attribute("level", LevelName);
+              J.attribute("level", Level);
               J.attributeObject("message", [&] {
-                J.attribute("text", F.fromTokenScan()
-                                        ? F.Message + " (found by a token "
-                                                      "scan: " +
-                                              F.ScanReason + ")"
-                                        : F.Message);
+                J.attribute("text", Text);
               });
               J.attributeArray("locations", [&] {
                 J.object([&] {
@@ -154,10 +150,21 @@ void writeSarif(const AnalysisReport &Report,
               });
               J.attributeObject("properties", [&] {
                 J.attribute("api", F.Api);
-                J.attribute("origin",
-                            F.fromTokenScan() ? "token-scan" : "analysis");
+                J.attribute("origin", Origin);
               });
             });
+        };
+        J.attributeArray("results", [&] {
+          for (const ReportedFinding &F : Report.Findings)
+            WriteResult(F, LevelName,
+                        F.fromTokenScan() ? F.Message +
+                                                " (found by a token scan: " +
+                                                F.ScanReason + ")"
+                                          : F.Message,
+                        F.fromTokenScan() ? "token-scan" : "analysis");
+          for (const ReportedFinding &N : Report.InactiveNames)
+            WriteResult(N, Report.Strict ? LevelName : "note",
+                        describeInactiveName(N), "inactive-branch");
         });
         J.attributeArray("invocations", [&] {
           J.object([&] {

@@ -48,6 +48,13 @@ void writeText(const AnalysisReport &Report, Severity Level,
          << ": note: found by a token scan, not by the analysis: "
          << F.ScanReason << '\n';
   }
+  for (const ReportedFinding &N : Report.InactiveNames) {
+    OS << N.File << ':' << N.Line << ':' << N.Column << ": "
+       << (Report.Strict ? (Level == Severity::Error ? "error: " : "warning: ")
+                         : "note: ")
+       << describeInactiveName(N) << " [" << N.Check << "]\n";
+    writeSnippet(N, OS, Colors);
+  }
 }
 
 } // namespace vram_only

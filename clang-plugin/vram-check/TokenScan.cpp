@@ -84,6 +84,7 @@ std::vector<ReportedFinding> scanTokens(llvm::StringRef File,
     F.Message = entryMessage(F.Api, E);
     F.SourceLine =
         Text.substr(LineStart).split('\n').first.rtrim("\r").str();
+    F.FileOffset = static_cast<unsigned>(Offset);
     F.ScanReason = Why.str();
     Found.push_back(std::move(F));
   }

@@ -14,6 +14,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "AnalysisCache.h"
 #include "AnalysisDriver.h"
 #include "JobProcess.h"
 #include "CompilerCommand.h"
@@ -86,6 +87,17 @@ cl::opt<bool> LauncherMode(
              "finding stops it, a side not analysed fails the step after "
              "the compile"),
     cl::cat(Category));
+cl::opt<std::string> CacheDir(
+    "cache-dir",
+    cl::desc("With --launcher: where translation units analysed clean are "
+             "remembered, so that a rebuild analyses only what changed "
+             "(default: $VRAM_CHECK_CACHE_DIR, else "
+             "$XDG_CACHE_HOME/vram-check, else ~/.cache/vram-check)"),
+    cl::value_desc("dir"), cl::cat(Category));
+cl::opt<bool> NoCache("no-cache",
+                      cl::desc("With --launcher: analyse every translation "
+                               "unit, remember nothing"),
+                      cl::cat(Category));
 cl::opt<std::string> OutputPath(
     "o", cl::desc("Write the report to <file> instead of standard output "
                   "(a path that cannot be written: exit 2)"),
@@ -130,6 +142,13 @@ cl::opt<bool> AcceptTokenScan(
              "failing the run with exit 2. Its token-scan findings still "
              "count"),
     cl::cat(Category));
+cl::opt<bool> Strict(
+    "strict",
+    cl::desc("A name of the policy in a preprocessor branch that no "
+             "analysed configuration compiles (#if !defined(__clang__), "
+             "#if __GNUC__ >= 9...) fails the run as a finding does; "
+             "without it, such names are notes, counted in the summary"),
+    cl::cat(Category));
 cl::opt<std::string> InternalRunJob(
     llvm::StringRef(InternalRunJobOption), cl::desc("Run one analysis job (internal)"),
     cl::Hidden, cl::cat(Category));
@@ -141,6 +160,22 @@ cl::opt<bool> Verbose("verbose",
 [[noreturn]] void fail(const llvm::Twine &Message) {
   llvm::WithColor::error(llvm::errs(), "vram-check") << Message << '\n';
   std::exit(2);
+}
+
+/// Flushes \p OS and closes it when \p Close; a write that failed (a full
+/// disk, a closed pipe) is one error naming \p Where, exit 2, never the
+/// stream's "IO failure" abort.
+void finishWriting(llvm::raw_fd_ostream &OS, const llvm::Twine &Where,
+                   bool Close = false) {
+  if (Close)
+    OS.close();
+  else
+    OS.flush();
+  if (OS.has_error()) {
+    std::string Message = OS.error().message();
+    OS.clear_error();
+    fail("cannot write " + Where + ": " + Message);
+  }
 }
 
 std::string absolutePath(llvm::StringRef Path, llvm::StringRef Base) {
@@ -204,6 +239,16 @@ void addTasks(const tooling::CompileCommand &Entry, llvm::StringRef File,
     Language = Command->Sources.front().Language;
   if (!Language)
     Language = languageFromExtension(Target);
+  if (!Language && !File.empty()) {
+    // Named by the user: never a silent pass.
+    ++Report.Sources;
+    Report.Failures.push_back(
+        {Target, "",
+         "not a C, C++ or CUDA source or header (by its extension or -x): "
+         "nothing of it was analysed",
+         FailureKind::Command});
+    return;
+  }
   if (!Language) {
     if (Verbose)
       llvm::errs() << "vram-check: " << Target
@@ -372,7 +417,9 @@ void writeReport(const AnalysisReport &Report, analysis::RuleSet Checks) {
 }
 
 /// --export-fixes and --fix, after the analysis and before the report.
-void handleFixes(const AnalysisReport &Report,
+/// Returns false when a file could not be fixed (named on stderr): the
+/// report and the summary still follow, and the run exits 2.
+bool handleFixes(const AnalysisReport &Report,
                  const std::vector<SourceTask> &Tasks) {
   Severity Level = Warn ? Severity::Warning : Severity::Error;
   if (!ExportFixes.empty()) {
@@ -390,14 +437,16 @@ void handleFixes(const AnalysisReport &Report,
            File.os().error().message());
     File.keep();
   }
-  if (ApplyFixes) {
-    llvm::Expected<AppliedFixes> Applied = applyFixes(Report);
-    if (!Applied)
-      fail("--fix: " + llvm::toString(Applied.takeError()));
-    llvm::errs() << "vram-check: applied " << Applied->Applied << " of "
-                 << Applied->Suggested << " suggested fix(es) in "
-                 << Applied->Files << " file(s)\n";
-  }
+  if (!ApplyFixes)
+    return true;
+  AppliedFixes Applied = applyFixes(Report);
+  for (const std::string &Error : Applied.Errors)
+    llvm::WithColor::error(llvm::errs(), "vram-check") << "--fix: " << Error
+                                                       << '\n';
+  llvm::errs() << "vram-check: applied " << Applied.Applied << " of "
+               << Applied.Suggested << " suggested fix(es) in "
+               << Applied.Files << " file(s)\n";
+  return Applied.Errors.empty();
 }
 
 /// Each source or side not analysed, with its reason, then one closing line.
@@ -443,6 +492,7 @@ int exportCommands(const std::vector<SourceTask> &Tasks,
         });
   });
   OS << '\n';
+  finishWriting(OS, "'" + Path + "'", /*Close=*/true);
   // The sources, once each, for the caller (vram-tidy passes them to
   // clang-tidy).
   std::vector<std::string> Sources;
@@ -451,6 +501,7 @@ int exportCommands(const std::vector<SourceTask> &Tasks,
       Sources.push_back(Task.Source.Path);
   for (const std::string &Source : Sources)
     llvm::outs() << Source << '\n';
+  finishWriting(llvm::outs(), "the sources to standard output");
   return Report.Failures.empty() ? 0 : 2;
 }
 
@@ -506,6 +557,7 @@ int main(int argc, const char **argv) {
 
   if (PrintPolicy) {
     printPolicy(llvm::outs());
+    finishWriting(llvm::outs(), "the policy to standard output");
     return 0;
   }
 
@@ -530,6 +582,8 @@ int main(int argc, const char **argv) {
   if (LauncherMode) {
     if (!BuildPath.empty() || !Files.empty() || !ExportDir.empty())
       fail("--launcher takes only the compile command after '--'");
+    if (NoCache && !CacheDir.empty())
+      fail("--no-cache and --cache-dir contradict each other");
     if (ApplyFixes || !ExportFixes.empty())
       fail("--fix and --export-fixes do not apply to --launcher: run "
            "vram-check -p <build dir> --fix after the build");
@@ -538,11 +592,16 @@ int main(int argc, const char **argv) {
     // ninja already compiles in parallel: the sides of one source one at a
     // time unless -j says otherwise.
     Driver.Jobs = JobCount ? JobCount.getValue() : 1u;
-    LauncherOptions Options{Warn, AcceptTokenScan, Driver};
+    LauncherOptions Options{Warn, AcceptTokenScan, Driver,
+                            NoCache ? std::string()
+                            : CacheDir.empty()
+                                ? AnalysisCache::defaultDirectory()
+                                : std::string(CacheDir)};
     return runLauncher(AfterDashDash, Toolchain, *Checks, Options);
   }
   AnalysisReport Report;
   Report.AcceptTokenScan = AcceptTokenScan;
+  Report.Strict = Strict;
   std::vector<SourceTask> Tasks =
       SeenDashDash ? tasksFromFixedFlags(AfterDashDash, Report)
                    : tasksFromDatabase(Report);
@@ -550,8 +609,8 @@ int main(int argc, const char **argv) {
     return exportCommands(Tasks, Toolchain, Report);
   Driver.Progress = llvm::errs().is_displayed();
   analyseSources(Tasks, Toolchain, *Checks, Driver, Report);
-  handleFixes(Report, Tasks);
+  bool Fixed = handleFixes(Report, Tasks);
   writeReport(Report, *Checks);
   writeSummary(Report);
-  return Report.exitCode(/*FindingsAreErrors=*/!Warn);
+  return Fixed ? Report.exitCode(/*FindingsAreErrors=*/!Warn) : 2;
 }

@@ -119,8 +119,11 @@ Failure load_model(const cli::WorkerOptions &o, Model &m) {
   try {
     m.file.emplace(gguf::File::open(o.model_path));
     m.config.emplace(model::Qwen2Config::from_gguf(*m.file));
-    for (const std::string &name : model::validate_qwen2_tensors(*m.file, *m.config)) {
-      warn("tensor '" + name + "' is not read by the " + m.config->arch_name() +
+    // One line however many: a file with 20,000 extra tensors must not
+    // write 20,000 lines.
+    const std::vector<std::string> unused = model::validate_qwen2_tensors(*m.file, *m.config);
+    if (!unused.empty()) {
+      warn(gguf::name_summary(unused, "tensor") + " not read by the " + m.config->arch_name() +
            " forward pass (uploaded anyway)");
     }
     m.tokenizer.emplace(model::Tokenizer::from_gguf(*m.file, m.config->n_vocab));

@@ -6,6 +6,7 @@ namespace vram_only::attach {
 
 const std::vector<OptionVariable>& option_variables() {
   static const std::vector<OptionVariable> table = {
+      {"--backend", "VRAM_ONLY_BACKEND"},
       {"--on-violation", "VRAM_ONLY_ON_VIOLATION"},
       {"--policy", "VRAM_ONLY_POLICY"},
       {"--health", "VRAM_ONLY_HEALTH"},
@@ -27,6 +28,8 @@ const char* to_string(OnViolation mode) { return mode == OnViolation::Abort ? "a
 const char* to_string(CallSites sites) {
   return sites == CallSites::All ? "all" : sites == CallSites::Violations ? "violations" : "off";
 }
+
+const char* to_string(Backend backend) { return backend == Backend::Cupti ? "cupti" : "interpose"; }
 
 const char* to_string(Callbacks callbacks) {
   return callbacks == Callbacks::None ? "none" : "allocations";
@@ -69,7 +72,16 @@ std::string expand_pid(const std::string& path, long pid) {
 }
 
 bool set_option(AttachOptions& options, const std::string& option, const std::string& value, std::string& error) {
-  if (option == "--on-violation") {
+  if (option == "--backend") {
+    if (value == "interpose") {
+      options.backend = Backend::Interpose;
+    } else if (value == "cupti") {
+      options.backend = Backend::Cupti;
+    } else {
+      error = "--backend must be interpose or cupti, not '" + value + "'";
+      return false;
+    }
+  } else if (option == "--on-violation") {
     if (value == "report") {
       options.on_violation = OnViolation::Report;
     } else if (value == "abort") {
@@ -79,6 +91,10 @@ bool set_option(AttachOptions& options, const std::string& option, const std::st
       return false;
     }
   } else if (option == "--policy") {
+    if (value.empty()) {
+      error = "--policy needs a file name, not an empty one";
+      return false;
+    }
     options.policy = value;
   } else if (option == "--health") {
     std::string host;
@@ -164,6 +180,7 @@ AttachOptions options_from_environment(const std::function<const char*(const cha
 
 std::vector<std::pair<std::string, std::string>> options_to_environment(const AttachOptions& o) {
   std::vector<std::pair<std::string, std::string>> env = {
+      {"VRAM_ONLY_BACKEND", to_string(o.backend)},
       {"VRAM_ONLY_ON_VIOLATION", to_string(o.on_violation)},
       {"VRAM_ONLY_SWEEP_INTERVAL_MS", std::to_string(o.sweep_interval_ms)},
       {"VRAM_ONLY_CALL_SITES", to_string(o.call_sites)},

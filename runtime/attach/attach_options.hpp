@@ -5,6 +5,7 @@
 // setting the variables; children inherit them).
 //
 //   option                     environment variable        default
+//   --backend=interpose|cupti  VRAM_ONLY_BACKEND           interpose (LD_PRELOAD); cupti: CUDA_INJECTION64_PATH
 //   --on-violation=report|abort VRAM_ONLY_ON_VIOLATION      report
 //   --policy FILE              VRAM_ONLY_POLICY            (no exceptions)
 //   --health HOST:PORT         VRAM_ONLY_HEALTH            (no server)
@@ -35,6 +36,10 @@ enum class CallSites { All, Violations, Off };
 // own cost can be measured apart from ours; the process is marked unhealthy
 // and --require fails).
 enum class Callbacks { Allocations, None };
+// What feeds the enforcer: the interposer (LD_PRELOAD of the library: its
+// dlsym, cuGetProcAddress and the allocation family's entry points), or a
+// CUPTI injection (CUDA_INJECTION64_PATH) for what LD_PRELOAD cannot reach.
+enum class Backend { Interpose, Cupti };
 
 // Exit statuses (documented in docs/vram-only-run.md).
 inline constexpr int kExitViolationAbort = 86;  // stopped at a violation (--on-violation=abort)
@@ -44,6 +49,7 @@ inline constexpr int kExitCannotExecute = 126;
 inline constexpr int kExitNotFound = 127;
 
 struct AttachOptions {
+  Backend backend = Backend::Interpose;
   OnViolation on_violation = OnViolation::Report;
   std::string policy;
   std::string health;  // HOST:PORT
@@ -90,5 +96,6 @@ std::string expand_pid(const std::string& path, long pid);
 const char* to_string(OnViolation mode);
 const char* to_string(CallSites sites);
 const char* to_string(Callbacks callbacks);
+const char* to_string(Backend backend);
 
 }  // namespace vram_only::attach

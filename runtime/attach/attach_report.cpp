@@ -68,7 +68,8 @@ std::string render_report(const EnforcerStats& s, const ReportContext& c) {
   j["program"] = c.program;
   j["on_violation"] = to_string(c.on_violation);
   j["policy"] = s.policy_source.empty() ? Json(nullptr) : Json(s.policy_source);
-  j["injection"] = {{"active", c.injection_active},
+  j["injection"] = {{"backend", c.backend.empty() ? Json(nullptr) : Json(c.backend)},
+                    {"active", c.injection_active},
                     {"error", c.injection_error.empty() ? Json(nullptr) : Json(c.injection_error)}};
   j["healthy"] = c.healthy;
   j["stopped_at_violation"] = c.stopped;
@@ -139,7 +140,7 @@ std::string render_report(const EnforcerStats& s, const ReportContext& c) {
 
 std::string render_metrics(const EnforcerStats& s, bool injection_active) {
   std::string out;
-  out += "# HELP vram_only_attach_active 1 when the CUPTI injection sees this process's allocations.\n";
+  out += "# HELP vram_only_attach_active 1 when vram-only-run (either backend) sees this process's allocations.\n";
   out += "# TYPE vram_only_attach_active gauge\n";
   out += std::string("vram_only_attach_active ") + (injection_active ? "1" : "0") + "\n";
   out += "# HELP vram_only_attach_device_allocations_total Device allocations seen, by driver API.\n";

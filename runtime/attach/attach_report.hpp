@@ -12,6 +12,7 @@ namespace vram_only::attach {
 struct ReportContext {
   long pid = 0;
   std::string program;         // argv[0] of the process
+  std::string backend;         // "interpose" or "cupti"
   OnViolation on_violation = OnViolation::Report;
   bool injection_active = false;
   std::string injection_error;  // why not active

@@ -213,4 +213,20 @@ CallSite find_call_site() {
   }
 }
 
+CallSite call_site_at(const void* return_address) {
+  const auto address = reinterpret_cast<std::uintptr_t>(return_address);
+  if (address != 0) {
+    try {
+      refresh_modules();
+      std::shared_lock<std::shared_mutex> lock(modules_mutex);
+      const Modules& m = modules();
+      const Segment* s = segment_of(m, address - 1);
+      if (s != nullptr && !m.plumbing[s->module]) return make_site(m, *s, address, "return_address");
+    } catch (...) {
+      return {};
+    }
+  }
+  return find_call_site();
+}
+
 }  // namespace vram_only::attach

@@ -26,7 +26,7 @@ struct CallSite {
   std::string library;  // path of the calling module ("" when unknown)
   std::string symbol;   // nearest exported symbol, when there is one
   std::uint64_t offset = 0;  // return address - module base
-  const char* method = "unknown";  // "unwind", "scan" or "unknown"
+  const char* method = "unknown";  // "return_address", "unwind", "scan" or "unknown"
 
   bool known() const noexcept { return !library.empty(); }
   // "libggml-cuda.so+0x1a2b3 (ggml_cuda_host_malloc)" or "unknown".
@@ -38,5 +38,10 @@ struct CallSite {
 bool is_plumbing(const std::string& path);
 
 CallSite find_call_site();
+
+// The caller of an interposed driver entry point: the module of
+// `return_address` when it is not CUDA's plumbing (method "return_address"),
+// else find_call_site() from here (cudart calls the driver for the program).
+CallSite call_site_at(const void* return_address);
 
 }  // namespace vram_only::attach

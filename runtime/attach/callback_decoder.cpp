@@ -1,15 +1,20 @@
 // The decoding of each allocation-related driver API (see callback_decoder.hpp).
-// The parameter structs come from CUPTI's generated_cuda_meta.h, which names
-// the legacy (_v1) types that cuda.h declares only for its own build.
+// Which API has which parameter struct and decoder is driver_entry_points.def;
+// here is one decoder per argument layout, shared by every ABI version and
+// _ptsz variant with that layout. The parameter structs come from CUPTI's
+// generated_cuda_meta.h, which names the legacy (_v1) types that cuda.h
+// declares only for its own build.
 #define __CUDA_API_VERSION_INTERNAL 1
 #include <cuda.h>
 #include <cupti_driver_cbid.h>
 #include <generated_cuda_meta.h>
 
 #include "callback_decoder.hpp"
+#include "entry_point_table.hpp"
 
 #include <cstdio>
 #include <string>
+#include <type_traits>
 
 namespace vram_only::attach {
 namespace {
@@ -101,11 +106,6 @@ unsigned format_bytes(unsigned format) {
   }
 }
 
-template <class T>
-const T& as(const CallbackRecord& record) {
-  return *static_cast<const T*>(record.params);
-}
-
 // Writes through an out-parameter the call filled in, or 0 when it is null.
 template <class T>
 std::uint64_t out_value(T* p) {
@@ -144,64 +144,336 @@ std::size_t array_bytes(std::size_t width, std::size_t height, std::size_t depth
   return total;
 }
 
+// One call being decoded: the record, the API's name, where events go.
+struct CallbackDecoder::Call {
+  CallbackDecoder& decoder;
+  const CallbackRecord& record;
+  const char* api;
+  std::vector<AllocationEvent>& out;
+  bool enter;  // API_ENTER
+  bool done;   // API_EXIT of a successful call
+
+  int device() const { return decoder.device(); }
+  // An intent at enter (pointer 0), the allocation at exit.
+  void allocation(MemoryKind kind, std::uint64_t pointer, std::size_t bytes, int device, std::uint64_t flags = 0,
+                  std::string detail = {}) {
+    if ((enter && record.intents) || done) {
+      out.push_back(event(EventType::Allocate, kind, api, enter ? 0 : pointer, bytes, device, flags, std::move(detail)));
+    }
+  }
+  void use(MemoryKind kind, std::uint64_t pointer, std::size_t bytes, int device, std::string detail) {
+    if ((enter && record.intents) || done) {
+      out.push_back(event(EventType::Use, kind, api, pointer, bytes, device, 0, std::move(detail)));
+    }
+  }
+  void free(std::uint64_t pointer) {
+    if (enter && pointer != 0) out.push_back(event(EventType::Free, MemoryKind::Device, api, pointer, 0, -1));
+  }
+};
+
+// One decoder per argument layout (the Decoder column of driver_entry_points.def).
+struct CallbackDecoder::Decoders {
+  // ---- device memory ------------------------------------------------------
+  template <class P>
+  static void device_alloc(Call& c, const P& p) {
+    c.allocation(MemoryKind::Device, c.done ? out_value(p.dptr) : 0, p.bytesize, c.device());
+  }
+  template <class P>
+  static void pitch_alloc(Call& c, const P& p) {
+    const std::size_t pitch = c.done ? out_value(p.pPitch) : p.WidthInBytes;
+    c.allocation(MemoryKind::Device, c.done ? out_value(p.dptr) : 0, pitch * std::size_t{p.Height}, c.device());
+  }
+  // From the device's current pool: device memory unless cuDeviceSetMemPool /
+  // cuMemSetMemPool made a host or managed pool current.
+  template <class P>
+  static void async_alloc(Call& c, const P& p) {
+    const int dev = c.device();
+    const Handle pool = c.decoder.current_pool(dev);
+    c.allocation(pool.kind, c.done ? out_value(p.dptr) : 0, p.bytesize, pool.kind == MemoryKind::Device ? dev : pool.device,
+                 0, pool.kind == MemoryKind::Device ? std::string() : "from the device's current pool, on the host or managed");
+  }
+  template <class P>
+  static void pool_alloc(Call& c, const P& p) {
+    const Handle pool = c.decoder.pool(reinterpret_cast<std::uint64_t>(p.pool));
+    c.allocation(pool.kind, c.done ? out_value(p.dptr) : 0, p.bytesize,
+                 pool.kind == MemoryKind::Device ? c.device() : pool.device, 0,
+                 pool.kind == MemoryKind::Device ? std::string() : "from a host or managed pool");
+  }
+  template <class P>
+  static void device_free(Call& c, const P& p) { c.free(p.dptr); }
+
+  // ---- arrays: recorded under their handle (see enforcer.hpp) -------------
+  template <class P>
+  static void array_create(Call& c, const P& p) {
+    if (p.pAllocateArray == nullptr) return;
+    const auto& d = *p.pAllocateArray;
+    c.allocation(MemoryKind::Device, c.done ? out_value(reinterpret_cast<std::uintptr_t*>(p.pHandle)) : 0,
+                 array_bytes(d.Width, d.Height, 1, d.Format, d.NumChannels), c.device());
+  }
+  template <class P>
+  static void array3d_create(Call& c, const P& p) {
+    if (p.pAllocateArray == nullptr) return;
+    const auto& d = *p.pAllocateArray;
+    c.allocation(MemoryKind::Device, c.done ? out_value(reinterpret_cast<std::uintptr_t*>(p.pHandle)) : 0,
+                 array_bytes(d.Width, d.Height, d.Depth, d.Format, d.NumChannels), c.device());
+  }
+  template <class P>
+  static void mipmapped_array_create(Call& c, const P& p) {
+    if (p.pMipmappedArrayDesc == nullptr) return;
+    const auto& d = *p.pMipmappedArrayDesc;
+    c.allocation(MemoryKind::Device, c.done ? out_value(reinterpret_cast<std::uintptr_t*>(p.pHandle)) : 0,
+                 array_bytes(d.Width, d.Height, d.Depth, d.Format, d.NumChannels, p.numMipmapLevels), c.device());
+  }
+  template <class P>
+  static void array_destroy(Call& c, const P& p) { c.free(reinterpret_cast<std::uint64_t>(p.hArray)); }
+  template <class P>
+  static void mipmapped_array_destroy(Call& c, const P& p) {
+    c.free(reinterpret_cast<std::uint64_t>(p.hMipmappedArray));
+  }
+
+  // ---- VMM ------------------------------------------------------------------
+  // The memory exists from cuMemCreate; it reaches the program through
+  // cuMemMap. Device memory is recorded at the mapping, host and managed
+  // memory reported at the creation (under its handle: no address yet).
+  template <class P>
+  static void vmm_create(Call& c, const P& p) {
+    if (p.prop == nullptr || (c.enter && !c.record.intents) || (!c.enter && !c.done)) return;
+    const CUmemAllocationProp& prop = *p.prop;
+    MemoryKind kind = MemoryKind::Device;
+    if (prop.type == CU_MEM_ALLOCATION_TYPE_MANAGED) {
+      kind = MemoryKind::Managed;
+    } else if (host_location(prop.location.type)) {
+      kind = MemoryKind::HostVmm;
+    }
+    const int dev = prop.location.type == CU_MEM_LOCATION_TYPE_DEVICE ? prop.location.id : -1;
+    const std::uint64_t handle = c.done ? out_value(p.handle) : 0;
+    if (c.done) {
+      std::lock_guard<std::mutex> lock(c.decoder.mutex_);
+      c.decoder.vmm_handles_[handle] = Handle{kind, p.size, dev};
+    }
+    if (kind != MemoryKind::Device) {
+      c.out.push_back(event(EventType::Allocate, kind, c.api, handle, p.size, dev, p.flags, location_detail(prop.location)));
+      c.out.back().vmm_handle = true;
+    }
+  }
+  template <class P>
+  static void vmm_release(Call& c, const P& p) {
+    if (!c.enter) return;
+    std::lock_guard<std::mutex> lock(c.decoder.mutex_);
+    auto& handles = c.decoder.vmm_handles_;
+    const auto it = handles.find(p.handle);
+    if (it == handles.end()) return;
+    if (it->second.kind != MemoryKind::Device) {
+      c.out.push_back(event(EventType::Free, it->second.kind, c.api, p.handle, 0, -1));
+      c.out.back().vmm_handle = true;
+    }
+    handles.erase(it);
+  }
+  // Device memory becomes addressable here: a tracked allocation. A handle
+  // made before enforcement started, or imported, is taken as device memory;
+  // the sweep checks it.
+  template <class P>
+  static void vmm_map(Call& c, const P& p) {
+    Handle handle{MemoryKind::Device, p.size, -1};
+    {
+      std::lock_guard<std::mutex> lock(c.decoder.mutex_);
+      const auto it = c.decoder.vmm_handles_.find(p.handle);
+      if (it != c.decoder.vmm_handles_.end()) handle = it->second;
+      if (handle.kind == MemoryKind::Device && c.done) c.decoder.mappings_[p.ptr] = p.size;
+    }
+    if (handle.kind == MemoryKind::Device && c.done) {
+      c.out.push_back(event(EventType::Allocate, MemoryKind::Device, c.api, p.ptr, p.size,
+                            handle.device >= 0 ? handle.device : c.device(), p.flags, "cuMemCreate + cuMemMap"));
+    }
+  }
+  // Releases every mapping based in [ptr, ptr + size).
+  template <class P>
+  static void vmm_unmap(Call& c, const P& p) {
+    if (!c.enter) return;
+    std::lock_guard<std::mutex> lock(c.decoder.mutex_);
+    auto& mappings = c.decoder.mappings_;
+    auto it = mappings.lower_bound(p.ptr);
+    while (it != mappings.end() && it->first - p.ptr < p.size) {
+      c.out.push_back(event(EventType::Free, MemoryKind::Device, c.api, it->first, 0, -1));
+      it = mappings.erase(it);
+    }
+  }
+
+  // ---- pools: a pool allocates nothing itself; a pool on the host, or a
+  // managed one, is remembered, and each allocation from it reported ------------
+  template <class P>
+  static void pool_create(Call& c, const P& p) {
+    if (!c.done || p.poolProps == nullptr || p.pool == nullptr) return;
+    c.decoder.remember_pool(reinterpret_cast<std::uint64_t>(*p.pool), p.poolProps->allocType,
+                            p.poolProps->location.type, p.poolProps->location.id);
+  }
+  template <class P>
+  static void pool_destroy(Call& c, const P& p) {
+    if (!c.done) return;
+    std::lock_guard<std::mutex> lock(c.decoder.mutex_);
+    c.decoder.pools_.erase(reinterpret_cast<std::uint64_t>(p.pool));
+  }
+  // CUDA 13 hands out a location's default and current pools by allocation
+  // type: the managed one, or one on a host location, is not VRAM.
+  template <class P>
+  static void default_pool_get(Call& c, const P& p) {
+    if (!c.done || p.pool_out == nullptr || p.location == nullptr) return;
+    c.decoder.remember_pool(reinterpret_cast<std::uint64_t>(*p.pool_out), p.type, p.location->type, p.location->id);
+  }
+  template <class P>
+  static void current_pool_get(Call& c, const P& p) {
+    if (!c.done || p.pool == nullptr || p.location == nullptr) return;
+    c.decoder.remember_pool(reinterpret_cast<std::uint64_t>(*p.pool), p.type, p.location->type, p.location->id);
+  }
+  // cuMemAllocAsync allocates from the device's current pool of pinned
+  // (not managed) type: remember which pool that is.
+  template <class P>
+  static void current_pool_set(Call& c, const P& p) {
+    if (!c.done || p.location == nullptr || p.location->type != CU_MEM_LOCATION_TYPE_DEVICE ||
+        p.type == CU_MEM_ALLOCATION_TYPE_MANAGED) {
+      return;
+    }
+    c.decoder.set_current_pool(p.location->id, reinterpret_cast<std::uint64_t>(p.pool));
+  }
+  template <class P>
+  static void device_pool_set(Call& c, const P& p) {
+    if (c.done) c.decoder.set_current_pool(static_cast<int>(p.dev), reinterpret_cast<std::uint64_t>(p.pool));
+  }
+
+  // ---- managed memory -------------------------------------------------------
+  template <class P>
+  static void managed_alloc(Call& c, const P& p) {
+    c.allocation(MemoryKind::Managed, c.done ? out_value(p.dptr) : 0, p.bytesize, c.device(), p.flags,
+                 attach_flags(p.flags));
+  }
+  // A __managed__ variable: its memory exists once the library is loaded;
+  // this call hands its address to the program. Known only at exit.
+  template <class P>
+  static void library_managed(Call& c, const P& p) {
+    if (!c.done) return;
+    c.allocation(MemoryKind::Managed, out_value(p.dptr),
+                 c.decoder.variable_bytes(c.record.cbid, p.bytes, p.library, p.name), c.device(), 0,
+                 managed_variable(p.name));
+  }
+  // A global's address, reported when it is managed memory (a __managed__ variable).
+  template <class P>
+  static void global_if_managed(Call& c, const P& p) {
+    if (!c.done || c.decoder.is_managed_ == nullptr) return;
+    const std::uint64_t pointer = out_value(p.dptr);
+    if (pointer == 0 || !c.decoder.is_managed_(pointer)) return;
+    c.allocation(MemoryKind::Managed, pointer, c.decoder.variable_bytes(c.record.cbid, p.bytes, handle_of(p), p.name),
+                 c.device(), 0, managed_variable(p.name));
+  }
+
+  // ---- host memory ------------------------------------------------------------
+  // The kind follows the flags: DEVICEMAP memory is counted as mapped (the
+  // device reads it over the bus), the rest as pinned; see allocation_event.hpp.
+  template <class P>
+  static void host_alloc(Call& c, const P& p) {
+    const bool mapped = (p.Flags & CU_MEMHOSTALLOC_DEVICEMAP) != 0;
+    const std::size_t before = c.out.size();
+    c.allocation(mapped ? MemoryKind::Mapped : MemoryKind::Pinned,
+                 c.done ? out_value(reinterpret_cast<std::uintptr_t*>(p.pp)) : 0, p.bytesize, -1, p.Flags,
+                 host_alloc_flags(p.Flags));
+    if (c.out.size() > before) c.out.back().device_mapped = mapped;
+  }
+  template <class P>
+  static void alloc_host(Call& c, const P& p) {
+    c.allocation(MemoryKind::Pinned, c.done ? out_value(reinterpret_cast<std::uintptr_t*>(p.pp)) : 0, p.bytesize, -1);
+  }
+  template <class P>
+  static void host_register(Call& c, const P& p) {
+    const std::size_t before = c.out.size();
+    c.allocation(MemoryKind::Registered, reinterpret_cast<std::uint64_t>(p.p), p.bytesize, -1, p.Flags,
+                 host_register_flags(p.Flags));
+    if (c.out.size() > before) c.out.back().device_mapped = (p.Flags & CU_MEMHOSTREGISTER_DEVICEMAP) != 0;
+  }
+  template <class P>
+  static void host_free(Call& c, const P& p) { c.free(reinterpret_cast<std::uint64_t>(p.p)); }
+  // The device gets a pointer into host memory: zero-copy access. Bytes are
+  // filled in by the enforcer from the host allocation.
+  template <class P>
+  static void host_device_pointer(Call& c, const P& p) {
+    c.use(MemoryKind::Mapped, reinterpret_cast<std::uint64_t>(p.p), 0, c.device(), "device access to host memory");
+  }
+
+  // ---- migrations to the host -------------------------------------------------
+  template <class P>
+  static void advise_to_device(Call& c, const P& p) {
+    if (p.advice != CU_MEM_ADVISE_SET_PREFERRED_LOCATION || p.device != CU_DEVICE_CPU) return;
+    c.use(MemoryKind::Migration, p.devPtr, p.count, -1, "CU_MEM_ADVISE_SET_PREFERRED_LOCATION to the CPU");
+  }
+  template <class P>
+  static void advise_to_location(Call& c, const P& p) {
+    if (p.advice != CU_MEM_ADVISE_SET_PREFERRED_LOCATION || !host_location(p.location.type)) return;
+    c.use(MemoryKind::Migration, p.devPtr, p.count, -1,
+          "CU_MEM_ADVISE_SET_PREFERRED_LOCATION " + location_detail(p.location));
+  }
+  template <class P>
+  static void prefetch_to_device(Call& c, const P& p) {
+    if (p.dstDevice != CU_DEVICE_CPU) return;
+    c.use(MemoryKind::Migration, p.devPtr, p.count, -1, "prefetch to the CPU");
+  }
+  template <class P>
+  static void prefetch_to_location(Call& c, const P& p) {
+    if (!host_location(p.location.type)) return;
+    c.use(MemoryKind::Migration, p.devPtr, p.count, -1, "prefetch to " + location_detail(p.location));
+  }
+  // prefetchLocs[j] applies to dptrs[prefetchLocIdxs[j] .. prefetchLocIdxs[j + 1]).
+  template <class P>
+  static void prefetch_batch(Call& c, const P& p) {
+    if (p.dptrs == nullptr || p.sizes == nullptr || p.prefetchLocs == nullptr || p.prefetchLocIdxs == nullptr) return;
+    for (std::size_t j = 0; j < p.numPrefetchLocs; ++j) {
+      if (!host_location(p.prefetchLocs[j].type)) continue;
+      const std::size_t first = p.prefetchLocIdxs[j];
+      const std::size_t last = j + 1 < p.numPrefetchLocs ? p.prefetchLocIdxs[j + 1] : p.count;
+      for (std::size_t i = first; i < last && i < p.count; ++i) {
+        c.use(MemoryKind::Migration, p.dptrs[i], p.sizes[i], -1, "prefetch to " + location_detail(p.prefetchLocs[j]));
+      }
+    }
+  }
+
+  // ---- contexts ---------------------------------------------------------------------
+  template <class P>
+  static void primary_context_reset(Call& c, const P& p) {
+    if (c.done) c.out.push_back(event(EventType::ReleaseDevice, MemoryKind::Device, c.api, 0, 0, static_cast<int>(p.dev)));
+  }
+  template <class P>
+  static void context_destroy(Call& c, const P& p) {
+    if (!c.enter || p.ctx == nullptr || c.decoder.context_device_ == nullptr) return;
+    const int dev = c.decoder.context_device_(p.ctx);
+    if (dev >= 0) c.out.push_back(event(EventType::ReleaseDevice, MemoryKind::Device, c.api, 0, 0, dev));
+  }
+
+ private:
+  static std::string managed_variable(const char* name) {
+    return name != nullptr ? std::string("__managed__ variable ") + name : std::string("__managed__ variable");
+  }
+  template <class P>
+  static const void* handle_of(const P& p) {
+    if constexpr (std::is_same_v<P, cuModuleGetGlobal_v2_params>) {
+      return p.hmod;
+    } else {
+      return p.library;
+    }
+  }
+};
+
 const std::vector<std::uint32_t>& CallbackDecoder::callback_ids() {
   static const std::vector<std::uint32_t> ids = {
-      // device memory
-      CUPTI_DRIVER_TRACE_CBID_cuMemAlloc, CUPTI_DRIVER_TRACE_CBID_cuMemAlloc_v2,
-      CUPTI_DRIVER_TRACE_CBID_cuMemAllocPitch, CUPTI_DRIVER_TRACE_CBID_cuMemAllocPitch_v2,
-      CUPTI_DRIVER_TRACE_CBID_cuMemFree, CUPTI_DRIVER_TRACE_CBID_cuMemFree_v2,
-      CUPTI_DRIVER_TRACE_CBID_cuMemAllocAsync, CUPTI_DRIVER_TRACE_CBID_cuMemAllocAsync_ptsz,
-      CUPTI_DRIVER_TRACE_CBID_cuMemAllocFromPoolAsync,
-      CUPTI_DRIVER_TRACE_CBID_cuMemAllocFromPoolAsync_ptsz,
-      CUPTI_DRIVER_TRACE_CBID_cuMemFreeAsync, CUPTI_DRIVER_TRACE_CBID_cuMemFreeAsync_ptsz,
-      CUPTI_DRIVER_TRACE_CBID_cuArrayCreate, CUPTI_DRIVER_TRACE_CBID_cuArrayCreate_v2,
-      CUPTI_DRIVER_TRACE_CBID_cuArray3DCreate, CUPTI_DRIVER_TRACE_CBID_cuArray3DCreate_v2,
-      CUPTI_DRIVER_TRACE_CBID_cuMipmappedArrayCreate, CUPTI_DRIVER_TRACE_CBID_cuArrayDestroy,
-      CUPTI_DRIVER_TRACE_CBID_cuMipmappedArrayDestroy,
-      // VMM and pools
-      CUPTI_DRIVER_TRACE_CBID_cuMemCreate, CUPTI_DRIVER_TRACE_CBID_cuMemRelease,
-      CUPTI_DRIVER_TRACE_CBID_cuMemMap, CUPTI_DRIVER_TRACE_CBID_cuMemUnmap,
-      CUPTI_DRIVER_TRACE_CBID_cuMemPoolCreate, CUPTI_DRIVER_TRACE_CBID_cuMemPoolDestroy,
-      // managed memory
-      CUPTI_DRIVER_TRACE_CBID_cuMemAllocManaged, CUPTI_DRIVER_TRACE_CBID_cuLibraryGetManaged,
-      CUPTI_DRIVER_TRACE_CBID_cuModuleGetGlobal_v2, CUPTI_DRIVER_TRACE_CBID_cuLibraryGetGlobal,
-      // pinned, registered and mapped host memory
-      CUPTI_DRIVER_TRACE_CBID_cuMemHostAlloc, CUPTI_DRIVER_TRACE_CBID_cuMemHostAlloc_v2,
-      CUPTI_DRIVER_TRACE_CBID_cuMemAllocHost,
-      CUPTI_DRIVER_TRACE_CBID_cuMemAllocHost_v2, CUPTI_DRIVER_TRACE_CBID_cuMemFreeHost,
-      CUPTI_DRIVER_TRACE_CBID_cuMemHostRegister, CUPTI_DRIVER_TRACE_CBID_cuMemHostRegister_v2,
-      CUPTI_DRIVER_TRACE_CBID_cuMemHostUnregister,
-      CUPTI_DRIVER_TRACE_CBID_cuMemHostGetDevicePointer,
-      CUPTI_DRIVER_TRACE_CBID_cuMemHostGetDevicePointer_v2,
-      // migrations to the host
-      CUPTI_DRIVER_TRACE_CBID_cuMemAdvise, CUPTI_DRIVER_TRACE_CBID_cuMemAdvise_v2,
-      CUPTI_DRIVER_TRACE_CBID_cuMemPrefetchAsync, CUPTI_DRIVER_TRACE_CBID_cuMemPrefetchAsync_ptsz,
-      CUPTI_DRIVER_TRACE_CBID_cuMemPrefetchAsync_v2,
-      CUPTI_DRIVER_TRACE_CBID_cuMemPrefetchAsync_v2_ptsz,
-      CUPTI_DRIVER_TRACE_CBID_cuMemPrefetchBatchAsync,
-      CUPTI_DRIVER_TRACE_CBID_cuMemPrefetchBatchAsync_ptsz,
-      // contexts that take their allocations with them
-      CUPTI_DRIVER_TRACE_CBID_cuDevicePrimaryCtxReset, CUPTI_DRIVER_TRACE_CBID_cuDevicePrimaryCtxReset_v2,
-      CUPTI_DRIVER_TRACE_CBID_cuCtxDestroy, CUPTI_DRIVER_TRACE_CBID_cuCtxDestroy_v2,
+#define VRAM_ONLY_DRIVER_ENTRY(Symbol, ...) CUPTI_DRIVER_TRACE_CBID_##Symbol,
+#include "driver_entry_points.def"
   };
   return ids;
 }
 
-static bool frees_at_enter(std::uint32_t cbid) {
+// Frees and context destruction act at API_ENTER even without intents.
+static bool acts_at_enter(std::uint32_t cbid) {
   switch (cbid) {
-    case CUPTI_DRIVER_TRACE_CBID_cuMemFree:
-    case CUPTI_DRIVER_TRACE_CBID_cuMemFree_v2:
-    case CUPTI_DRIVER_TRACE_CBID_cuMemFreeAsync:
-    case CUPTI_DRIVER_TRACE_CBID_cuMemFreeAsync_ptsz:
-    case CUPTI_DRIVER_TRACE_CBID_cuArrayDestroy:
-    case CUPTI_DRIVER_TRACE_CBID_cuMipmappedArrayDestroy:
-    case CUPTI_DRIVER_TRACE_CBID_cuMemFreeHost:
-    case CUPTI_DRIVER_TRACE_CBID_cuMemHostUnregister:
-    case CUPTI_DRIVER_TRACE_CBID_cuMemRelease:
-    case CUPTI_DRIVER_TRACE_CBID_cuMemUnmap:
-    case CUPTI_DRIVER_TRACE_CBID_cuCtxDestroy:
-    case CUPTI_DRIVER_TRACE_CBID_cuCtxDestroy_v2:
-      return true;
+#define VRAM_ONLY_DRIVER_ENTRY(Symbol, Base, Version, Stream, Kind, ...) \
+  case CUPTI_DRIVER_TRACE_CBID_##Symbol:                                  \
+    return EntryKind::Kind == EntryKind::Free || EntryKind::Kind == EntryKind::Context;
+#include "driver_entry_points.def"
     default:
       return false;
   }
@@ -213,411 +485,62 @@ std::size_t CallbackDecoder::variable_bytes(std::uint32_t cbid, const std::size_
   return variable_size_ != nullptr ? variable_size_(cbid, library_or_module, name) : 0;
 }
 
-void CallbackDecoder::decode(const CallbackRecord& record, std::vector<AllocationEvent>& out) {
-  if (record.params == nullptr) {
-    return;
-  }
-  // Nothing to do: a failed call, or an enter without frees when no intents are wanted.
-  if ((record.exit && record.result != CUDA_SUCCESS) ||
-      (!record.exit && !record.intents && !frees_at_enter(record.cbid))) {
-    return;
-  }
-  const bool enter = !record.exit;
-  // At exit, only successful calls allocated anything.
-  const bool done = record.exit && record.result == CUDA_SUCCESS;
-  // Allocations: an intent at enter (pointer 0), the allocation at exit.
-  const auto allocation = [&](MemoryKind kind, const char* api, std::uint64_t pointer,
-                              std::size_t bytes, int device, std::uint64_t flags = 0,
-                              std::string detail = {}) {
-    if ((enter && record.intents) || done) {
-      out.push_back(event(EventType::Allocate, kind, api, enter ? 0 : pointer, bytes, device, flags,
-                          std::move(detail)));
-    }
-  };
-  const auto use = [&](MemoryKind kind, const char* api, std::uint64_t pointer, std::size_t bytes,
-                       int device, std::string detail) {
-    if ((enter && record.intents) || done) {
-      out.push_back(event(EventType::Use, kind, api, pointer, bytes, device, 0, std::move(detail)));
-    }
-  };
-  const auto free = [&](const char* api, std::uint64_t pointer) {
-    if (enter && pointer != 0) {
-      out.push_back(event(EventType::Free, MemoryKind::Device, api, pointer, 0, -1));
-    }
-  };
-
-  switch (record.cbid) {
-    // ---- device memory ------------------------------------------------------
-    case CUPTI_DRIVER_TRACE_CBID_cuMemAlloc: {
-      const auto& p = as<cuMemAlloc_params>(record);
-      return allocation(MemoryKind::Device, "cuMemAlloc", done ? out_value(p.dptr) : 0, p.bytesize, device());
-    }
-    case CUPTI_DRIVER_TRACE_CBID_cuMemAlloc_v2: {
-      const auto& p = as<cuMemAlloc_v2_params>(record);
-      return allocation(MemoryKind::Device, "cuMemAlloc_v2", done ? out_value(p.dptr) : 0, p.bytesize, device());
-    }
-    case CUPTI_DRIVER_TRACE_CBID_cuMemAllocPitch: {
-      const auto& p = as<cuMemAllocPitch_params>(record);
-      const std::size_t pitch = done ? out_value(p.pPitch) : p.WidthInBytes;
-      return allocation(MemoryKind::Device, "cuMemAllocPitch", done ? out_value(p.dptr) : 0,
-                        pitch * std::size_t{p.Height}, device());
-    }
-    case CUPTI_DRIVER_TRACE_CBID_cuMemAllocPitch_v2: {
-      const auto& p = as<cuMemAllocPitch_v2_params>(record);
-      const std::size_t pitch = done ? out_value(p.pPitch) : p.WidthInBytes;
-      return allocation(MemoryKind::Device, "cuMemAllocPitch_v2", done ? out_value(p.dptr) : 0,
-                        pitch * p.Height, device());
-    }
-    case CUPTI_DRIVER_TRACE_CBID_cuMemAllocAsync:
-    case CUPTI_DRIVER_TRACE_CBID_cuMemAllocAsync_ptsz: {
-      // Same layout for both; the device's current pool is assumed to be on
-      // the device (the sweep checks every recorded allocation anyway).
-      const auto& p = as<cuMemAllocAsync_params>(record);
-      const char* api = record.cbid == CUPTI_DRIVER_TRACE_CBID_cuMemAllocAsync ? "cuMemAllocAsync"
-                                                                               : "cuMemAllocAsync_ptsz";
-      return allocation(MemoryKind::Device, api, done ? out_value(p.dptr) : 0, p.bytesize, device());
-    }
-    case CUPTI_DRIVER_TRACE_CBID_cuMemAllocFromPoolAsync:
-    case CUPTI_DRIVER_TRACE_CBID_cuMemAllocFromPoolAsync_ptsz: {
-      const auto& p = as<cuMemAllocFromPoolAsync_params>(record);
-      const char* api = record.cbid == CUPTI_DRIVER_TRACE_CBID_cuMemAllocFromPoolAsync
-                            ? "cuMemAllocFromPoolAsync"
-                            : "cuMemAllocFromPoolAsync_ptsz";
-      Handle pool{MemoryKind::Device, 0, -1};
-      {
-        std::lock_guard<std::mutex> lock(mutex_);
-        const auto it = pools_.find(reinterpret_cast<std::uint64_t>(p.pool));
-        if (it != pools_.end()) {
-          pool = it->second;
-        }
-      }
-      const int dev = pool.kind == MemoryKind::Device ? device() : pool.device;
-      return allocation(pool.kind, api, done ? out_value(p.dptr) : 0, p.bytesize, dev, 0,
-                        pool.kind == MemoryKind::Device ? std::string() : "from a host or managed pool");
-    }
-    case CUPTI_DRIVER_TRACE_CBID_cuMemFree:
-      return free("cuMemFree", as<cuMemFree_params>(record).dptr);
-    case CUPTI_DRIVER_TRACE_CBID_cuMemFree_v2:
-      return free("cuMemFree_v2", as<cuMemFree_v2_params>(record).dptr);
-    case CUPTI_DRIVER_TRACE_CBID_cuMemFreeAsync:
-      return free("cuMemFreeAsync", as<cuMemFreeAsync_params>(record).dptr);
-    case CUPTI_DRIVER_TRACE_CBID_cuMemFreeAsync_ptsz:
-      return free("cuMemFreeAsync_ptsz", as<cuMemFreeAsync_ptsz_params>(record).dptr);
-
-    // ---- arrays: recorded under their handle (see enforcer.hpp) -------------
-    case CUPTI_DRIVER_TRACE_CBID_cuArrayCreate: {
-      const auto& p = as<cuArrayCreate_params>(record);
-      if (p.pAllocateArray == nullptr) return;
-      const auto& d = *p.pAllocateArray;
-      return allocation(MemoryKind::Device, "cuArrayCreate", done ? out_value(reinterpret_cast<std::uintptr_t*>(p.pHandle)) : 0,
-                        array_bytes(d.Width, d.Height, 1, d.Format, d.NumChannels), device());
-    }
-    case CUPTI_DRIVER_TRACE_CBID_cuArrayCreate_v2: {
-      const auto& p = as<cuArrayCreate_v2_params>(record);
-      if (p.pAllocateArray == nullptr) return;
-      const auto& d = *p.pAllocateArray;
-      return allocation(MemoryKind::Device, "cuArrayCreate_v2", done ? out_value(reinterpret_cast<std::uintptr_t*>(p.pHandle)) : 0,
-                        array_bytes(d.Width, d.Height, 1, d.Format, d.NumChannels), device());
-    }
-    case CUPTI_DRIVER_TRACE_CBID_cuArray3DCreate: {
-      const auto& p = as<cuArray3DCreate_params>(record);
-      if (p.pAllocateArray == nullptr) return;
-      const auto& d = *p.pAllocateArray;
-      return allocation(MemoryKind::Device, "cuArray3DCreate", done ? out_value(reinterpret_cast<std::uintptr_t*>(p.pHandle)) : 0,
-                        array_bytes(d.Width, d.Height, d.Depth, d.Format, d.NumChannels), device());
-    }
-    case CUPTI_DRIVER_TRACE_CBID_cuArray3DCreate_v2: {
-      const auto& p = as<cuArray3DCreate_v2_params>(record);
-      if (p.pAllocateArray == nullptr) return;
-      const auto& d = *p.pAllocateArray;
-      return allocation(MemoryKind::Device, "cuArray3DCreate_v2", done ? out_value(reinterpret_cast<std::uintptr_t*>(p.pHandle)) : 0,
-                        array_bytes(d.Width, d.Height, d.Depth, d.Format, d.NumChannels), device());
-    }
-    case CUPTI_DRIVER_TRACE_CBID_cuMipmappedArrayCreate: {
-      const auto& p = as<cuMipmappedArrayCreate_params>(record);
-      if (p.pMipmappedArrayDesc == nullptr) return;
-      const auto& d = *p.pMipmappedArrayDesc;
-      return allocation(MemoryKind::Device, "cuMipmappedArrayCreate",
-                        done ? out_value(reinterpret_cast<std::uintptr_t*>(p.pHandle)) : 0,
-                        array_bytes(d.Width, d.Height, d.Depth, d.Format, d.NumChannels, p.numMipmapLevels),
-                        device());
-    }
-    case CUPTI_DRIVER_TRACE_CBID_cuArrayDestroy:
-      return free("cuArrayDestroy", reinterpret_cast<std::uint64_t>(as<cuArrayDestroy_params>(record).hArray));
-    case CUPTI_DRIVER_TRACE_CBID_cuMipmappedArrayDestroy:
-      return free("cuMipmappedArrayDestroy",
-                  reinterpret_cast<std::uint64_t>(as<cuMipmappedArrayDestroy_params>(record).hMipmappedArray));
-
-    // ---- VMM and pools --------------------------------------------------------
-    case CUPTI_DRIVER_TRACE_CBID_cuMemCreate:
-    case CUPTI_DRIVER_TRACE_CBID_cuMemRelease:
-    case CUPTI_DRIVER_TRACE_CBID_cuMemMap:
-    case CUPTI_DRIVER_TRACE_CBID_cuMemUnmap:
-      return decode_vmm(record, out);
-    case CUPTI_DRIVER_TRACE_CBID_cuMemPoolCreate:
-    case CUPTI_DRIVER_TRACE_CBID_cuMemPoolDestroy:
-      return decode_pool(record, out);
-
-    // ---- managed memory -------------------------------------------------------
-    case CUPTI_DRIVER_TRACE_CBID_cuMemAllocManaged: {
-      const auto& p = as<cuMemAllocManaged_params>(record);
-      return allocation(MemoryKind::Managed, "cuMemAllocManaged", done ? out_value(p.dptr) : 0, p.bytesize,
-                        device(), p.flags, attach_flags(p.flags));
-    }
-    case CUPTI_DRIVER_TRACE_CBID_cuLibraryGetManaged: {
-      // A __managed__ variable: its memory exists once the library is loaded;
-      // this call hands its address to the program. Known only at exit.
-      const auto& p = as<cuLibraryGetManaged_params>(record);
-      if (!done) return;
-      std::string detail = "__managed__ variable";
-      if (p.name != nullptr) detail += std::string(" ") + p.name;
-      return allocation(MemoryKind::Managed, "cuLibraryGetManaged", out_value(p.dptr),
-                        variable_bytes(record.cbid, p.bytes, p.library, p.name), device(), 0, detail);
-    }
-    case CUPTI_DRIVER_TRACE_CBID_cuModuleGetGlobal_v2:
-    case CUPTI_DRIVER_TRACE_CBID_cuLibraryGetGlobal: {
-      // Same layout for both: (dptr, bytes, module or library, name).
-      const auto& p = as<cuModuleGetGlobal_v2_params>(record);
-      if (!done || is_managed_ == nullptr) return;
-      const std::uint64_t pointer = out_value(p.dptr);
-      if (pointer == 0 || !is_managed_(pointer)) return;
-      std::string detail = "__managed__ variable";
-      if (p.name != nullptr) detail += std::string(" ") + p.name;
-      return allocation(MemoryKind::Managed,
-                        record.cbid == CUPTI_DRIVER_TRACE_CBID_cuLibraryGetGlobal ? "cuLibraryGetGlobal"
-                                                                                  : "cuModuleGetGlobal_v2",
-                        pointer, variable_bytes(record.cbid, p.bytes, p.hmod, p.name), device(), 0, detail);
-    }
-
-    // ---- host memory ------------------------------------------------------------
-    case CUPTI_DRIVER_TRACE_CBID_cuMemHostAlloc:
-    case CUPTI_DRIVER_TRACE_CBID_cuMemHostAlloc_v2: {
-      // Same layout for both (the _v2 id has no params struct of its own).
-      const auto& p = as<cuMemHostAlloc_params>(record);
-      const std::size_t before = out.size();
-      allocation(MemoryKind::Pinned,
-                 record.cbid == CUPTI_DRIVER_TRACE_CBID_cuMemHostAlloc ? "cuMemHostAlloc" : "cuMemHostAlloc_v2", done ? out_value(reinterpret_cast<std::uintptr_t*>(p.pp)) : 0,
-                 p.bytesize, -1, p.Flags, host_alloc_flags(p.Flags));
-      if (out.size() > before) out.back().device_mapped = (p.Flags & CU_MEMHOSTALLOC_DEVICEMAP) != 0;
-      return;
-    }
-    case CUPTI_DRIVER_TRACE_CBID_cuMemAllocHost: {
-      const auto& p = as<cuMemAllocHost_params>(record);
-      return allocation(MemoryKind::Pinned, "cuMemAllocHost", done ? out_value(reinterpret_cast<std::uintptr_t*>(p.pp)) : 0,
-                        p.bytesize, -1);
-    }
-    case CUPTI_DRIVER_TRACE_CBID_cuMemAllocHost_v2: {
-      const auto& p = as<cuMemAllocHost_v2_params>(record);
-      return allocation(MemoryKind::Pinned, "cuMemAllocHost_v2", done ? out_value(reinterpret_cast<std::uintptr_t*>(p.pp)) : 0,
-                        p.bytesize, -1);
-    }
-    case CUPTI_DRIVER_TRACE_CBID_cuMemHostRegister:
-    case CUPTI_DRIVER_TRACE_CBID_cuMemHostRegister_v2: {
-      // Same layout for both: (p, bytesize, Flags).
-      const auto& p = as<cuMemHostRegister_v2_params>(record);
-      const std::size_t before = out.size();
-      allocation(MemoryKind::Registered,
-                 record.cbid == CUPTI_DRIVER_TRACE_CBID_cuMemHostRegister ? "cuMemHostRegister"
-                                                                          : "cuMemHostRegister_v2",
-                 reinterpret_cast<std::uint64_t>(p.p), p.bytesize, -1, p.Flags, host_register_flags(p.Flags));
-      if (out.size() > before) out.back().device_mapped = (p.Flags & CU_MEMHOSTREGISTER_DEVICEMAP) != 0;
-      return;
-    }
-    case CUPTI_DRIVER_TRACE_CBID_cuMemFreeHost:
-      return free("cuMemFreeHost", reinterpret_cast<std::uint64_t>(as<cuMemFreeHost_params>(record).p));
-    case CUPTI_DRIVER_TRACE_CBID_cuMemHostUnregister:
-      return free("cuMemHostUnregister", reinterpret_cast<std::uint64_t>(as<cuMemHostUnregister_params>(record).p));
-    case CUPTI_DRIVER_TRACE_CBID_cuMemHostGetDevicePointer:
-    case CUPTI_DRIVER_TRACE_CBID_cuMemHostGetDevicePointer_v2: {
-      // The device gets a pointer into host memory: zero-copy access. Bytes
-      // are filled in by the enforcer from the host allocation.
-      const void* host = record.cbid == CUPTI_DRIVER_TRACE_CBID_cuMemHostGetDevicePointer
-                             ? as<cuMemHostGetDevicePointer_params>(record).p
-                             : as<cuMemHostGetDevicePointer_v2_params>(record).p;
-      return use(MemoryKind::Mapped,
-                 record.cbid == CUPTI_DRIVER_TRACE_CBID_cuMemHostGetDevicePointer ? "cuMemHostGetDevicePointer"
-                                                                                  : "cuMemHostGetDevicePointer_v2",
-                 reinterpret_cast<std::uint64_t>(host), 0, device(), "device access to host memory");
-    }
-
-    // ---- migrations to the host -------------------------------------------------
-    case CUPTI_DRIVER_TRACE_CBID_cuMemAdvise: {
-      const auto& p = as<cuMemAdvise_params>(record);
-      if (p.advice != CU_MEM_ADVISE_SET_PREFERRED_LOCATION || p.device != CU_DEVICE_CPU) return;
-      return use(MemoryKind::Migration, "cuMemAdvise", p.devPtr, p.count, -1,
-                 "CU_MEM_ADVISE_SET_PREFERRED_LOCATION to the CPU");
-    }
-    case CUPTI_DRIVER_TRACE_CBID_cuMemAdvise_v2: {
-      const auto& p = as<cuMemAdvise_v2_params>(record);
-      if (p.advice != CU_MEM_ADVISE_SET_PREFERRED_LOCATION || !host_location(p.location.type)) return;
-      return use(MemoryKind::Migration, "cuMemAdvise_v2", p.devPtr, p.count, -1,
-                 "CU_MEM_ADVISE_SET_PREFERRED_LOCATION " + location_detail(p.location));
-    }
-    case CUPTI_DRIVER_TRACE_CBID_cuMemPrefetchAsync:
-    case CUPTI_DRIVER_TRACE_CBID_cuMemPrefetchAsync_ptsz: {
-      const auto& p = as<cuMemPrefetchAsync_params>(record);
-      if (p.dstDevice != CU_DEVICE_CPU) return;
-      return use(MemoryKind::Migration,
-                 record.cbid == CUPTI_DRIVER_TRACE_CBID_cuMemPrefetchAsync ? "cuMemPrefetchAsync"
-                                                                           : "cuMemPrefetchAsync_ptsz",
-                 p.devPtr, p.count, -1, "prefetch to the CPU");
-    }
-    case CUPTI_DRIVER_TRACE_CBID_cuMemPrefetchAsync_v2:
-    case CUPTI_DRIVER_TRACE_CBID_cuMemPrefetchAsync_v2_ptsz: {
-      const auto& p = as<cuMemPrefetchAsync_v2_params>(record);
-      if (!host_location(p.location.type)) return;
-      return use(MemoryKind::Migration,
-                 record.cbid == CUPTI_DRIVER_TRACE_CBID_cuMemPrefetchAsync_v2 ? "cuMemPrefetchAsync_v2"
-                                                                              : "cuMemPrefetchAsync_v2_ptsz",
-                 p.devPtr, p.count, -1, "prefetch to " + location_detail(p.location));
-    }
-    case CUPTI_DRIVER_TRACE_CBID_cuMemPrefetchBatchAsync:
-    case CUPTI_DRIVER_TRACE_CBID_cuMemPrefetchBatchAsync_ptsz: {
-      const auto& p = as<cuMemPrefetchBatchAsync_params>(record);
-      if (p.dptrs == nullptr || p.sizes == nullptr || p.prefetchLocs == nullptr || p.prefetchLocIdxs == nullptr) return;
-      const char* api = record.cbid == CUPTI_DRIVER_TRACE_CBID_cuMemPrefetchBatchAsync
-                            ? "cuMemPrefetchBatchAsync"
-                            : "cuMemPrefetchBatchAsync_ptsz";
-      // prefetchLocs[j] applies to dptrs[prefetchLocIdxs[j] .. prefetchLocIdxs[j + 1]).
-      for (std::size_t j = 0; j < p.numPrefetchLocs; ++j) {
-        if (!host_location(p.prefetchLocs[j].type)) continue;
-        const std::size_t first = p.prefetchLocIdxs[j];
-        const std::size_t last = j + 1 < p.numPrefetchLocs ? p.prefetchLocIdxs[j + 1] : p.count;
-        for (std::size_t i = first; i < last && i < p.count; ++i) {
-          use(MemoryKind::Migration, api, p.dptrs[i], p.sizes[i], -1,
-              "prefetch to " + location_detail(p.prefetchLocs[j]));
-        }
-      }
-      return;
-    }
-    // ---- contexts -------------------------------------------------------------------
-    case CUPTI_DRIVER_TRACE_CBID_cuDevicePrimaryCtxReset:
-    case CUPTI_DRIVER_TRACE_CBID_cuDevicePrimaryCtxReset_v2: {
-      if (!done) return;  // same layout for both: (dev)
-      out.push_back(event(EventType::ReleaseDevice, MemoryKind::Device, "cuDevicePrimaryCtxReset", 0, 0,
-                          static_cast<int>(as<cuDevicePrimaryCtxReset_v2_params>(record).dev)));
-      return;
-    }
-    case CUPTI_DRIVER_TRACE_CBID_cuCtxDestroy:
-    case CUPTI_DRIVER_TRACE_CBID_cuCtxDestroy_v2: {
-      const CUcontext ctx = as<cuCtxDestroy_v2_params>(record).ctx;  // same layout for both
-      if (!enter || ctx == nullptr || context_device_ == nullptr) return;
-      const int dev = context_device_(ctx);
-      if (dev >= 0) {
-        out.push_back(event(EventType::ReleaseDevice, MemoryKind::Device, "cuCtxDestroy", 0, 0, dev));
-      }
-      return;
-    }
-    default:
-      return;
-  }
+CallbackDecoder::Handle CallbackDecoder::pool(std::uint64_t pool) {
+  if (!non_device_pools_.load(std::memory_order_acquire)) return Handle{};
+  std::lock_guard<std::mutex> lock(mutex_);
+  const auto it = pools_.find(pool);
+  return it != pools_.end() ? it->second : Handle{};
 }
 
-void CallbackDecoder::decode_vmm(const CallbackRecord& record, std::vector<AllocationEvent>& out) {
-  const bool enter = !record.exit;
-  const bool done = record.exit && record.result == CUDA_SUCCESS;
-  switch (record.cbid) {
-    case CUPTI_DRIVER_TRACE_CBID_cuMemCreate: {
-      // The memory exists from here; it reaches the program through cuMemMap.
-      // Device memory is recorded at the mapping, host memory reported here.
-      const auto& p = as<cuMemCreate_params>(record);
-      if (p.prop == nullptr || (enter && !record.intents) || (!enter && !done)) return;
-      const CUmemAllocationProp& prop = *p.prop;
-      MemoryKind kind = MemoryKind::Device;
-      if (prop.type == CU_MEM_ALLOCATION_TYPE_MANAGED) {
-        kind = MemoryKind::Managed;
-      } else if (host_location(prop.location.type)) {
-        kind = MemoryKind::HostVmm;
-      }
-      const int dev = prop.location.type == CU_MEM_LOCATION_TYPE_DEVICE ? prop.location.id : -1;
-      const std::uint64_t handle = done ? out_value(p.handle) : 0;
-      if (done) {
-        std::lock_guard<std::mutex> lock(mutex_);
-        vmm_handles_[handle] = Handle{kind, p.size, dev};
-      }
-      if (kind != MemoryKind::Device) {
-        // Host VMM memory has no address until mapped: the handle stands for it.
-        out.push_back(event(EventType::Allocate, kind, "cuMemCreate", handle, p.size, dev, p.flags,
-                            location_detail(prop.location)));
-        out.back().vmm_handle = true;
-      }
-      return;
-    }
-    case CUPTI_DRIVER_TRACE_CBID_cuMemRelease: {
-      const auto& p = as<cuMemRelease_params>(record);
-      if (!enter) return;
-      std::lock_guard<std::mutex> lock(mutex_);
-      const auto it = vmm_handles_.find(p.handle);
-      if (it == vmm_handles_.end()) return;
-      if (it->second.kind != MemoryKind::Device) {
-        out.push_back(event(EventType::Free, it->second.kind, "cuMemRelease", p.handle, 0, -1));
-        out.back().vmm_handle = true;
-      }
-      vmm_handles_.erase(it);
-      return;
-    }
-    case CUPTI_DRIVER_TRACE_CBID_cuMemMap: {
-      const auto& p = as<cuMemMap_params>(record);
-      Handle handle{MemoryKind::Device, p.size, -1};
-      {
-        std::lock_guard<std::mutex> lock(mutex_);
-        const auto it = vmm_handles_.find(p.handle);
-        if (it != vmm_handles_.end()) {
-          handle = it->second;
-        }
-        if (handle.kind == MemoryKind::Device && done) {
-          mappings_[p.ptr] = p.size;
-        }
-      }
-      // Device memory becomes addressable here: a tracked allocation. (Host
-      // and managed handles were reported at cuMemCreate.) A handle made
-      // before the injection started, or imported, is taken as device
-      // memory; the sweep checks it.
-      if (handle.kind == MemoryKind::Device && done) {
-        out.push_back(event(EventType::Allocate, MemoryKind::Device, "cuMemMap", p.ptr, p.size,
-                            handle.device >= 0 ? handle.device : device(), p.flags, "cuMemCreate + cuMemMap"));
-      }
-      return;
-    }
-    case CUPTI_DRIVER_TRACE_CBID_cuMemUnmap: {
-      // Releases every mapping based in [ptr, ptr + size).
-      const auto& p = as<cuMemUnmap_params>(record);
-      if (!enter) return;
-      std::lock_guard<std::mutex> lock(mutex_);
-      auto it = mappings_.lower_bound(p.ptr);
-      while (it != mappings_.end() && it->first - p.ptr < p.size) {
-        out.push_back(event(EventType::Free, MemoryKind::Device, "cuMemUnmap", it->first, 0, -1));
-        it = mappings_.erase(it);
-      }
-      return;
-    }
-    default:
-      return;
-  }
-}
-
-void CallbackDecoder::decode_pool(const CallbackRecord& record, std::vector<AllocationEvent>&) {
-  // Pools allocate nothing themselves: a pool on the host (or a managed one)
-  // is remembered, and each allocation from it is reported.
-  if (record.cbid == CUPTI_DRIVER_TRACE_CBID_cuMemPoolCreate) {
-    const auto& p = as<cuMemPoolCreate_params>(record);
-    if (!record.exit || record.result != CUDA_SUCCESS || p.poolProps == nullptr || p.pool == nullptr) return;
-    const CUmemPoolProps& props = *p.poolProps;
-    MemoryKind kind = MemoryKind::Device;
-    if (props.allocType == CU_MEM_ALLOCATION_TYPE_MANAGED) {
-      kind = MemoryKind::Managed;
-    } else if (host_location(props.location.type)) {
-      kind = MemoryKind::HostPool;
-    }
-    if (kind != MemoryKind::Device) {
-      std::lock_guard<std::mutex> lock(mutex_);
-      pools_[reinterpret_cast<std::uint64_t>(*p.pool)] =
-          Handle{kind, 0, props.location.type == CU_MEM_LOCATION_TYPE_DEVICE ? props.location.id : -1};
-    }
-  } else if (record.cbid == CUPTI_DRIVER_TRACE_CBID_cuMemPoolDestroy && record.exit) {
-    const auto& p = as<cuMemPoolDestroy_params>(record);
+CallbackDecoder::Handle CallbackDecoder::current_pool(int device) {
+  if (!current_pools_set_.load(std::memory_order_acquire)) return Handle{};
+  std::uint64_t pool_handle = 0;
+  {
     std::lock_guard<std::mutex> lock(mutex_);
-    pools_.erase(reinterpret_cast<std::uint64_t>(p.pool));
+    const auto it = current_pools_.find(device);
+    if (it == current_pools_.end()) return Handle{};
+    pool_handle = it->second;
+  }
+  return pool(pool_handle);
+}
+
+void CallbackDecoder::remember_pool(std::uint64_t pool, int allocation_type, int location_type, int location_id) {
+  MemoryKind kind = MemoryKind::Device;
+  if (allocation_type == CU_MEM_ALLOCATION_TYPE_MANAGED) {
+    kind = MemoryKind::Managed;
+  } else if (host_location(static_cast<CUmemLocationType>(location_type))) {
+    kind = MemoryKind::HostPool;
+  }
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (kind == MemoryKind::Device) {
+    pools_.erase(pool);
+    return;
+  }
+  pools_[pool] = Handle{kind, 0, location_type == CU_MEM_LOCATION_TYPE_DEVICE ? location_id : -1};
+  non_device_pools_.store(true, std::memory_order_release);
+}
+
+void CallbackDecoder::set_current_pool(int device, std::uint64_t pool) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  current_pools_[device] = pool;
+  current_pools_set_.store(true, std::memory_order_release);
+}
+
+void CallbackDecoder::decode(const CallbackRecord& record, std::vector<AllocationEvent>& out) {
+  if (record.params == nullptr) return;
+  // Nothing to do: a failed call, or an enter without frees when no intents are wanted.
+  if ((record.exit && record.result != CUDA_SUCCESS) || (!record.exit && !record.intents && !acts_at_enter(record.cbid))) {
+    return;
+  }
+  switch (record.cbid) {
+#define VRAM_ONLY_DRIVER_ENTRY(Symbol, Base, Version, Stream, Kind, Decoder, Params, ...)                     \
+  case CUPTI_DRIVER_TRACE_CBID_##Symbol: {                                                                     \
+    Call call{*this, record, #Symbol, out, !record.exit, record.exit && record.result == CUDA_SUCCESS};     \
+    return Decoders::Decoder(call, *static_cast<const Params*>(record.params));                            \
+  }
+#include "driver_entry_points.def"
+    default:
+      return;
   }
 }
 

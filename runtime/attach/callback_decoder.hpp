@@ -1,6 +1,9 @@
-// CallbackDecoder: turns one CUPTI driver-API callback record (callback id,
-// API_ENTER or API_EXIT, the API's parameter struct from
-// generated_cuda_meta.h, its CUresult) into AllocationEvents. Pure: it reads
+// CallbackDecoder: turns one driver-API call record (callback id, API_ENTER
+// or API_EXIT, the API's parameter struct from CUPTI's generated_cuda_meta.h,
+// its CUresult) into AllocationEvents. Both backends make the same records:
+// CUPTI delivers them, the interposer's wrappers fill the same structs from
+// their arguments (driver_entry_points.def says which API has which struct
+// and decoder). Pure: it reads
 // the parameter structs and keeps the few handles it needs to understand
 // later calls (VMM handles and their location, memory pools and theirs, the
 // VMM mappings); it never calls CUDA. The tests feed it the very structs
@@ -17,9 +20,11 @@
 //   and uses as intents (pointer 0): what the call is about to do.
 //
 // Thread-safety: decode() may be called from any thread; the handle tables
-// are under one mutex, taken only by the calls that need them (VMM, pools).
+// are under one mutex, taken only by the calls that need them (VMM, pools;
+// cuMemAllocAsync only once a current pool was set).
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <map>
 #include <mutex>
@@ -73,13 +78,21 @@ class CallbackDecoder {
     std::size_t bytes = 0;
     int device = -1;
   };
+  struct Call;      // one record being decoded
+  struct Decoders;  // one decoder per argument layout
+  friend struct Decoders;
+
+  // What a pool hands out (Device unless remembered as host or managed).
+  Handle pool(std::uint64_t pool);
+  // The device's current pool, as cuMemAllocAsync uses it.
+  Handle current_pool(int device);
+  void remember_pool(std::uint64_t pool, int allocation_type, int location_type, int location_id);
+  void set_current_pool(int device, std::uint64_t pool);
 
   int device() const { return current_device_ != nullptr ? current_device_() : -1; }
   // A global's size: *bytes when the caller asked for it, else variable_size_.
   std::size_t variable_bytes(std::uint32_t cbid, const std::size_t* bytes, const void* library_or_module,
                              const char* name) const;
-  void decode_vmm(const CallbackRecord& record, std::vector<AllocationEvent>& out);
-  void decode_pool(const CallbackRecord& record, std::vector<AllocationEvent>& out);
 
   CurrentDevice current_device_;
   IsManaged is_managed_;
@@ -88,6 +101,9 @@ class CallbackDecoder {
   std::mutex mutex_;
   std::unordered_map<std::uint64_t, Handle> vmm_handles_;  // CUmemGenericAllocationHandle
   std::unordered_map<std::uint64_t, Handle> pools_;        // CUmemoryPool, non-device only
+  std::unordered_map<int, std::uint64_t> current_pools_;    // device -> its current pool, once set
+  std::atomic<bool> non_device_pools_{false};               // pools_ was ever non-empty
+  std::atomic<bool> current_pools_set_{false};              // current_pools_ was ever non-empty
   std::map<std::uint64_t, std::size_t> mappings_;          // cuMemMap'd base -> size
 };
 

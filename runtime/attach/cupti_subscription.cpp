@@ -1,10 +1,10 @@
-// libvram_only_attach.so's entry point. The CUDA driver loads the library
-// named by CUDA_INJECTION64_PATH at cuInit and calls InitializeInjection();
-// here it reads its settings from the environment (attach_options.hpp),
-// starts the runtime's monitor (and health server when asked), loads the
-// policy, and subscribes to CUPTI's driver-API callbacks for the
-// allocation-related callback ids only (CallbackDecoder::callback_ids(),
-// never a whole domain), each at API_ENTER and API_EXIT.
+// The CUPTI backend (vram-only-run --backend=cupti). The CUDA driver loads
+// the library named by CUDA_INJECTION64_PATH at cuInit and calls
+// InitializeInjection(); here it starts the session (attach_session.hpp:
+// settings, monitor, health server, policy) and subscribes to CUPTI's
+// driver-API callbacks for the family's callback ids only
+// (driver_entry_points.def, never a whole domain), each at API_ENTER and
+// API_EXIT. When LD_PRELOAD made the interposer active, it does nothing.
 //
 // CUPTI is opened with dlopen, not linked: without it the library still
 // loads, and the process is marked unhealthy with the reason (fail closed),
@@ -27,12 +27,10 @@
 #include <mutex>
 #include <string>
 
-#include "attach_options.hpp"
-#include "attach_report.hpp"
+#include "attach_session.hpp"
 #include "call_site.hpp"
-#include "enforcer.hpp"
-#include "policy_file.hpp"
-#include "runtime_bridge.hpp"
+#include "driver_functions.hpp"
+#include "interposer_state.hpp"
 
 namespace vram_only::attach {
 namespace {
@@ -48,33 +46,13 @@ struct Cupti {
   CUptiResult (*get_version)(uint32_t*) = nullptr;
 };
 
-// The driver functions the callback needs (libcuda is loaded: it called us).
-struct Driver {
-  CUresult (*ctx_get_device)(CUdevice*) = nullptr;
-  CUresult (*pointer_get_attribute)(void*, CUpointer_attribute, CUdeviceptr) = nullptr;
-  CUresult (*driver_get_version)(int*) = nullptr;
-  CUresult (*ctx_get_device_v2)(CUdevice*, CUcontext) = nullptr;
-  CUresult (*library_get_managed)(CUdeviceptr*, size_t*, CUlibrary, const char*) = nullptr;
-  CUresult (*library_get_global)(CUdeviceptr*, size_t*, CUlibrary, const char*) = nullptr;
-  CUresult (*module_get_global)(CUdeviceptr*, size_t*, CUmodule, const char*) = nullptr;
-};
-
-struct State {
-  AttachOptions options;
-  RuntimeBridge* bridge = nullptr;
-  Enforcer* enforcer = nullptr;
+struct CuptiState {
   Cupti cupti;
-  Driver driver;
-  std::string program;
-  std::string inactive_reason;
-  std::atomic<bool> active{false};
-  std::atomic<bool> report_written{false};
-  std::atomic<bool> stopped{false};
   std::size_t enabled_callbacks = 0;
 };
 
-State& state() {
-  static State* const s = new State();  // never destroyed
+CuptiState& cupti_state() {
+  static auto* const s = new CuptiState();  // never destroyed
   return *s;
 }
 
@@ -136,111 +114,6 @@ std::string open_cupti(const std::string& configured, Cupti& cupti) {
   return "";
 }
 
-Driver open_driver() {
-  Driver d;
-  void* library = dlopen("libcuda.so.1", RTLD_NOW | RTLD_NOLOAD);
-  if (library == nullptr) library = dlopen("libcuda.so.1", RTLD_NOW);
-  if (library == nullptr) return d;
-  resolve(library, "cuCtxGetDevice", d.ctx_get_device);
-  resolve(library, "cuPointerGetAttribute", d.pointer_get_attribute);
-  resolve(library, "cuDriverGetVersion", d.driver_get_version);
-  resolve(library, "cuCtxGetDevice_v2", d.ctx_get_device_v2);
-  resolve(library, "cuLibraryGetManaged", d.library_get_managed);
-  resolve(library, "cuLibraryGetGlobal", d.library_get_global);
-  resolve(library, "cuModuleGetGlobal_v2", d.module_get_global);
-  return d;
-}
-
-int current_device() {
-  CUdevice device = -1;
-  const auto& d = state().driver;
-  if (d.ctx_get_device == nullptr || d.ctx_get_device(&device) != CUDA_SUCCESS) return -1;
-  return static_cast<int>(device);
-}
-
-int context_device(const void* context) {
-  CUdevice device = -1;
-  const auto& d = state().driver;
-  if (d.ctx_get_device_v2 == nullptr ||
-      d.ctx_get_device_v2(&device, static_cast<CUcontext>(const_cast<void*>(context))) != CUDA_SUCCESS) {
-    return -1;
-  }
-  return static_cast<int>(device);
-}
-
-// Runs on the callback's thread with t_in_callback set, so the call it
-// makes is not decoded again.
-std::size_t variable_size(std::uint32_t cbid, const void* handle, const char* name) {
-  const auto& d = state().driver;
-  if (handle == nullptr || name == nullptr) return 0;
-  CUdeviceptr pointer = 0;
-  size_t bytes = 0;
-  CUresult result = CUDA_ERROR_NOT_SUPPORTED;
-  auto* h = const_cast<void*>(handle);
-  if (cbid == CUPTI_DRIVER_TRACE_CBID_cuLibraryGetManaged && d.library_get_managed != nullptr) {
-    result = d.library_get_managed(&pointer, &bytes, static_cast<CUlibrary>(h), name);
-  } else if (cbid == CUPTI_DRIVER_TRACE_CBID_cuLibraryGetGlobal && d.library_get_global != nullptr) {
-    result = d.library_get_global(&pointer, &bytes, static_cast<CUlibrary>(h), name);
-  } else if (cbid == CUPTI_DRIVER_TRACE_CBID_cuModuleGetGlobal_v2 && d.module_get_global != nullptr) {
-    result = d.module_get_global(&pointer, &bytes, static_cast<CUmodule>(h), name);
-  }
-  return result == CUDA_SUCCESS ? bytes : 0;
-}
-
-bool is_managed(std::uint64_t pointer) {
-  unsigned int managed = 0;
-  const auto& d = state().driver;
-  return d.pointer_get_attribute != nullptr &&
-         d.pointer_get_attribute(&managed, CU_POINTER_ATTRIBUTE_IS_MANAGED, static_cast<CUdeviceptr>(pointer)) ==
-             CUDA_SUCCESS &&
-         managed != 0;
-}
-
-std::string program_name() {
-  std::ifstream in("/proc/self/cmdline", std::ios::binary);
-  std::string argv0;
-  std::getline(in, argv0, '\0');
-  return argv0;
-}
-
-void write_report() {
-  State& s = state();
-  if (s.options.report.empty() || s.enforcer == nullptr || s.report_written.exchange(true)) return;
-  ReportContext c;
-  c.pid = static_cast<long>(getpid());
-  c.program = s.program;
-  c.on_violation = s.options.on_violation;
-  c.injection_active = s.active.load();
-  c.injection_error = s.inactive_reason;
-  c.healthy = s.bridge->healthy();
-  c.live_bytes = s.bridge->live_bytes();
-  c.live_allocations = s.bridge->live_allocations();
-  c.peak_bytes = s.bridge->peak_bytes();
-  c.stopped = s.stopped.load();
-  const std::string path = expand_pid(s.options.report, c.pid);
-  std::string error;
-  if (write_file_atomically(path, render_report(s.enforcer->stats(), c), error)) {
-    s.bridge->log(LogLevel::Info, "report written to " + path);
-  } else {
-    s.bridge->log(LogLevel::Error, error);
-  }
-}
-
-void at_exit() {
-  State& s = state();
-  if (s.bridge == nullptr) return;
-  s.bridge->stop();  // no sweep while CUDA tears down
-  write_report();
-}
-
-void stop_process(void*, int status) {
-  state().stopped = true;
-  write_report();
-  std::fflush(stdout);
-  std::fflush(stderr);
-  _exit(status);
-}
-
 void CUPTIAPI on_callback(void*, CUpti_CallbackDomain domain, CUpti_CallbackId cbid, const void* data) {
   if (domain != CUPTI_CB_DOMAIN_DRIVER_API || data == nullptr || t_in_callback) return;
   t_in_callback = true;
@@ -253,7 +126,7 @@ void CUPTIAPI on_callback(void*, CUpti_CallbackDomain domain, CUpti_CallbackId c
                       ? static_cast<int>(*static_cast<const CUresult*>(cb->functionReturnValue))
                       : 0;
   try {
-    state().enforcer->on_callback(record);
+    current_session()->enforcer->on_callback(record);
   } catch (...) {
     // Never let an exception cross into the driver.
   }
@@ -261,8 +134,10 @@ void CUPTIAPI on_callback(void*, CUpti_CallbackDomain domain, CUpti_CallbackId c
 }
 
 // Subscribes and enables the callbacks; "" or why not.
-std::string subscribe(State& s) {
-  std::string why = open_cupti(s.options.cupti, s.cupti);
+std::string subscribe(AttachSession& session) {
+  CuptiState& s = cupti_state();
+  const AttachOptions& options = session.options;
+  std::string why = open_cupti(options.cupti, s.cupti);
   if (!why.empty()) return why;
   CUpti_SubscriberHandle subscriber = nullptr;
   CUptiResult result;
@@ -285,7 +160,7 @@ std::string subscribe(State& s) {
     }
     return text;
   }
-  if (s.options.callbacks == Callbacks::None) {
+  if (options.callbacks == Callbacks::None) {
     return "--callbacks=none: CUPTI is subscribed with no callback enabled (a diagnostic for "
            "measuring CUPTI's own cost); nothing is enforced";
   }
@@ -305,74 +180,32 @@ std::string subscribe(State& s) {
     return "cuptiEnableCallback failed for every callback id: " + failed;
   }
   if (!failed.empty()) {
-    s.bridge->log(LogLevel::Warning, "driver callbacks not enabled: " + failed);
+    session.bridge->log(LogLevel::Warning, "driver callbacks not enabled: " + failed);
   }
   s.enabled_callbacks = enabled;
   return "";
 }
 
 int initialize() {
-  State& s = state();
-  s.program = program_name();
-  std::vector<std::string> errors;
-  s.options = options_from_environment([](const char* name) { return std::getenv(name); }, errors);
-  s.driver = open_driver();
-
-  s.bridge = new RuntimeBridge(bridge_options_from(s.options));
-
-  std::string why;
-  for (const std::string& e : errors) why += (why.empty() ? "" : "; ") + e;
-  Policy policy;
-  if (why.empty() && !s.options.policy.empty()) {
-    try {
-      policy = load_policy_file(s.options.policy);
-    } catch (const PolicyError& e) {
-      why = e.what();
-    }
-  }
-  Enforcer::Hooks hooks;
-  hooks.current_device = current_device;
-  hooks.is_managed = is_managed;
-  hooks.context_device = context_device;
-  hooks.variable_size = variable_size;
-  hooks.find_call_site = find_call_site;
-  hooks.stop = stop_process;
-  s.enforcer = new Enforcer(*s.bridge, s.options.on_violation, std::move(policy), s.options.call_sites, hooks);
-  std::atexit(at_exit);
-  s.bridge->start_monitor();
-
-  if (!s.options.health.empty()) {
-    std::string host;
-    int port = 0;
-    parse_host_port(s.options.health, host, port);  // validated with the options
-    std::string error;
-    Enforcer* enforcer = s.enforcer;
-    s.bridge->start_health_server(  // logs where it serves, stands by, or why it cannot
-        host, port, [enforcer] { return render_metrics(enforcer->stats(), state().active.load()); }, error);
-  }
-
-  if (why.empty()) {
-    why = subscribe(s);
-  }
-  if (!why.empty()) {
-    s.inactive_reason = why;
-    s.bridge->mark_unhealthy(why);
-    if (s.options.require) {
-      s.bridge->log(LogLevel::Critical, "--require: stopping the process, exit status " +
-                                            std::to_string(kExitNotEnforced));
-      stop_process(nullptr, kExitNotEnforced);
-    }
+  if (interposer_active()) {
+    // LD_PRELOAD put the interposer in front of the driver: it sees every
+    // allocation already; a second subscriber would count each twice.
+    std::fprintf(stderr, "[vram-only] CUDA_INJECTION64_PATH ignored: the interposer (LD_PRELOAD) is active\n");
     return 1;
   }
-  s.active = true;
+  std::string why;
+  AttachSession& session = start_session("cupti", find_call_site, why);
+  if (why.empty()) why = subscribe(session);
+  if (!why.empty()) {
+    fail_closed(session, why);
+    return 1;
+  }
+  session.active = true;
+  const CuptiState& s = cupti_state();
   uint32_t version = 0;
   if (s.cupti.get_version != nullptr) s.cupti.get_version(&version);
-  s.bridge->log(LogLevel::Info,
-                "enforcing VRAM-only in pid " + std::to_string(getpid()) + " (" + s.program +
-                    "): on-violation=" + to_string(s.options.on_violation) +
-                    ", policy=" + (s.options.policy.empty() ? std::string("none") : s.options.policy) + ", " +
-                    std::to_string(s.enabled_callbacks) + " driver callbacks, CUPTI " +
-                    std::to_string(version) + " (" + s.cupti.path + ")");
+  log_enforcing(session, std::to_string(s.enabled_callbacks) + " driver callbacks, CUPTI " + std::to_string(version) +
+                             " (" + s.cupti.path + ")");
   return 1;
 }
 
@@ -398,11 +231,10 @@ extern "C" __attribute__((visibility("default"))) int vram_only_attach_preflight
   Cupti cupti;
   why = open_cupti(cupti_path != nullptr ? cupti_path : "", cupti);
   if (why.empty()) {
-    const Driver driver = open_driver();
-    int version = 0;
-    if (driver.driver_get_version == nullptr) {
+    const int version = open_driver_functions() ? driver_version() : -1;
+    if (version < 0) {
       why = "the CUDA driver (libcuda.so.1) cannot be loaded";
-    } else if (driver.driver_get_version(&version) != CUDA_SUCCESS || version < 13000) {
+    } else if (version < 13000) {
       why = "the CUDA driver is too old for CUPTI 13 (driver API version " + std::to_string(version) +
             ", needs 13000 or later)";
     }

@@ -1,13 +1,21 @@
 #include "policy_file.hpp"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <cctype>
-#include <fstream>
+#include <cerrno>
+#include <cstdint>
+#include <cstring>
 #include <iterator>
-#include <sstream>
+#include <unordered_map>
 #include <vector>
 
 #include <nlohmann/json.hpp>
+
+#include "excerpt.hpp"
 
 namespace vram_only::attach {
 namespace {
@@ -44,21 +52,45 @@ class CountingIterator {
   const char** furthest_;
 };
 
+// Line and column of an offset into the text, from the line starts found
+// once (each lookup a binary search, so a file's lines cost linear time).
+class LineTable {
+ public:
+  explicit LineTable(std::string_view text) {
+    starts_.push_back(0);
+    for (std::size_t i = 0; i < text.size(); ++i) {
+      if (text[i] == '\n') starts_.push_back(i + 1);
+    }
+  }
+
+  // `offset` counts the characters read, the last of them included: the
+  // position of that last character.
+  std::pair<int, int> line_column(std::size_t offset) const {
+    const std::size_t at = offset > 0 ? offset - 1 : 0;
+    const auto next = std::upper_bound(starts_.begin(), starts_.end(), at);
+    const std::size_t line = static_cast<std::size_t>(next - starts_.begin());
+    return {static_cast<int>(line), static_cast<int>(at - starts_[line - 1] + 1)};
+  }
+
+ private:
+  std::vector<std::size_t> starts_;
+};
+
 // Builds the document and the line of each value, keyed by JSON pointer.
+// Stops at the first container nested deeper than kMaxPolicyDepth, before
+// it costs anything.
 class LineSax {
  public:
   LineSax(std::string_view text, const char** furthest, std::string name)
-      : text_(text), furthest_(furthest), name_(std::move(name)) {}
+      : text_(text), lines_of_text_(text), furthest_(furthest), name_(std::move(name)) {}
 
   json root;
-  std::vector<std::pair<std::string, int>> lines;  // JSON pointer -> line
+  std::unordered_map<std::string, int> lines;  // JSON pointer -> line
   std::string error;
 
   int line_of(const std::string& pointer) const {
-    for (const auto& [p, line] : lines) {
-      if (p == pointer) return line;
-    }
-    return 0;
+    const auto it = lines.find(pointer);
+    return it == lines.end() ? 0 : it->second;
   }
 
   bool null() { return add(json(nullptr)); }
@@ -75,34 +107,32 @@ class LineSax {
   bool key(std::string& k) {
     Frame& f = stack_.back();
     if (f.value->contains(k)) {
-      error = name_ + ":" + std::to_string(current_line()) + ": duplicate key \"" + k + "\"";
+      error = name_ + ":" + std::to_string(current_line()) + ": duplicate key " + excerpt(k, '"');
       return false;
     }
     f.key = k;
     return true;
   }
-  bool parse_error(std::size_t position, const std::string&, const nlohmann::detail::exception& e) {
-    // nlohmann's message: "[json.exception.parse_error.101] parse error at line 3, column 5: ..."
+  bool parse_error(std::size_t position, const std::string& last_token, const nlohmann::detail::exception& e) {
+    // nlohmann's message: "[json.exception.parse_error.101] parse error at
+    // line 3, column 5: ...; last read: '<the whole token>'; ...": the
+    // token, which can be as long as the file, is cut to an excerpt.
     std::string what = e.what();
     const std::size_t colon = what.find(": ");
     std::string detail = colon == std::string::npos ? what : what.substr(colon + 2);
-    const auto [line, column] = line_column(position);
-    error = name_ + ":" + std::to_string(line) + ":" + std::to_string(column) + ": not valid JSON: " + detail;
+    const std::string quoted_token = "; last read: '" + last_token + "'";
+    const std::size_t token_at = detail.find(quoted_token);
+    if (token_at != std::string::npos) {
+      detail.replace(token_at, quoted_token.size(), "; last read: " + excerpt(last_token));
+    }
+    error = location(position) + ": not valid JSON: " + detail;
     return false;
   }
 
-  std::pair<int, int> line_column(std::size_t offset) const {
-    int line = 1;
-    int column = 1;
-    for (std::size_t i = 0; i + 1 < offset && i < text_.size(); ++i) {
-      if (text_[i] == '\n') {
-        ++line;
-        column = 1;
-      } else {
-        ++column;
-      }
-    }
-    return {line, column};
+  // "name:line:column" of the character at `offset` (characters read).
+  std::string location(std::size_t offset) const {
+    const auto [line, column] = lines_of_text_.line_column(offset);
+    return name_ + ":" + std::to_string(line) + ":" + std::to_string(column);
   }
 
  private:
@@ -114,10 +144,9 @@ class LineSax {
 
   // The line of the token just read. The lexer may have read one character
   // past it (after a number), which is therefore not counted.
-  int current_line() const {
-    const std::size_t read = static_cast<std::size_t>(*furthest_ - text_.data());
-    return line_column(read).first;
-  }
+  int current_line() const { return lines_of_text_.line_column(read_so_far()).first; }
+
+  std::size_t read_so_far() const { return static_cast<std::size_t>(*furthest_ - text_.data()); }
 
   std::string child_pointer() const {
     if (stack_.empty()) return "";
@@ -140,14 +169,19 @@ class LineSax {
   }
 
   bool add(json value) {
-    lines.emplace_back(child_pointer(), current_line());
+    lines.emplace(child_pointer(), current_line());
     place(std::move(value));
     return true;
   }
 
   bool open(json container) {
+    if (stack_.size() >= kMaxPolicyDepth) {
+      error = location(read_so_far()) + ": nested deeper than " + std::to_string(kMaxPolicyDepth) +
+              " levels (a policy needs 3)";
+      return false;
+    }
     const std::string pointer = child_pointer();
-    lines.emplace_back(pointer, current_line());
+    lines.emplace(pointer, current_line());
     json* slot = place(std::move(container));
     stack_.push_back(Frame{slot, pointer, {}});
     return true;
@@ -159,10 +193,16 @@ class LineSax {
   }
 
   std::string_view text_;
+  LineTable lines_of_text_;
   const char** furthest_;
   std::string name_;
   std::vector<Frame> stack_;
 };
+
+std::string too_large(const std::string& name, std::size_t bytes) {
+  return name + ": the file is " + std::to_string(bytes) + " bytes; a policy file is at most " +
+         std::to_string(kMaxPolicyBytes) + " bytes (1 MiB)";
+}
 
 std::string type_name(const json& v) {
   return v.is_string() ? "a string" : v.is_number() ? "a number" : v.is_boolean() ? "a boolean"
@@ -201,12 +241,21 @@ bool parse_size(std::string_view text, std::size_t& out) {
 }
 
 Policy parse_policy(std::string_view text, const std::string& name) {
+  if (text.size() > kMaxPolicyBytes) {
+    throw PolicyError(too_large(name, text.size()));
+  }
   // Said here, not by nlohmann/json, whose wording for it changed in 3.11.3.
   if (text.find_first_not_of(" \t\r\n") == std::string_view::npos) {
     throw PolicyError(name + ": the file is empty (a policy is a JSON object with an \"allow\" list)");
   }
   const char* furthest = text.data();
   LineSax sax(text, &furthest, name);
+  // nlohmann/json reads a NUL byte as the end of the input, which would
+  // accept whatever follows the document.
+  const std::size_t nul = text.find('\0');
+  if (nul != std::string_view::npos) {
+    throw PolicyError(sax.location(nul + 1) + ": not valid JSON: a NUL byte");
+  }
   CountingIterator first(text.data(), &furthest);
   CountingIterator last(text.data() + text.size(), &furthest);
   const bool ok = json::sax_parse(first, last, &sax, json::input_format_t::json, /*strict=*/true,
@@ -230,7 +279,7 @@ Policy parse_policy(std::string_view text, const std::string& name) {
         throw fail("/version", "\"version\" must be 1");
       }
     } else if (key != "allow" && key != "comment") {
-      throw fail("/" + key, "unknown key \"" + key + "\" (expected \"version\", \"allow\", \"comment\")");
+      throw fail("/" + key, "unknown key " + excerpt(key, '"') + " (expected \"version\", \"allow\", \"comment\")");
     }
   }
   if (!root.contains("allow")) {
@@ -279,7 +328,7 @@ Policy parse_policy(std::string_view text, const std::string& name) {
           has_per_allocation = true;
         }
       } else if (key != "comment") {
-        throw fail(here, "unknown key \"" + key + "\" in a rule (expected \"kind\", \"library\", "
+        throw fail(here, "unknown key " + excerpt(key, '"') + " in a rule (expected \"kind\", \"library\", "
                          "\"max_bytes_per_allocation\", \"max_bytes_total\", \"comment\")");
       }
     }
@@ -291,20 +340,75 @@ Policy parse_policy(std::string_view text, const std::string& name) {
     }
     if (!has_per_allocation) {
       rule.max_bytes_per_allocation = rule.max_bytes_total;
+    } else if (rule.max_bytes_per_allocation > rule.max_bytes_total) {
+      throw fail(at + "/max_bytes_per_allocation",
+                 "\"max_bytes_per_allocation\" (" + std::to_string(rule.max_bytes_per_allocation) +
+                     " bytes) is larger than \"max_bytes_total\" (" + std::to_string(rule.max_bytes_total) +
+                     " bytes)");
     }
     policy.rules.push_back(std::move(rule));
   }
   return policy;
 }
 
-Policy load_policy_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    throw PolicyError(path + ": cannot read the policy file");
+namespace {
+
+// "a FIFO", "a character device", ...: what a policy file must not be.
+const char* file_type(mode_t mode) {
+  return S_ISDIR(mode) ? "a directory" : S_ISFIFO(mode) ? "a FIFO" : S_ISCHR(mode) ? "a character device"
+       : S_ISBLK(mode) ? "a block device" : S_ISSOCK(mode) ? "a socket" : "not a regular file";
+}
+
+// Closes the descriptor on every path out of load_policy_file().
+struct FileDescriptor {
+  int fd;
+  ~FileDescriptor() {
+    if (fd >= 0) ::close(fd);
   }
-  std::ostringstream text;
-  text << in.rdbuf();
-  return parse_policy(text.str(), path);
+};
+
+}  // namespace
+
+Policy load_policy_file(const std::string& path) {
+  const auto unreadable = [&](const std::string& why) {
+    return PolicyError((path.empty() ? std::string("(empty path)") : path) + ": cannot read the policy file: " + why);
+  };
+  if (path.empty()) {
+    throw unreadable("no file name given");
+  }
+  // O_NONBLOCK: opening a FIFO waits for no writer; fstat then refuses it
+  // before a read could wait for data.
+  const FileDescriptor file{::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY)};
+  if (file.fd < 0) {
+    throw unreadable(std::strerror(errno));
+  }
+  struct stat info {};
+  if (::fstat(file.fd, &info) != 0) {
+    throw unreadable(std::strerror(errno));
+  }
+  if (S_ISDIR(info.st_mode)) {
+    throw unreadable("is a directory");
+  }
+  if (!S_ISREG(info.st_mode)) {
+    throw unreadable(std::string("is ") + file_type(info.st_mode) + ", not a regular file");
+  }
+  if (static_cast<std::uint64_t>(info.st_size) > kMaxPolicyBytes) {
+    throw PolicyError(too_large(path, static_cast<std::size_t>(info.st_size)));
+  }
+  // Read one byte past the bound: a file that grew since fstat is refused too.
+  std::string text(kMaxPolicyBytes + 1, '\0');
+  std::size_t size = 0;
+  while (size < text.size()) {
+    const ssize_t n = ::read(file.fd, text.data() + size, text.size() - size);
+    if (n == 0) break;
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      throw unreadable(std::strerror(errno));
+    }
+    size += static_cast<std::size_t>(n);
+  }
+  text.resize(size);
+  return parse_policy(text, path);
 }
 
 }  // namespace vram_only::attach

@@ -15,9 +15,17 @@
 // max_bytes_per_allocation defaults to it. library is optional.
 //
 // Every error names the file and line ("policy.json:7: ..."); nothing is
-// half-applied: a bad file is an error as a whole.
+// half-applied: a bad file is an error as a whole. Text from the file is
+// quoted as a short excerpt (excerpt.hpp), never whole.
+//
+// Bounds (a policy is a few hundred bytes): a file is at most
+// kMaxPolicyBytes (1 MiB) and nests at most kMaxPolicyDepth containers (a
+// policy needs 3); parsing stops at the first container past that. Only a
+// regular file is read: a directory, FIFO, socket or device is refused
+// without blocking.
 #pragma once
 
+#include <cstddef>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -25,6 +33,9 @@
 #include "policy.hpp"
 
 namespace vram_only::attach {
+
+inline constexpr std::size_t kMaxPolicyBytes = std::size_t{1} << 20;
+inline constexpr std::size_t kMaxPolicyDepth = 16;
 
 class PolicyError : public std::runtime_error {
  public:

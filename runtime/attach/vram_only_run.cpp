@@ -1,10 +1,11 @@
 // vram-only-run: puts an unmodified CUDA program under the VRAM-only policy.
-// It checks its options (policy file, library, --require preflight), sets
-// CUDA_INJECTION64_PATH to libvram_only_attach.so and the VRAM_ONLY_*
-// variables (VRAM_ONLY_GROUP: this run's own group unless one is given),
-// and execs the command: the exit status is the command's, except
-// for the statuses listed in launcher_usage(). A program that never touches
-// CUDA runs unaffected (the driver loads the library only at cuInit).
+// It checks its options (policy file, library, --require preflight), puts
+// libvram_only_attach.so in front of the program (appended to LD_PRELOAD;
+// or, with --backend=cupti, named by CUDA_INJECTION64_PATH), sets the
+// VRAM_ONLY_* variables (VRAM_ONLY_GROUP: this run's own group unless one is
+// given) and execs the command: the exit status is the command's, except for
+// the statuses listed in launcher_usage(). A program that never touches CUDA
+// runs unaffected.
 #include <dlfcn.h>
 #include <limits.h>
 #include <unistd.h>
@@ -18,8 +19,10 @@
 
 #include "attach_options.hpp"
 #include "group_member.hpp"
+#include "launch_checks.hpp"
 #include "launcher_options.hpp"
 #include "policy_file.hpp"
+#include "preload_reach.hpp"
 
 namespace {
 
@@ -81,8 +84,12 @@ int main(int argc, char** argv) {
   }
   options.report = absolute(options.report);
   if (!options.cupti.empty()) options.cupti = absolute(options.cupti);
+  const std::string problem = check_before_launch(options, environ, static_cast<long>(getpid()));
+  if (!problem.empty()) {
+    return fail(problem);
+  }
 
-  if (options.require) {
+  if (options.require && options.backend == Backend::Cupti) {
     void* library = dlopen(options.library.c_str(), RTLD_NOW | RTLD_LOCAL);
     if (library == nullptr) {
       return fail(std::string("--require: cannot load the injection library: ") + dlerror());
@@ -98,10 +105,32 @@ int main(int argc, char** argv) {
     }
   }
 
-  const char* existing = std::getenv("CUDA_INJECTION64_PATH");
-  if (existing != nullptr && *existing != '\0' && options.library != existing) {
-    return fail(std::string("CUDA_INJECTION64_PATH is already set to ") + existing +
-                " (another CUDA injection); unset it to run under vram-only-run");
+  const char* injection = std::getenv("CUDA_INJECTION64_PATH");
+  const bool injected_already = injection != nullptr && *injection != '\0';
+  if (options.backend == Backend::Cupti) {
+    if (injected_already && options.library != injection) {
+      return fail(std::string("CUDA_INJECTION64_PATH is already set to ") + injection +
+                  " (another CUDA injection); unset it to run under vram-only-run");
+    }
+    setenv("CUDA_INJECTION64_PATH", options.library.c_str(), 1);
+  } else {
+    if (options.callbacks == Callbacks::None) {
+      return fail("--callbacks=none measures CUPTI's own cost: it needs --backend=cupti");
+    }
+    const std::string why = why_preload_cannot_reach(find_executable(plan.command[0], std::getenv("PATH")));
+    if (!why.empty()) {
+      return fail(why + "; run it with --backend=cupti");
+    }
+    // Appended: a preloaded tool already there keeps its place in front.
+    const char* preload = std::getenv("LD_PRELOAD");
+    std::string list = preload != nullptr ? preload : "";
+    if (list.find(options.library) == std::string::npos) {
+      list += (list.empty() ? "" : ":") + options.library;
+    }
+    setenv("LD_PRELOAD", list.c_str(), 1);
+    // Both would count every allocation twice (the library also ignores the
+    // injection when it is preloaded); another CUPTI tool (a profiler) may stay.
+    if (injected_already && options.library == injection) unsetenv("CUDA_INJECTION64_PATH");
   }
   if (options.group.empty()) {
     // This run's own group: every process it starts, and their descendants
@@ -113,7 +142,6 @@ int main(int argc, char** argv) {
   for (const auto& [name, value] : options_to_environment(options)) {
     setenv(name.c_str(), value.c_str(), 1);
   }
-  setenv("CUDA_INJECTION64_PATH", options.library.c_str(), 1);
 
   std::vector<char*> child;
   for (std::string& word : plan.command) child.push_back(word.data());

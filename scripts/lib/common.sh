@@ -6,8 +6,9 @@
 
 set -euo pipefail
 
+# A shell variable, not exported: every script sources this file itself, and
+# vram-only-run refuses VRAM_ONLY_* variables it does not read.
 VRAM_ONLY_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
-export VRAM_ONLY_ROOT
 
 # Debian packages the project builds and tests with.
 VRAM_ONLY_DEBIAN_PACKAGES=(

@@ -1,11 +1,18 @@
 #!/usr/bin/env python3
-"""Runs PyTorch and llama.cpp under vram-only-run and checks what the issue
-asks (scripts/gpu-realclients builds everything first and calls this).
+"""Runs PyTorch, llama.cpp, JAX and CuPy under vram-only-run and checks
+what an operator expects (scripts/gpu-realclients builds everything first
+and calls this). Every check runs with the default backend (the
+interposer); each client also runs once under both backends, which must
+report the same allocations.
 
 Prints one "PASS name: detail" or "FAIL name: detail" line per check, then
-a summary; with --bench also the overhead measurements (interleaved runs,
-median and spread). Everything it writes goes under --out: the reports,
-each run's stdout/stderr, checks.json and bench.json.
+a summary; with --bench also the overhead measurements (three ways: plain,
+interposer, CUPTI; rotated rounds; median and range per way and its ratio
+to plain, as BENCH lines). Everything it writes goes under --out: the
+reports, each run's stdout/stderr, checks.json and bench.json.
+
+A client is one function CLIENT(runner, checks, context) in CLIENTS below;
+another module adds its own clients to that table.
 """
 import argparse
 import json
@@ -130,6 +137,40 @@ def sites(report, kind=None):
     return sorted(found)
 
 
+def allocation_summary(report):
+    """What both backends must agree on: device allocations by API, and the
+    non-VRAM events' kinds with their counts and bytes."""
+    report = report or {}
+    device = {api: (t["allocations"], t["bytes"])
+              for api, t in report.get("device_memory", {}).get("by_api", {}).items()}
+    non_vram = {kind: (t.get("violations", 0) + t.get("allowed", 0), t.get("bytes", 0))
+                for kind, t in report.get("non_vram", {}).items()
+                if t.get("violations", 0) + t.get("allowed", 0) > 0}
+    return {"device": device, "non_vram": non_vram}
+
+
+def backends_agree(runner, checks, name, command, vram=(), env=None):
+    """Runs `command` under each backend; one check that both saw the same."""
+    runs = {backend: runner.run(f"{name}-{backend}", command, vram=[f"--backend={backend}"] + list(vram), env=env)
+            for backend in ("interpose", "cupti")}
+    summaries = {backend: allocation_summary(r["report"]) for backend, r in runs.items()}
+    ok = all(r["report"] for r in runs.values()) and summaries["interpose"] == summaries["cupti"]
+    checks.check(f"{name}: both backends report the same allocations", ok,
+                 f"interpose={json.dumps(summaries['interpose'])} cupti={json.dumps(summaries['cupti'])}"
+                 f"{tail(runs['interpose'])}{tail(runs['cupti'])}")
+
+
+def non_vram_events(report, kind):
+    """The report's violations and allowed events of `kind`."""
+    report = report or {}
+    return [v for section in ("violations", "allowed") for v in report.get(section, []) if v["kind"] == kind]
+
+
+def named_caller(event, text):
+    """The event's calling library is known and its file name contains `text`."""
+    return text in os.path.basename(event["call_site"]["library"] or "")
+
+
 # ---- PyTorch ------------------------------------------------------------------
 
 def torch_checks(runner, checks):
@@ -187,6 +228,8 @@ def torch_checks(runner, checks):
                  f"rc={r['rc']} pinned={pinned} sites={sites(rep)}{tail(r)}")
     checks.check("torch-pin: /health 503", result.get("health_status") == 503,
                  f"status={result.get('health_status')}")
+    backends_agree(runner, checks, "torch-pin-agree", client + ["pin", "--pin-bytes", str(pin_bytes)])
+    backends_agree(runner, checks, "torch-generate-agree", client + ["generate"], vram=["--policy", policy])
 
 
 # ---- llama.cpp -------------------------------------------------------------------
@@ -246,6 +289,91 @@ def llama_checks(runner, checks, model):
                  and rep.get("violations_total") == 1,
                  f"rc={r['rc']} first={first.get('api')} bytes={first.get('bytes')} "
                  f"site={first.get('call_site')}")
+    backends_agree(runner, checks, "llama-default-agree", simple)
+    backends_agree(runner, checks, "llama-unified-agree", simple, vram=["--policy", any_caller], env=unified)
+
+
+# ---- JAX -----------------------------------------------------------------------------
+
+def jax_checks(runner, checks):
+    client = [sys.executable, os.path.join(HERE, "jax_client.py")]
+    on_demand = {"XLA_PYTHON_CLIENT_PREALLOCATE": "false"}
+    # XLA's BFC allocator takes its whole region at start-up (the default).
+    r = runner.run("jax-preallocate", client + ["compute"], vram=["--health", f"127.0.0.1:{free_port()}"])
+    result = last_json_line(r["out"]) or {}
+    rep = r["report"] or {}
+    device = rep.get("device_memory", {})
+    limit = result.get("bytes_limit") or 0
+    checks.check("jax-preallocate: computes, healthy and VRAM-only",
+                 r["rc"] == 0 and result.get("ok") is True and rep.get("violations_total") == 0
+                 and rep.get("healthy") is True and result.get("health_status") == 200,
+                 f"rc={r['rc']} result={result} violations={rep.get('violations_total')} sites={sites(rep)}{tail(r)}")
+    checks.check("jax-preallocate: the BFC allocator's region tracked as device memory",
+                 limit > 0 and device.get("peak_bytes", 0) >= limit,
+                 f"bytes_limit={limit} peak={device.get('peak_bytes')} by_api={json.dumps(device.get('by_api'))}")
+    r = runner.run("jax-on-demand", client + ["compute"], vram=[], env=on_demand)
+    rep = r["report"] or {}
+    checks.check("jax-on-demand (XLA_PYTHON_CLIENT_PREALLOCATE=false): computes, healthy, allocations tracked",
+                 r["rc"] == 0 and rep.get("violations_total") == 0 and rep.get("healthy") is True
+                 and rep.get("device_memory", {}).get("allocations_total", 0) > 0,
+                 f"rc={r['rc']} violations={rep.get('violations_total')} sites={sites(rep)} "
+                 f"by_api={json.dumps(rep.get('device_memory', {}).get('by_api'))}{tail(r)}")
+    pin_bytes = 8 << 20
+    pinned_command = client + ["pinned", "--bytes", str(pin_bytes)]
+    r = runner.run("jax-pinned", pinned_command, vram=["--health", f"127.0.0.1:{free_port()}"], env=on_demand)
+    result = last_json_line(r["out"]) or {}
+    pinned = non_vram_events(r["report"], "pinned") + non_vram_events(r["report"], "mapped")
+    checks.check("jax-pinned: pinned host memory (memory_kind=pinned_host) reported with its bytes and caller",
+                 r["rc"] == 0 and any(v["bytes"] >= pin_bytes and v["call_site"]["library"] for v in pinned),
+                 f"rc={r['rc']} events={[(v['api'], v['kind'], v['bytes']) for v in pinned]} "
+                 f"sites={sites(r['report'] or {})}{tail(r)}")
+    checks.check("jax-pinned: /health 503", result.get("health_status") == 503, f"status={result.get('health_status')}")
+    r = runner.run("jax-abort", pinned_command, vram=["--on-violation=abort"], env=on_demand)
+    rep = r["report"] or {}
+    checks.check("jax-abort: stopped at the pinned allocation (exit 86)",
+                 r["rc"] == 86 and rep.get("stopped_at_violation") is True,
+                 f"rc={r['rc']} first={(rep.get('violations') or [{}])[0].get('api')}")
+    backends_agree(runner, checks, "jax-agree", client + ["compute"], env=on_demand)
+    backends_agree(runner, checks, "jax-pinned-agree", pinned_command, env=on_demand)
+
+
+# ---- CuPy ----------------------------------------------------------------------------
+
+def cupy_checks(runner, checks):
+    client = [sys.executable, os.path.join(HERE, "cupy_client.py")]
+    r = runner.run("cupy-pool", client + ["pool"], vram=["--health", f"127.0.0.1:{free_port()}"])
+    result = last_json_line(r["out"]) or {}
+    rep = r["report"] or {}
+    device = rep.get("device_memory", {})
+    checks.check("cupy-pool: computes, healthy and VRAM-only",
+                 r["rc"] == 0 and result.get("ok") is True and rep.get("violations_total") == 0
+                 and rep.get("healthy") is True and result.get("health_status") == 200,
+                 f"rc={r['rc']} result={result} violations={rep.get('violations_total')} sites={sites(rep)}{tail(r)}")
+    checks.check("cupy-pool: every byte of the memory pool tracked",
+                 (result.get("pool_total_bytes") or 0) > 0 and device.get("peak_bytes", 0) >= result["pool_total_bytes"],
+                 f"pool={result.get('pool_total_bytes')} peak={device.get('peak_bytes')} "
+                 f"by_api={json.dumps(device.get('by_api'))}")
+    n = 4 << 20
+    for mode, kind, what in (("pinned", "pinned", "cupy.cuda.alloc_pinned_memory"),
+                             ("managed", "managed", "cupy.cuda.malloc_managed as the allocator")):
+        command = client + [mode, "--bytes", str(n)]
+        r = runner.run(f"cupy-{mode}", command, vram=["--health", f"127.0.0.1:{free_port()}"])
+        result = last_json_line(r["out"]) or {}
+        events = non_vram_events(r["report"], kind)
+        checks.check(f"cupy-{mode}: {what} reported as {kind} with its bytes and the calling library",
+                     r["rc"] == 0 and any(v["bytes"] >= n and named_caller(v, "cupy") for v in events),
+                     f"rc={r['rc']} events={[(v['api'], v['bytes']) for v in events]} "
+                     f"sites={sites(r['report'] or {})}{tail(r)}")
+        checks.check(f"cupy-{mode}: /health 503", result.get("health_status") == 503,
+                     f"status={result.get('health_status')}")
+        r = runner.run(f"cupy-{mode}-abort", command, vram=["--on-violation=abort"])
+        rep = r["report"] or {}
+        first = (rep.get("violations") or [{}])[0]
+        checks.check(f"cupy-{mode}-abort: stopped at the {kind} allocation (exit 86)",
+                     r["rc"] == 86 and rep.get("stopped_at_violation") is True and first.get("kind") == kind,
+                     f"rc={r['rc']} first={first.get('api')} kind={first.get('kind')}")
+        backends_agree(runner, checks, f"cupy-{mode}-agree", command)
+    backends_agree(runner, checks, "cupy-pool-agree", client + ["pool"])
 
 
 # ---- Benchmarks --------------------------------------------------------------------
@@ -261,39 +389,26 @@ def spread(values):
     return {"median": statistics.median(values), "min": values[0], "max": values[-1], "runs": values}
 
 
-def compare(name, plain, attached, higher_is_better=True, label="vram-only-run"):
-    p, a = spread(plain), spread(attached)
-    ratio = a["median"] / p["median"] if p["median"] else float("nan")
-    change = (ratio - 1) * 100
-    print(f"BENCH {name}: plain median {p['median']:.4g} [{p['min']:.4g}..{p['max']:.4g}], "
-          f"{label} median {a['median']:.4g} [{a['min']:.4g}..{a['max']:.4g}], "
-          f"ratio {ratio:.4f} ({change:+.2f}%)", flush=True)
-    return {"plain": p, "attached": a, "ratio": ratio}
-
-
-# The three ways a benchmark runs: plain, under vram-only-run with CUPTI
-# subscribed and no callback enabled (--callbacks=none: CUPTI's own cost),
-# and under vram-only-run as users run it.
-VARIANTS = ("plain", "cupti-only", "attached")
+# The three ways a benchmark runs: plain, under vram-only-run with the
+# interposer (the default backend), and under vram-only-run --backend=cupti.
+VARIANTS = ("plain", "interpose", "cupti")
 
 
 def variant_options(variant, attached_options):
-    return None if variant == "plain" else ["--callbacks=none"] if variant == "cupti-only" else attached_options
+    if variant == "plain":
+        return None
+    return [f"--backend={variant}"] + list(attached_options)
 
 
-# The two ways of the benchmarks that compare only with and without us.
-TWO_WAYS = ("plain", "attached")
-
-
-def interleave(runner, name, command, pairs, value, variants=VARIANTS, attached_options=()):
-    """Runs `command` `pairs` times each way of `variants`, in an order
-    rotated by the round (no order bias), as name-ROUND-VARIANT; returns
-    {variant: [value(run), ...]}. A run whose value() is None ends its
-    round (value() says why, if it must)."""
-    values = {v: [] for v in variants}
+def interleave(runner, name, command, pairs, value, attached_options=()):
+    """Runs `command` `pairs` times each way, in an order rotated by the
+    round (no order bias), as name-ROUND-VARIANT; returns {variant:
+    [value(run), ...]}. A run whose value() is None ends its round (value()
+    says why, if it must)."""
+    values = {v: [] for v in VARIANTS}
     for i in range(pairs):
-        for variant in rotation(variants, i):
-            r = runner.run(f"{name}-{i}-{variant}", command, vram=variant_options(variant, list(attached_options)))
+        for variant in rotation(VARIANTS, i):
+            r = runner.run(f"{name}-{i}-{variant}", command, vram=variant_options(variant, attached_options))
             v = value(r)
             if v is None:
                 break
@@ -301,14 +416,24 @@ def interleave(runner, name, command, pairs, value, variants=VARIANTS, attached_
     return values
 
 
-def compare3(name, values, higher_is_better=True):
-    """BENCH lines for cupti-only and attached, each against plain."""
+def compare3(name, values, higher_is_better=True, unit=""):
+    """One BENCH line per way: median, range, ratio to plain (and the
+    difference, for costs). Returns {variant: spread + ratio}."""
     out = {}
-    if values["plain"] and values["cupti-only"]:
-        out["cupti_only"] = compare(name, values["plain"], values["cupti-only"], higher_is_better,
-                                    label="--callbacks=none")
-    if values["plain"] and values["attached"]:
-        out["attached"] = compare(name, values["plain"], values["attached"], higher_is_better)
+    if not values["plain"]:
+        return out
+    base = spread(values["plain"])
+    for variant in VARIANTS:
+        if not values[variant]:
+            continue
+        s = spread(values[variant])
+        s["ratio"] = s["median"] / base["median"] if base["median"] else float("nan")
+        s["difference"] = s["median"] - base["median"]
+        out[variant] = s
+        better = "higher is better" if higher_is_better else "lower is better"
+        print(f"BENCH {name} | {variant} | median {s['median']:.4g}{unit} | range {s['min']:.4g}..{s['max']:.4g} "
+              f"| n={len(s['runs'])} | ratio vs plain {s['ratio']:.4f} | difference {s['difference']:+.4g}{unit} "
+              f"| {better}", flush=True)
     return out
 
 
@@ -352,8 +477,8 @@ def benchmarks(runner, checks, model, model_1b, pairs):
             runs = interleave(runner, f"bench-{key}", bench, pairs, rates, attached_options=["--policy", policy])
             pp = {v: [p for p, _ in runs[v]] for v in VARIANTS}
             tg = {v: [t for _, t in runs[v]] for v in VARIANTS}
-            results[f"{key}_pp512_tokens_per_s"] = compare3(f"llama-bench {label} pp512 t/s", pp)
-            results[f"{key}_tg128_tokens_per_s"] = compare3(f"llama-bench {label} tg128 t/s", tg)
+            results[f"{key}_pp512_tokens_per_s"] = compare3(f"llama-bench {label} pp512", pp, unit=" t/s")
+            results[f"{key}_tg128_tokens_per_s"] = compare3(f"llama-bench {label} tg128", tg, unit=" t/s")
 
     if "torch" in runner.args.only:
         client = [sys.executable, os.path.join(HERE, "torch_client.py"), "bench", "--tokens", "64", "--repeats", "5"]
@@ -365,42 +490,51 @@ def benchmarks(runner, checks, model, model_1b, pairs):
                 return None
             return result["median_tokens_per_second"]
 
-        runs = interleave(runner, "bench-torch", client, pairs, tokens_per_second, TWO_WAYS)
-        if runs["plain"] and runs["attached"]:
-            results["torch_generate_tokens_per_s"] = compare("PyTorch generate t/s", runs["plain"], runs["attached"])
+        torch_policy = os.path.join(HERE, "torch-scalar-readback-policy.json")
+        runs = interleave(runner, "bench-torch", client, pairs, tokens_per_second, ["--policy", torch_policy])
+        results["torch_generate_tokens_per_s"] = compare3("PyTorch generate t/s", runs)
 
         startup = [sys.executable, "-c", "import torch; torch.zeros(1, device='cuda'); torch.cuda.synchronize()"]
-        runs = interleave(runner, "bench-torch-startup", startup, pairs, lambda r: r["seconds"], TWO_WAYS)
-        results["torch_startup_seconds"] = compare("PyTorch start-up s (import + first CUDA tensor)", runs["plain"],
-                                                   runs["attached"], higher_is_better=False)
+        runs = interleave(runner, "bench-torch-startup", startup, pairs, lambda r: r["seconds"] * 1000)
+        results["torch_startup_ms"] = compare3("PyTorch start-up (import + first CUDA tensor)", runs,
+                                               higher_is_better=False, unit=" ms")
 
     tiny = os.path.join(runner.args.gpu_tests, "attach_device_static")
-    runs = interleave(runner, "bench-startup", [tiny], pairs, lambda r: r["seconds"], TWO_WAYS)
-    results["cuda_program_startup_seconds"] = compare("small CUDA program wall time s", runs["plain"],
-                                                      runs["attached"], higher_is_better=False)
+    runs = interleave(runner, "bench-startup", [tiny], pairs, lambda r: r["seconds"] * 1000)
+    results["cuda_program_startup_ms"] = compare3("start-up of a small CUDA program (wall time)", runs,
+                                                  higher_is_better=False, unit=" ms")
 
     launches = os.path.join(runner.args.gpu_tests, "attach_launch_loop")
     # attach_launch_loop's figures: its JSON field, our key, the BENCH label.
-    figures = (("ns_per_launch", "kernel_launch_ns", "empty kernel launch ns"),
-               ("ns_per_driver_call", "driver_call_ns", "cuCtxGetDevice ns"),
-               ("ns_per_graph_launch", "graph_launch_ns", "CUDA graph launch (64 kernels) ns"),
-               ("ns_per_graph_round", "graph_round_ns", "capture + cudaGraphExecUpdate + launch (64 kernels) ns"))
+    figures = (("ns_per_launch", "kernel_launch_ns", "empty kernel launch"),
+               ("ns_per_driver_call", "driver_call_ns", "cuCtxGetDevice"),
+               ("ns_per_graph_launch", "graph_launch_ns", "CUDA graph launch (64 kernels)"),
+               ("ns_per_graph_round", "graph_round_ns", "capture + cudaGraphExecUpdate + launch (64 kernels)"))
     runs = interleave(runner, "bench-launch", [launches, "200000"], pairs, lambda r: last_json_line(r["out"]))
     for field, key, label in figures:
-        results[key] = compare3(label, {v: [run[field] for run in runs[v]] for v in VARIANTS}, higher_is_better=False)
+        results[key] = compare3(label, {v: [run[field] for run in runs[v]] for v in VARIANTS}, higher_is_better=False,
+                                unit=" ns")
 
     loop = os.path.join(runner.args.gpu_tests, "attach_alloc_loop")
     runs = interleave(runner, "bench-alloc", [loop, "20000"], pairs,
-                      lambda r: (last_json_line(r["out"]) or {}).get("ns_per_pair"), TWO_WAYS)
-    plain, att = runs["plain"], runs["attached"]
-    if plain and att:
-        results["cudaMalloc_cudaFree_pair_ns"] = compare("cudaMalloc+cudaFree (4 KiB) ns per pair", plain, att,
-                                                         higher_is_better=False)
-        results["added_ns_per_allocation_call"] = statistics.median(att) - statistics.median(plain)
-        print(f"BENCH added cost per cudaMalloc+cudaFree pair: "
-              f"{results['added_ns_per_allocation_call']:.0f} ns", flush=True)
+                      lambda r: (last_json_line(r["out"]) or {}).get("ns_per_pair"))
+    # The "difference" of each way is its added cost per pair.
+    results["cudaMalloc_cudaFree_pair_ns"] = compare3("cudaMalloc+cudaFree (4 KiB) per pair", runs,
+                                                      higher_is_better=False, unit=" ns")
     with open(os.path.join(runner.args.out, "bench.json"), "w") as f:
         json.dump(results, f, indent=2)
+
+
+def mp_checks(runner, checks, model):
+    """The multi-process clients (process groups: one /health per group)."""
+    import multiprocess_clients  # imports this module (free_port): loaded only when asked for
+    multiprocess_clients.run_checks(runner, checks, model)
+
+
+# Every client's checks, by the name --only uses.
+CLIENTS = {"torch": torch_checks, "llama": llama_checks, "jax": jax_checks, "cupy": cupy_checks, "mp": mp_checks}
+# The clients that take the tiny GGUF model (mp: llama-server, one process).
+MODEL_CLIENTS = ("llama", "mp")
 
 
 def main():
@@ -410,12 +544,12 @@ def main():
     parser.add_argument("--llama-bin", default="", help="llama.cpp's bin dir (llama-simple, llama-bench)")
     parser.add_argument("--out", required=True)
     parser.add_argument("--models", default=".cache/models", help="where the 1.1B benchmark GGUF is written (kept)")
-    parser.add_argument("--only", default="torch,llama,mp",
-                        help="comma list: torch, llama, mp (multiprocess_clients.py); "
+    parser.add_argument("--only", default=",".join(CLIENTS),
+                        help="comma list of clients (" + ", ".join(CLIENTS) + "; mp: multiprocess_clients.py); "
                              "'programs' for none (the small CUDA programs' benchmarks)")
     parser.add_argument("--bench", action="store_true", help="also measure the overhead")
     parser.add_argument("--no-checks", action="store_true", help="skip the checks (with --bench: measure only)")
-    parser.add_argument("--pairs", type=int, default=4, help="interleaved plain/attached pairs per benchmark")
+    parser.add_argument("--pairs", type=int, default=5, help="rotated rounds (plain, interpose, cupti) per benchmark")
     args = parser.parse_args()
     args.only = args.only.split(",")
     os.makedirs(args.out, exist_ok=True)
@@ -437,19 +571,13 @@ def main():
                 if not checks.check("llama: 1.1B bench GGUF written", r["rc"] == 0 and os.path.exists(model_1b),
                                     r["err"][-300:]):
                     model_1b = None
-    if "torch" in args.only and not args.no_checks:
+    for name, client_checks in CLIENTS.items():
+        if name not in args.only or args.no_checks or (name == "llama" and not args.llama_bin):
+            continue
         try:
-            torch_checks(runner, checks)
+            client_checks(runner, checks, model) if name in MODEL_CLIENTS else client_checks(runner, checks)
         except Exception as error:  # a broken client is a failure, not a crash
-            checks.check("torch: client ran", False, repr(error))
-    if "llama" in args.only and args.llama_bin and not args.no_checks:
-        try:
-            llama_checks(runner, checks, model)
-        except Exception as error:
-            checks.check("llama: client ran", False, repr(error))
-    if "mp" in args.only and not args.no_checks:
-        import multiprocess_clients
-        multiprocess_clients.run_checks(runner, checks, model)
+            checks.check(f"{name}: client ran", False, repr(error))
     if args.bench:
         try:
             benchmarks(runner, checks, model, model_1b, args.pairs)

@@ -31,7 +31,7 @@ Decoded decode(CallbackDecoder& d, const C& c, CUresult result = CUDA_SUCCESS) {
 
 TEST(CallbackDecoder, EnablesOnlyAllocationRelatedCallbacks) {
   const auto& ids = CallbackDecoder::callback_ids();
-  EXPECT_EQ(ids.size(), 51u);
+  EXPECT_EQ(ids.size(), 55u);
   for (const std::uint32_t id : {CUPTI_DRIVER_TRACE_CBID_cuMemAlloc_v2, CUPTI_DRIVER_TRACE_CBID_cuMemAllocManaged,
                                  CUPTI_DRIVER_TRACE_CBID_cuMemHostAlloc, CUPTI_DRIVER_TRACE_CBID_cuMemCreate,
                                  CUPTI_DRIVER_TRACE_CBID_cuMemMap, CUPTI_DRIVER_TRACE_CBID_cuMemFree_v2}) {
@@ -223,6 +223,47 @@ TEST(CallbackDecoder, ManagedMemoryAndManagedVariables) {
   EXPECT_TRUE(decode(d, global).exit.empty()) << "a plain __device__ global is device memory";
 }
 
+// CUDA 13 hands out a location's pools by allocation type: the managed
+// default pool, or one on the host, makes what comes from it non-VRAM, also
+// through cuMemAllocAsync once such a pool is the device's current one.
+TEST(CallbackDecoder, PoolsHandedOutByTypeOrMadeCurrentAreSeen) {
+  CallbackDecoder d(device_three);
+  CUmemoryPool managed_pool = reinterpret_cast<CUmemoryPool>(0xA000);
+  CUmemoryPool host_pool = reinterpret_cast<CUmemoryPool>(0xB000);
+  CUmemLocation device_location{CU_MEM_LOCATION_TYPE_DEVICE, 3};
+  CUmemLocation host_location{CU_MEM_LOCATION_TYPE_HOST, 0};
+  CUmemoryPool out = managed_pool;
+  auto get_default = call<cuMemGetDefaultMemPool_params>(CUPTI_DRIVER_TRACE_CBID_cuMemGetDefaultMemPool);
+  get_default.params = {&out, &device_location, CU_MEM_ALLOCATION_TYPE_MANAGED};
+  EXPECT_TRUE(decode(d, get_default).exit.empty()) << "a pool allocates nothing itself";
+  out = host_pool;
+  auto get_current = call<cuMemGetMemPool_params>(CUPTI_DRIVER_TRACE_CBID_cuMemGetMemPool);
+  get_current.params = {&out, &host_location, CU_MEM_ALLOCATION_TYPE_PINNED};
+  decode(d, get_current);
+
+  CUdeviceptr p = 0x7100;
+  auto from_pool = call<cuMemAllocFromPoolAsync_params>(CUPTI_DRIVER_TRACE_CBID_cuMemAllocFromPoolAsync);
+  from_pool.params = {&p, 4096, managed_pool, nullptr};
+  EXPECT_EQ(decode(d, from_pool).exit.at(0).kind, MemoryKind::Managed);
+  from_pool.params.pool = host_pool;
+  EXPECT_EQ(decode(d, from_pool).exit.at(0).kind, MemoryKind::HostPool);
+
+  auto async = call<cuMemAllocAsync_ptsz_params>(CUPTI_DRIVER_TRACE_CBID_cuMemAllocAsync_ptsz);
+  async.params = {&p, 8192, nullptr};
+  EXPECT_EQ(decode(d, async).exit.at(0).kind, MemoryKind::Device) << "the device's own pool";
+  auto set_current = call<cuMemSetMemPool_params>(CUPTI_DRIVER_TRACE_CBID_cuMemSetMemPool);
+  set_current.params = {&device_location, CU_MEM_ALLOCATION_TYPE_PINNED, host_pool};
+  decode(d, set_current);
+  const Decoded from_host = decode(d, async);
+  EXPECT_EQ(from_host.exit.at(0).kind, MemoryKind::HostPool);
+  EXPECT_STREQ(from_host.exit.at(0).api, "cuMemAllocAsync_ptsz");
+  EXPECT_EQ(from_host.enter.at(0).kind, MemoryKind::HostPool) << "known at enter too (abort mode)";
+  auto set_device = call<cuDeviceSetMemPool_params>(CUPTI_DRIVER_TRACE_CBID_cuDeviceSetMemPool);
+  set_device.params = {3, managed_pool};
+  decode(d, set_device);
+  EXPECT_EQ(decode(d, async).exit.at(0).kind, MemoryKind::Managed);
+}
+
 TEST(CallbackDecoder, HostAllocationFlags) {
   CallbackDecoder d(device_three);
   void* out = reinterpret_cast<void*>(0x8000);
@@ -238,7 +279,7 @@ TEST(CallbackDecoder, HostAllocationFlags) {
   auto mapped = call<cuMemHostAlloc_params>(CUPTI_DRIVER_TRACE_CBID_cuMemHostAlloc);
   mapped.params = {&out, 131072, CU_MEMHOSTALLOC_DEVICEMAP | 0x40};
   const Decoded me = decode(d, mapped);
-  EXPECT_EQ(me.exit.at(0).kind, MemoryKind::Pinned) << "pinned whatever the flags; the flag is kept";
+  EXPECT_EQ(me.exit.at(0).kind, MemoryKind::Mapped) << "allocated mapped (DEVICEMAP): counted as mapped";
   EXPECT_TRUE(me.exit.at(0).device_mapped);
   EXPECT_FALSE(pe.exit.at(0).device_mapped);
   EXPECT_EQ(me.exit.at(0).detail, "flags=CU_MEMHOSTALLOC_DEVICEMAP|0x40");

@@ -62,7 +62,12 @@ TEST(GroupProcesses, TwoInjectedProcessesShareOnePortAndTheSurvivorTakesItOver) 
     const std::string health = "127.0.0.1:" + std::to_string(port);
     const std::string script = std::string(VRAM_ONLY_GROUP_HOST_PATH) + " 30 & " + VRAM_ONLY_GROUP_HOST_PATH +
                                " 30 & wait";
-    execl(VRAM_ONLY_RUN_PATH, VRAM_ONLY_RUN_PATH, "--health", health.c_str(), "--group", group.c_str(), "--",
+    // --backend=cupti: the hosts load the library as the driver loads the
+    // injection (preloaded, the library would leave InitializeInjection to
+    // the interposer, which starts at the first driver entry point: none here).
+    unsetenv("LD_PRELOAD");
+    execl(VRAM_ONLY_RUN_PATH, VRAM_ONLY_RUN_PATH, "--backend=cupti", "--health", health.c_str(), "--group",
+          group.c_str(), "--",
           "/bin/sh", "-c", script.c_str(), static_cast<char*>(nullptr));
     _exit(127);
   }

@@ -2,6 +2,9 @@
 // commands that do not use CUDA (no GPU needed).
 #include <gtest/gtest.h>
 
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <cstdio>
 #include <cstdlib>
 #include <map>
@@ -11,6 +14,7 @@
 
 #include "attach_options.hpp"
 #include "launcher_options.hpp"
+#include "preload_reach.hpp"
 #include "run_command.hpp"
 
 namespace vram_only::attach {
@@ -31,6 +35,7 @@ TEST(LauncherOptions, DefaultsAndCommand) {
   EXPECT_EQ(p.options.sweep_interval_ms, 5000u);
   EXPECT_EQ(p.options.call_sites, CallSites::All);
   EXPECT_FALSE(p.options.require);
+  EXPECT_EQ(p.options.backend, Backend::Interpose);
 }
 
 TEST(LauncherOptions, EveryOptionBothSpellings) {
@@ -60,7 +65,7 @@ TEST(LauncherOptions, EnvironmentVariableForEveryOption) {
       {"VRAM_ONLY_CALL_SITES", "off"},          {"VRAM_ONLY_CALLBACKS", "none"},
       {"VRAM_ONLY_CUPTI", "/c.so"},             {"VRAM_ONLY_GROUP", "pod-7"},
       {"VRAM_ONLY_HEALTH_DETAIL", "full"},
-      {"VRAM_ONLY_ATTACH_LIBRARY", "/a.so"}};
+      {"VRAM_ONLY_ATTACH_LIBRARY", "/a.so"},    {"VRAM_ONLY_BACKEND", "cupti"}};
   EXPECT_EQ(env.size(), option_variables().size()) << "one variable per option";
   const LaunchPlan p = parse({"prog"}, env);
   ASSERT_EQ(p.error, "");
@@ -76,6 +81,7 @@ TEST(LauncherOptions, EnvironmentVariableForEveryOption) {
   EXPECT_EQ(p.options.library, "/a.so");
   EXPECT_EQ(p.options.group, "pod-7");
   EXPECT_EQ(p.options.health_detail, HealthDetail::Full);
+  EXPECT_EQ(p.options.backend, Backend::Cupti);
   // The command line wins over the environment.
   EXPECT_EQ(parse({"--on-violation=report", "prog"}, env).options.on_violation, OnViolation::Report);
   // And the options travel to the child as the same variables.
@@ -107,6 +113,7 @@ TEST(LauncherOptions, Errors) {
                 "'");
   EXPECT_EQ(parse({"--health-detail=all", "prog"}).error,
             "--health-detail must be local, full or redacted, not 'all'");
+  EXPECT_EQ(parse({"--backend=ptrace", "prog"}).error, "--backend must be interpose or cupti, not 'ptrace'");
   EXPECT_EQ(parse({"prog"}, {{"VRAM_ONLY_ON_VIOLATION", "explode"}}).error,
             "VRAM_ONLY_ON_VIOLATION=explode: --on-violation must be report or abort, not 'explode'");
   EXPECT_TRUE(parse({"--help"}).help);
@@ -136,7 +143,7 @@ using testing::CommandResult;
 // Its stdout and stderr together.
 CommandResult run(const std::string& command) { return testing::run_command(command + " 2>&1"); }
 
-const std::string kRun = std::string("env -u CUDA_INJECTION64_PATH ") + VRAM_ONLY_RUN_PATH;
+const std::string kRun = std::string("env -u CUDA_INJECTION64_PATH ") + testing::kSanitizerEnvironment + VRAM_ONLY_RUN_PATH;
 
 TEST(LauncherBinary, NoCommand) {
   const CommandResult r = run(kRun);
@@ -184,17 +191,18 @@ TEST(LauncherBinary, ExitStatusAndOutputAreTheCommands) {
   EXPECT_EQ(r.output, "hello\n");
 }
 
-TEST(LauncherBinary, SetsTheInjectionAndEveryVariable) {
+TEST(LauncherBinary, PreloadsTheLibraryAndSetsEveryVariable) {
   const CommandResult r = run(kRun + " --on-violation=abort --health 127.0.0.1:0 --report r-%p.json --sweep-interval 250 "
-                              "--call-sites off --cupti /c/libcupti.so.13 -- env");
+                              "--call-sites off --cupti " VRAM_ONLY_ATTACH_PATH " -- env");
   ASSERT_EQ(r.status, 0) << r.output;
   for (const char* expected :
-       {"CUDA_INJECTION64_PATH=" VRAM_ONLY_ATTACH_PATH "\n", "VRAM_ONLY_ATTACH_LIBRARY=" VRAM_ONLY_ATTACH_PATH "\n",
-        "VRAM_ONLY_ON_VIOLATION=abort\n", "VRAM_ONLY_HEALTH=127.0.0.1:0\n", "VRAM_ONLY_SWEEP_INTERVAL_MS=250\n",
-        "VRAM_ONLY_CALL_SITES=off\n", "VRAM_ONLY_CALLBACKS=allocations\n", "VRAM_ONLY_CUPTI=/c/libcupti.so.13\n",
-        "VRAM_ONLY_REQUIRE=0\n"}) {
+       {"\nLD_PRELOAD=" VRAM_ONLY_ATTACH_PATH "\n", "VRAM_ONLY_BACKEND=interpose\n",
+        "VRAM_ONLY_ATTACH_LIBRARY=" VRAM_ONLY_ATTACH_PATH "\n", "VRAM_ONLY_ON_VIOLATION=abort\n",
+        "VRAM_ONLY_HEALTH=127.0.0.1:0\n", "VRAM_ONLY_SWEEP_INTERVAL_MS=250\n", "VRAM_ONLY_CALL_SITES=off\n",
+        "VRAM_ONLY_CALLBACKS=allocations\n", "VRAM_ONLY_CUPTI=" VRAM_ONLY_ATTACH_PATH "\n", "VRAM_ONLY_REQUIRE=0\n"}) {
     EXPECT_NE(r.output.find(expected), std::string::npos) << expected << "\n" << r.output;
   }
+  EXPECT_EQ(r.output.find("CUDA_INJECTION64_PATH="), std::string::npos) << r.output;
   EXPECT_NE(r.output.find("/r-%p.json\n"), std::string::npos) << "made absolute, %p kept for the child\n" << r.output;
 }
 
@@ -219,11 +227,104 @@ TEST(LauncherBinary, EveryRunIsItsOwnGroupUnlessOneIsNamed) {
   EXPECT_NE(inherited.output.find("VRAM_ONLY_GROUP=ns.pod\n"), std::string::npos) << inherited.output;
 }
 
+TEST(LauncherBinary, AppendsToAnExistingPreloadAndKeepsAnotherInjection) {
+  const CommandResult r =
+      run(std::string("env ") + testing::kSanitizerEnvironment + "LD_PRELOAD=" VRAM_ONLY_NEIGHBOUR_TOOL_PATH
+          " CUDA_INJECTION64_PATH=/opt/profiler.so " +
+          std::string(VRAM_ONLY_RUN_PATH) + " -- sh -c 'echo \"$LD_PRELOAD|$CUDA_INJECTION64_PATH\"'");
+  ASSERT_EQ(r.status, 0) << r.output;
+  EXPECT_EQ(r.output, VRAM_ONLY_NEIGHBOUR_TOOL_PATH ":" VRAM_ONLY_ATTACH_PATH "|/opt/profiler.so\n");
+}
+
+TEST(LauncherBinary, CuptiBackendSetsTheInjection) {
+  const CommandResult r = run(kRun + " --backend=cupti -- env");
+  ASSERT_EQ(r.status, 0) << r.output;
+  EXPECT_NE(r.output.find("CUDA_INJECTION64_PATH=" VRAM_ONLY_ATTACH_PATH "\n"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("VRAM_ONLY_BACKEND=cupti\n"), std::string::npos) << r.output;
+  EXPECT_EQ(r.output.find("LD_PRELOAD=" VRAM_ONLY_ATTACH_PATH), std::string::npos) << r.output;
+}
+
 TEST(LauncherBinary, RefusesToReplaceAnotherInjection) {
-  const CommandResult r = run(std::string("CUDA_INJECTION64_PATH=/opt/other.so ") + VRAM_ONLY_RUN_PATH + " -- true");
+  const CommandResult r =
+      run(std::string("CUDA_INJECTION64_PATH=/opt/other.so ") + VRAM_ONLY_RUN_PATH + " --backend=cupti -- true");
   EXPECT_EQ(r.status, 125);
   EXPECT_EQ(r.output, "vram-only-run: CUDA_INJECTION64_PATH is already set to /opt/other.so (another CUDA "
                       "injection); unset it to run under vram-only-run\n");
+}
+
+// Checked before the command runs: exit 125 with this one line, and the
+// command never starts.
+void expect_refused(const std::string& options, const std::string& message, const std::string& environment = "") {
+  const CommandResult r = run(environment + kRun + " " + options + " -- echo workload-ran");
+  EXPECT_EQ(r.status, 125) << options;
+  EXPECT_EQ(r.output, "vram-only-run: " + message + "\n");
+}
+
+TEST(LauncherBinary, EmptyPolicyPath) {
+  expect_refused("--policy ''", "--policy needs a file name, not an empty one (see vram-only-run --help)");
+}
+
+TEST(LauncherBinary, MisspelledVariableIsAnError) {
+  expect_refused("", "unknown environment variable 'VRAM_ONLY_ON_VIOLATON' (vram-only-run reads "
+                     "VRAM_ONLY_BACKEND, VRAM_ONLY_ON_VIOLATION, VRAM_ONLY_POLICY, VRAM_ONLY_HEALTH, VRAM_ONLY_REPORT, VRAM_ONLY_REQUIRE, "
+                     "VRAM_ONLY_SWEEP_INTERVAL_MS, VRAM_ONLY_CALL_SITES, VRAM_ONLY_CALLBACKS, VRAM_ONLY_CUPTI, "
+                     "VRAM_ONLY_ATTACH_LIBRARY, VRAM_ONLY_GROUP, VRAM_ONLY_HEALTH_DETAIL; unset it or fix its name)",
+                 "VRAM_ONLY_ON_VIOLATON=abort ");
+}
+
+TEST(LauncherBinary, ReportToADirectoryOrAnUnwritablePlace) {
+  const std::string dir = ::testing::TempDir();
+  expect_refused("--report " + dir, "--report " + dir + " is a directory (it names the report file)");
+  expect_refused("--report /nonexistent/r-%p.json",
+                 "--report: cannot create a file in /nonexistent: No such file or directory");
+}
+
+TEST(LauncherBinary, InvalidHealthAddress) {
+  expect_refused("--health 256.1.2.3:80", "--health 256.1.2.3:80: 256.1.2.3 is not a valid IPv4 address");
+}
+
+TEST(LauncherBinary, LibraryThatIsNotTheAttachLibrary) {
+  expect_refused("--library /bin/sh",
+                 "--library /bin/sh is not libvram_only_attach.so (it does not export vram_only_attach_preflight)");
+  const std::string text = ::testing::TempDir() + "/vram_only_not_a_library.so";
+  std::FILE* f = std::fopen(text.c_str(), "w");
+  std::fputs("not a library at all, but long enough to hold an ELF header's bytes...........\n", f);
+  std::fclose(f);
+  expect_refused("--library " + text, "--library " + text + " is not libvram_only_attach.so (not an ELF file)");
+  std::remove(text.c_str());
+}
+
+TEST(LauncherBinary, MissingCupti) {
+  expect_refused("--cupti /nonexistent/libcupti.so.13",
+                 "--cupti: cannot read /nonexistent/libcupti.so.13: No such file or directory");
+}
+
+// LD_PRELOAD cannot reach a static program: refused, never run unenforced.
+TEST(LauncherBinary, StaticProgramNeedsTheCuptiBackend) {
+  const CommandResult r = run(kRun + " -- " VRAM_ONLY_STATIC_PROGRAM_PATH);
+  EXPECT_EQ(r.status, 125);
+  EXPECT_EQ(r.output, "vram-only-run: " VRAM_ONLY_STATIC_PROGRAM_PATH
+                      " is statically linked: there is no dynamic linker to preload the interposer; run it with "
+                      "--backend=cupti\n");
+  EXPECT_EQ(run(kRun + " --backend=cupti -- " VRAM_ONLY_STATIC_PROGRAM_PATH).status, 0);
+  EXPECT_EQ(why_preload_cannot_reach(find_executable("sh", std::getenv("PATH"))), "") << "a dynamic program";
+}
+
+TEST(LauncherBinary, SetUserIdProgramNeedsTheCuptiBackend) {
+  // A set-user-ID program owned by someone else: the dynamic linker runs it
+  // in secure mode. (Owned by us, the bit changes nothing.)
+  const std::string program = find_executable("su", "/usr/bin:/bin");
+  struct stat st {};
+  if (program.empty() || stat(program.c_str(), &st) != 0 || (st.st_mode & S_ISUID) == 0 || st.st_uid == geteuid()) {
+    GTEST_SKIP() << "needs a set-user-ID program owned by another user (su), run as a user other than its owner";
+  }
+  EXPECT_EQ(why_preload_cannot_reach(program), program + " is set-user-ID: the dynamic linker ignores LD_PRELOAD for it");
+}
+
+TEST(LauncherBinary, CallbacksNoneIsACuptiDiagnostic) {
+  const CommandResult r = run(kRun + " --callbacks=none -- true");
+  EXPECT_EQ(r.status, 125);
+  EXPECT_EQ(r.output, "vram-only-run: --callbacks=none measures CUPTI's own cost: it needs --backend=cupti\n");
 }
 
 }  // namespace

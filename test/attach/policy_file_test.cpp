@@ -1,8 +1,13 @@
 // The policy file: a good one, sizes, and bad ones whose error names the line.
 #include <gtest/gtest.h>
 
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <chrono>
 #include <cstdio>
 #include <fstream>
+#include <string>
 
 #include "policy_file.hpp"
 
@@ -105,13 +110,109 @@ TEST(PolicyFile, SemanticErrorsNameTheLine) {
             "policy.json:2: \"max_bytes_total\" must be a number of bytes or a size like \"64 MiB\"");
 }
 
-TEST(PolicyFile, UnreadableFile) {
+std::string load_error(const std::string& path) {
   try {
-    load_policy_file("/nonexistent/policy.json");
-    FAIL() << "no error";
+    load_policy_file(path);
   } catch (const PolicyError& e) {
-    EXPECT_STREQ(e.what(), "/nonexistent/policy.json: cannot read the policy file");
+    return e.what();
   }
+  return "(no error)";
+}
+
+TEST(PolicyFile, UnreadableFile) {
+  EXPECT_EQ(load_error("/nonexistent/policy.json"),
+            "/nonexistent/policy.json: cannot read the policy file: No such file or directory");
+  EXPECT_EQ(load_error(""), "(empty path): cannot read the policy file: no file name given");
+}
+
+TEST(PolicyFile, ADirectoryIsNotEmptyButADirectory) {
+  const std::string dir = ::testing::TempDir() + "/vram_only_policy_dir";
+  mkdir(dir.c_str(), 0700);
+  EXPECT_EQ(load_error(dir), dir + ": cannot read the policy file: is a directory");
+  rmdir(dir.c_str());
+}
+
+// Read, either would block (a FIFO with no writer) or never end (/dev/zero).
+TEST(PolicyFile, FifosAndDevicesAreRefusedWithoutBlocking) {
+  const std::string fifo = ::testing::TempDir() + "/vram_only_policy_fifo";
+  std::remove(fifo.c_str());
+  ASSERT_EQ(mkfifo(fifo.c_str(), 0600), 0);
+  EXPECT_EQ(load_error(fifo), fifo + ": cannot read the policy file: is a FIFO, not a regular file");
+  std::remove(fifo.c_str());
+  EXPECT_EQ(load_error("/dev/zero"), "/dev/zero: cannot read the policy file: is a character device, not a "
+                                     "regular file");
+}
+
+TEST(PolicyFile, AFileOverOneMebibyteIsRefusedUnread) {
+  const std::string path = ::testing::TempDir() + "/vram_only_policy_large.json";
+  // Valid JSON all the same: the size alone refuses it.
+  std::ofstream(path) << "{\"comment\": \"" << std::string((1u << 20) - 15, 'x') << "\"}\n";
+  EXPECT_EQ(load_error(path), path + ": the file is 1048577 bytes; a policy file is at most 1048576 bytes (1 MiB)");
+  std::remove(path.c_str());
+  EXPECT_EQ(error_of(std::string((1u << 20) + 1, ' ')),
+            "policy.json: the file is 1048577 bytes; a policy file is at most 1048576 bytes (1 MiB)");
+}
+
+// Depth once cost memory quadratic in it (8,000 levels: 158 MB; 200,000: OOM).
+TEST(PolicyFile, NestingIsBoundedBeforeItCostsMemory) {
+  for (const std::size_t depth : {17u, 8000u, 200000u}) {
+    const std::string text = "{\"version\":1,\"allow\":" + std::string(depth, '[') + std::string(depth, ']') + "}";
+    EXPECT_EQ(error_of(text), "policy.json:1:37: nested deeper than 16 levels (a policy needs 3)") << depth;
+  }
+  EXPECT_EQ(error_of("{\"version\":1,\"allow\":[{\"kind\": \"pinned\", \"max_bytes_total\": 1, \"comment\": " +
+                     std::string(14, '[') + std::string(14, ']') + "}]}"),
+            "policy.json:1:88: nested deeper than 16 levels (a policy needs 3)");
+  EXPECT_EQ(parse_policy("{\"allow\": [{\"kind\": \"pinned\", \"max_bytes_total\": 1, \"comment\": " +
+                             std::string(13, '[') + std::string(13, ']') + "}]}", "p").rules.size(), 1u)
+      << "16 levels are fine";
+}
+
+// Lines were once found by rescanning the text from its start for every
+// value: 20,000 rules took 90 s. A file at the size bound parses at once.
+TEST(PolicyFile, LinesOfALargeFileAreFoundInLinearTime) {
+  std::string text = "{\"allow\": [\n";
+  std::size_t rules = 0;
+  const std::string rule = "  {\"kind\": \"pinned\", \"library\": \"libx\", \"max_bytes_total\": 4096},\n";
+  while (text.size() + 2 * rule.size() < (1u << 20)) {
+    text += rule;
+    ++rules;
+  }
+  text += "  {\"kind\": \"pinned\", \"max_bytes_total\": 1, \"max_bytes_per_allocation\": 2}\n]}\n";
+  const auto started = std::chrono::steady_clock::now();
+  EXPECT_EQ(error_of(text), "policy.json:" + std::to_string(rules + 2) +
+                                ": \"max_bytes_per_allocation\" (2 bytes) is larger than \"max_bytes_total\" (1 bytes)");
+  EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(20)) << rules << " rules";
+}
+
+TEST(PolicyFile, BytesAfterTheDocumentAreAnError) {
+  EXPECT_EQ(error_of(std::string("{}\0garbage", 10)), "policy.json:1:3: not valid JSON: a NUL byte");
+  EXPECT_EQ(error_of(std::string("{\"allow\": [\n]}\n\0", 16)), "policy.json:3:1: not valid JSON: a NUL byte");
+  EXPECT_EQ(error_of("{}\n{}"), "policy.json:2:1: not valid JSON: syntax error while parsing value - unexpected "
+                                "'{'; expected end of input");
+}
+
+TEST(PolicyFile, PerAllocationBoundAboveTheTotalIsAnError) {
+  EXPECT_EQ(error_of("{\"allow\": [\n {\"kind\": \"pinned\", \"max_bytes_total\": \"1 MiB\",\n"
+                     "  \"max_bytes_per_allocation\": \"2 MiB\"}]}"),
+            "policy.json:3: \"max_bytes_per_allocation\" (2097152 bytes) is larger than \"max_bytes_total\" "
+            "(1048576 bytes)");
+  EXPECT_EQ(parse_policy("{\"allow\": [{\"kind\": \"pinned\", \"max_bytes_total\": 8, \"max_bytes_per_allocation\": 8}]}",
+                         "p").rules.at(0).max_bytes_per_allocation, 8u);
+}
+
+// The library quotes a whole token (a 100 MB invalid file wrote a 100 MB
+// line); keys are quoted by the policy's own messages.
+TEST(PolicyFile, MessagesQuoteAShortEscapedExcerpt) {
+  const std::string long_string = "{\"allow\": \"" + std::string(500000, 'a') + "\x01\"}";
+  EXPECT_EQ(error_of(long_string),
+            "policy.json:1:500012: not valid JSON: syntax error while parsing value - invalid string: control "
+            "character U+0001 (SOH) must be escaped to \\u0001; last read: "
+            "'\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa'... (500009 bytes)");
+  EXPECT_EQ(error_of("{\"" + std::string(100000, 'k') + "\\u001b[2J\": 1}"),
+            "policy.json:1: unknown key \"kkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkk\"... (100004 bytes) (expected "
+            "\"version\", \"allow\", \"comment\")");
+  EXPECT_EQ(error_of("{\"a\\u001b\": 1}"),
+            "policy.json:1: unknown key \"a\\x1b\" (expected \"version\", \"allow\", \"comment\")");
 }
 
 TEST(PolicyFile, LoadsAFile) {

@@ -15,6 +15,14 @@ struct CommandResult {
   std::string output;  // what it wrote on stdout
 };
 
+// What a command that preloads libvram_only_attach.so needs under the
+// sanitizer builds (nothing otherwise): the library's AddressSanitizer
+// runtime cannot come first in programs it is preloaded into (sh, env, the
+// test programs), and under ThreadSanitizer a forked child of a program with
+// threads (the interposer's watch thread) may start threads again.
+inline constexpr const char* kSanitizerEnvironment =
+    "ASAN_OPTIONS=verify_asan_link_order=0 TSAN_OPTIONS=die_after_fork=0 ";
+
 // Runs `command` with /bin/sh.
 inline CommandResult run_command(const std::string& command) {
   CommandResult r;

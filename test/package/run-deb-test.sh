@@ -42,10 +42,13 @@ echo "ok: $out"
 out=$("$root/usr/bin/vram-only-run" --version) || fail "vram-only-run --version"
 [ "$out" = "vram-only-run $version" ] || fail "vram-only-run --version said: $out"
 echo "ok: $out"
-env -u CUDA_INJECTION64_PATH "$root/usr/bin/vram-only-run" -- true || fail "vram-only-run -- true exited $?"
-injected=$(env -u CUDA_INJECTION64_PATH "$root/usr/bin/vram-only-run" -- sh -c 'echo $CUDA_INJECTION64_PATH')
-[ "$injected" = "$root/usr/lib/libvram_only_attach.so" ] || fail "vram-only-run injects $injected"
-echo "ok: vram-only-run -- true, with the packaged library $injected"
+env -u CUDA_INJECTION64_PATH -u LD_PRELOAD "$root/usr/bin/vram-only-run" -- true || fail "vram-only-run -- true exited $?"
+preloaded=$(env -u CUDA_INJECTION64_PATH -u LD_PRELOAD "$root/usr/bin/vram-only-run" -- sh -c 'echo $LD_PRELOAD')
+[ "$preloaded" = "$root/usr/lib/libvram_only_attach.so" ] || fail "vram-only-run preloads $preloaded"
+injected=$(env -u CUDA_INJECTION64_PATH -u LD_PRELOAD "$root/usr/bin/vram-only-run" --backend=cupti -- \
+  sh -c 'echo $CUDA_INJECTION64_PATH')
+[ "$injected" = "$root/usr/lib/libvram_only_attach.so" ] || fail "vram-only-run --backend=cupti injects $injected"
+echo "ok: vram-only-run -- true, with the packaged library $preloaded (preloaded; injected with --backend=cupti)"
 
 VRAM_ONLY_CONSUMER_PREFIX="$root/usr" "$here/../consumer/run-consumer-test.sh" "$build" "$work/consumer"
 echo "PASS: the .deb"

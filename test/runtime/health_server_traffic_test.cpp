@@ -4,6 +4,7 @@
 // returns within 1 s. Every client here stops by itself (a flag, a count
 // and socket timeouts bound it).
 #include <gtest/gtest.h>
+#include <poll.h>
 
 #include <sys/socket.h>
 #include <unistd.h>
@@ -239,6 +240,40 @@ TEST_F(HealthServerTrafficTest, AllSlotsTakenEvictsTheLongestWaiting) {
   for (const int fd : idle) {
     ::close(fd);
   }
+}
+
+// Idle clients that reconnect as soon as they are evicted: every slot is
+// taken by a connection that has sent nothing, all the time. A probe, new
+// itself and not yet read, was the one that had "waited longest" once its
+// elders were evicted, and 0.3-1% of probes got no answer.
+TEST_F(HealthServerTrafficTest, ProbesAreAnsweredWhileIdleClientsChurn) {
+  HealthServerOptions options;
+  options.max_connections = 8;
+  start(options);
+  Clients churners;
+  churners.start(64, [this](int, const std::atomic<bool>& done) {
+    while (!done.load()) {
+      const int fd = connect_loopback(port, 2s);
+      if (fd < 0) {
+        continue;
+      }
+      char byte;
+      pollfd p{fd, POLLIN, 0};
+      while (!done.load() && ::poll(&p, 1, 20) == 0) {
+      }
+      (void)::recv(fd, &byte, 1, MSG_DONTWAIT);  // 0: evicted
+      ::close(fd);
+    }
+  });
+  ASSERT_TRUE(eventually([&] { return metric(port, "vram_only_http_connections_evicted_total") >= 500; }));
+  int answered = 0;
+  constexpr int kProbes = 100;
+  for (int i = 0; i < kProbes; ++i) {
+    answered += probe(port).status == 200 ? 1 : 0;
+  }
+  churners.finish();
+  EXPECT_EQ(answered, kProbes);
+  expect_stop_in_time();
 }
 
 TEST_F(HealthServerTrafficTest, IdleConnectionsCloseAfterIdleTimeout) {

@@ -184,5 +184,44 @@ TEST(TrackerStress, ConcurrentMisuseKeepsTotalsConsistent) {
   EXPECT_EQ(f.tracker.live_count(), 0u);
 }
 
+// A snapshot is what /health and the report show: it must be a state the
+// records were in at one moment. One writer moves a range back and forth
+// between two overlapping places, each record dropping the other (so one of
+// them is live at every moment), right where a snapshot copied in
+// 64-record pieces would cut: 63 fixed records lie below them.
+TEST(TrackerStress, SnapshotsNeverShowRangesThatNeverCoexisted) {
+  testing::FakeOracle oracle;
+  TrackerOptions options;
+  options.oracle = &oracle;
+  options.sink = [](LogLevel, std::string_view) {};  // a line per dropped overlap otherwise
+  VramTracker tracker(options);
+  for (std::uintptr_t k = 1; k <= 63; ++k) {
+    ASSERT_TRUE(tracker.record_allocation(ptr(k << 20), 4096, VramPurpose::ModelWeights, "fixed", 0));
+  }
+  const std::uintptr_t first = std::uintptr_t{1} << 32;
+  const std::uintptr_t second = first + 2048;  // overlaps the first's upper half
+  std::atomic<bool> done{false};
+  std::thread writer([&] {
+    while (!done.load(std::memory_order_relaxed)) {
+      for (const std::uintptr_t base : {first, second}) {
+        tracker.record_allocation(ptr(base), 4096, VramPurpose::Activations, "moving", 0);
+      }
+    }
+  });
+  int torn = 0;
+  int snapshots = 0;
+  const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(2);
+  for (; snapshots < 20000 && std::chrono::steady_clock::now() < until; ++snapshots) {
+    const std::vector<AllocationInfo> all = tracker.snapshot();
+    for (std::size_t i = 1; i < all.size(); ++i) {
+      const auto previous_end = reinterpret_cast<std::uintptr_t>(all[i - 1].base) + all[i - 1].bytes;
+      torn += previous_end > reinterpret_cast<std::uintptr_t>(all[i].base) ? 1 : 0;
+    }
+  }
+  done = true;
+  writer.join();
+  EXPECT_EQ(torn, 0) << "of " << snapshots << " snapshots";
+}
+
 }  // namespace
 }  // namespace vram_only

@@ -49,6 +49,9 @@ TEST(GgufPrintable, IsIdempotent) {
 
 TEST(GgufPrintable, DescribeEscapesStringValues) {
   EXPECT_EQ(describe(Value::string("ll\x1b[31mama\xff")), "string \"ll\\x1b[31mama\\xff\"");
+  // A 10 MB value once made one 41 MB line: a prefix and the length.
+  EXPECT_EQ(describe(Value::string(std::string(10u << 20, 'a'))),
+            "string \"" + std::string(64, 'a') + "\"... (10485760 bytes)");
 }
 
 TEST(GgufPrintable, ErrorMessagesHoldNoRawControlBytes) {
@@ -76,4 +79,13 @@ TEST(GgufPrintable, ReaderMessagesQuoteKeysAndNamesEscaped) {
 }
 
 } // namespace
+TEST(Printable, NameSummaryCountsAndShowsTheFirstFew) {
+  std::vector<std::string> names;
+  for (int i = 0; i < 20000; ++i) names.push_back("extra." + std::to_string(i));
+  EXPECT_EQ(name_summary(names, "tensor"),
+            "20000 tensors: 'extra.0', 'extra.1', 'extra.2', 'extra.3', 'extra.4' and 19995 more");
+  EXPECT_EQ(name_summary({"a\x1b"}, "tensor"), "1 tensor: 'a\\x1b'");
+  EXPECT_EQ(quoted_excerpt(std::string(100, 'n'), '\'', 4), "'nnnn'... (100 bytes)");
+}
+
 } // namespace worker::gguf

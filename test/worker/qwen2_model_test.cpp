@@ -108,6 +108,11 @@ TEST(Qwen2Config, RejectsOtherArchitectures) {
   const Value falcon = Value::string("falcon");
   EXPECT_EQ(model_error(modified("general.architecture", &falcon)),
             "unsupported architecture 'falcon' (this worker runs 'qwen2' and 'llama' models)");
+  // A 10 MB architecture once made a 41 MB line: a short prefix and the length.
+  const Value huge = Value::string(std::string(10u << 20, 'a'));
+  EXPECT_EQ(model_error(modified("general.architecture", &huge)),
+            "unsupported architecture '" + std::string(64, 'a') +
+                "'... (10485760 bytes) (this worker runs 'qwen2' and 'llama' models)");
 }
 
 TEST(Qwen2Config, NamesMissingAndMistypedKeys) {

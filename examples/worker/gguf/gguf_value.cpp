@@ -132,7 +132,7 @@ std::string describe(const Value &value) {
   std::ostringstream out;
   out << value_type_name(value.type());
   if (auto s = value.as_string()) {
-    out << " \"" << printable(*s) << '"';
+    out << ' ' << quoted_excerpt(*s, '"');
   } else if (auto a = value.as_array()) {
     out << '<' << value_type_name(a->element_type) << ">[" << a->items.size() << ']';
   } else if (auto b = value.as_bool()) {

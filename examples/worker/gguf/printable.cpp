@@ -83,4 +83,23 @@ std::string printable(std::string_view text) {
   return out;
 }
 
+std::string quoted_excerpt(std::string_view text, char quote, size_t limit) {
+  std::string out = quote + printable(text.substr(0, limit)) + quote;
+  if (text.size() > limit) {
+    out += "... (" + std::to_string(text.size()) + " bytes)";
+  }
+  return out;
+}
+
+std::string name_summary(const std::vector<std::string> &names, const char *noun, size_t shown) {
+  std::string out = std::to_string(names.size()) + " " + noun + (names.size() == 1 ? "" : "s") + ":";
+  for (size_t i = 0; i < names.size() && i < shown; ++i) {
+    out += (i == 0 ? " " : ", ") + quoted_excerpt(names[i]);
+  }
+  if (names.size() > shown) {
+    out += " and " + std::to_string(names.size() - shown) + " more";
+  }
+  return out;
+}
+
 } // namespace worker::gguf

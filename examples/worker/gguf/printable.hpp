@@ -17,9 +17,22 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace worker::gguf {
 
 std::string printable(std::string_view text);
+
+// Text from a model file in a message: at most `limit` bytes of it, made
+// printable and quoted, then the total length when it was cut, so that no
+// file sets the length of a line:
+//   quoted_excerpt("qwen2") -> 'qwen2'
+//   quoted_excerpt(<10 MB of 'a'>) -> 'aaaa...a'... (10485760 bytes)
+inline constexpr size_t kExcerptBytes = 64;
+std::string quoted_excerpt(std::string_view text, char quote = '\'', size_t limit = kExcerptBytes);
+
+// A list of names for one message: the count, then the first `shown` of
+// them quoted as above: "3 tensors: 'a', 'b' and 1 more".
+std::string name_summary(const std::vector<std::string> &names, const char *noun, size_t shown = 5);
 
 } // namespace worker::gguf

@@ -91,7 +91,7 @@ Qwen2Config Qwen2Config::from_gguf(const gguf::File &file) {
     c.arch = Architecture::Llama;
     c.rope_style = RopeStyle::Normal;
   } else {
-    throw ModelError("unsupported architecture '" + arch + "' (this worker runs 'qwen2' and 'llama' models)");
+    throw ModelError("unsupported architecture " + gguf::quoted_excerpt(arch) + " (this worker runs 'qwen2' and 'llama' models)");
   }
   auto key = [&](const char *suffix) { return arch_key(arch, suffix); };
   if (const gguf::Value *name = file.find(keys::kName); name && name->as_string()) {

@@ -21,6 +21,9 @@
 // (driver) call, a log call or a violation listener. Sweeps copy the
 // records 64 at a time under the shared lock and query them with no lock
 // held, so a record or deallocation never waits for more than one copy.
+// snapshot() and usage_on_device() read every record under one shared hold
+// (a state the records were in at one moment; a writer waits for one pass
+// over them).
 //
 // Misuse never crashes and never corrupts totals; it is counted (misuse())
 // and logged: a null, empty, wrapping or > 2^60-byte range, or a device
@@ -171,10 +174,11 @@ class VramTracker {
     return to_info_locked(*r);
   }
 
-  // Every live allocation, in address order.
+  // Every live allocation, in address order: the records as they were at
+  // one moment (read under one shared hold).
   std::vector<AllocationInfo> snapshot() const {
     std::vector<AllocationInfo> all;
-    for_each_batch([&](const Record& r) { all.push_back(to_info_locked(r)); });
+    for_each_record([&](const Record& r) { all.push_back(to_info_locked(r)); });
     return all;
   }
 
@@ -190,7 +194,7 @@ class VramTracker {
   // Bytes recorded with this device ordinal (-1: recorded without a device).
   std::uint64_t usage_on_device(int device) const {
     std::uint64_t total = 0;
-    for_each_batch([&](const Record& r) { total += r.device == device ? r.bytes : 0; });
+    for_each_record([&](const Record& r) { total += r.device == device ? r.bytes : 0; });
     return total;
   }
 
@@ -311,23 +315,15 @@ class VramTracker {
     }
   }
 
-  // Calls f(record) for every record in address order, under the shared
-  // lock kBatch records at a time.
+  // Calls f(record) for every record in address order, all under one
+  // shared hold: what f sees is the records at one moment. (Copying them a
+  // batch at a time would let writers in between, and a snapshot could show
+  // a range freed before a later batch and its overlapping successor, two
+  // ranges that never coexisted.)
   template <class F>
-  void for_each_batch(F&& f) const {
-    std::uint64_t from = 0;
-    for (;;) {
-      std::shared_lock<detail::ReaderSlotsLock> lock(mutex_);
-      std::uint64_t last_base = 0;
-      const std::size_t n = records_.visit_from(from, kBatch, [&](const Record& r) {
-        f(r);
-        last_base = r.base;
-      });
-      if (n < kBatch || last_base == ~std::uint64_t{0}) {
-        return;
-      }
-      from = last_base + 1;
-    }
+  void for_each_record(F&& f) const {
+    std::shared_lock<detail::ReaderSlotsLock> lock(mutex_);
+    records_.visit_from(0, ~std::size_t{0}, f);
   }
 
   // The sweep behind verify_vram_residency() and HealthMonitor: stops early

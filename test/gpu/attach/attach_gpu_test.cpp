@@ -1,7 +1,9 @@
 // GPU tests of vram-only-run (ctest label "gpu"): small CUDA programs, one
 // per API family, built with static cudart, shared cudart and the driver
-// API, run under vram-only-run; the JSON report and the exit status are the
-// verdict. They skip with a message where there is no GPU.
+// API, run under vram-only-run with each backend (interpose, the default,
+// and cupti); the JSON report and the exit status are the verdict, and both
+// backends must give the same allocation report for every program. They
+// skip with a message where there is no GPU.
 #include <gtest/gtest.h>
 
 #include <arpa/inet.h>
@@ -11,6 +13,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -48,12 +51,16 @@ std::string temp_dir() {
   return dir != nullptr ? dir : "/tmp";
 }
 
-// Runs `program` under vram-only-run with `options`; env: extra NAME=VALUE.
+// The backend the current test runs under (the test's parameter).
+std::string g_backend = "interpose";
+
+// Runs `program` under vram-only-run --backend=<g_backend> with `options`;
+// env: extra NAME=VALUE.
 RunResult run_under(const std::vector<std::string>& options, const std::string& program,
               const std::vector<std::string>& env = {}, const std::string& dir_in = "") {
   const std::string dir = dir_in.empty() ? temp_dir() : dir_in;
   const std::string report = dir + "/report.json";
-  std::vector<std::string> argv = {VRAM_ONLY_RUN, "--report", report};
+  std::vector<std::string> argv = {VRAM_ONLY_RUN, "--backend=" + g_backend, "--report", report};
   argv.insert(argv.end(), options.begin(), options.end());
   argv.push_back("--");
   argv.push_back(program);
@@ -110,6 +117,12 @@ std::uint64_t api_bytes(const RunResult& r, const std::string& api) {
   return a.contains(api) ? a[api]["bytes"].get<std::uint64_t>() : 0;
 }
 
+// Every test runs under both backends.
+class AttachGpu : public ::testing::TestWithParam<const char*> {
+ protected:
+  void SetUp() override { g_backend = GetParam(); }
+};
+
 // Every device allocation of the runtime-API program: tracked with its size, released.
 void check_device_program(const char* program) {
   VRAM_ONLY_REQUIRE_GPU();
@@ -128,8 +141,8 @@ void check_device_program(const char* program) {
   EXPECT_EQ(api_bytes(r, "cuArrayCreate_v2") + api_bytes(r, "cuArray3DCreate_v2"), 262144u) << explain(r);
 }
 
-TEST(AttachGpu, DeviceMemoryStaticCudartIsTrackedAndReleased) { check_device_program(ATTACH_DEVICE_STATIC); }
-TEST(AttachGpu, DeviceMemorySharedCudartIsTrackedAndReleased) { check_device_program(ATTACH_DEVICE_SHARED); }
+TEST_P(AttachGpu, DeviceMemoryStaticCudartIsTrackedAndReleased) { check_device_program(ATTACH_DEVICE_STATIC); }
+TEST_P(AttachGpu, DeviceMemorySharedCudartIsTrackedAndReleased) { check_device_program(ATTACH_DEVICE_SHARED); }
 
 void check_managed_program(const char* program) {
   VRAM_ONLY_REQUIRE_GPU();
@@ -150,10 +163,10 @@ void check_managed_program(const char* program) {
   EXPECT_EQ(r.report["device_memory"]["live_allocations"], 0) << explain(r);
 }
 
-TEST(AttachGpu, ManagedStaticCudartReportedOnce) { check_managed_program(ATTACH_MANAGED_STATIC); }
-TEST(AttachGpu, ManagedSharedCudartReportedOnce) { check_managed_program(ATTACH_MANAGED_SHARED); }
+TEST_P(AttachGpu, ManagedStaticCudartReportedOnce) { check_managed_program(ATTACH_MANAGED_STATIC); }
+TEST_P(AttachGpu, ManagedSharedCudartReportedOnce) { check_managed_program(ATTACH_MANAGED_SHARED); }
 
-TEST(AttachGpu, AbortModeStopsBeforeTheManagedMemoryIsUsed) {
+TEST_P(AttachGpu, AbortModeStopsBeforeTheManagedMemoryIsUsed) {
   VRAM_ONLY_REQUIRE_GPU();
   const RunResult r = run_under({"--on-violation=abort"}, ATTACH_MANAGED_STATIC);
   EXPECT_EQ(r.status, 86) << explain(r);
@@ -170,8 +183,9 @@ TEST(AttachGpu, AbortModeStopsBeforeTheManagedMemoryIsUsed) {
 // behind the overhead measurements) enforces nothing and says so: the
 // managed allocation goes unseen, the report and /health say why, and
 // --require stops the process (87).
-TEST(AttachGpu, CallbacksNoneEnforcesNothingAndSaysSo) {
+TEST(AttachGpuCupti, CallbacksNoneEnforcesNothingAndSaysSo) {
   VRAM_ONLY_REQUIRE_GPU();
+  g_backend = "cupti";
   const std::string why =
       "--callbacks=none: CUPTI is subscribed with no callback enabled (a diagnostic for measuring CUPTI's own "
       "cost); nothing is enforced";
@@ -195,17 +209,20 @@ void check_host_program(const char* program) {
   ASSERT_TRUE(r.report.is_object()) << explain(r);
   EXPECT_EQ(r.report["violations_total"], 3) << explain(r);
   const json& kinds = r.report["non_vram"];
-  // cudaMallocHost and cudaHostAlloc(Mapped) are both pinned (the second
-  // with CU_MEMHOSTALLOC_DEVICEMAP in its flags; its device pointer is not
-  // reported again); cudaHostRegister is registered.
-  EXPECT_EQ(kinds["pinned"]["violations"], 2) << explain(r);
-  EXPECT_EQ(kinds["pinned"]["bytes"], 65536 + 131072) << explain(r);
-  EXPECT_EQ(kinds["mapped"]["violations"], 0) << explain(r);
+  // cudaMallocHost is pinned; cudaHostAlloc(Mapped) is mapped (allocated
+  // with CU_MEMHOSTALLOC_DEVICEMAP; its device pointer is not reported
+  // again); cudaHostRegister is registered.
+  EXPECT_EQ(kinds["pinned"]["violations"], 1) << explain(r);
+  EXPECT_EQ(kinds["pinned"]["bytes"], 65536) << explain(r);
+  EXPECT_EQ(kinds["mapped"]["violations"], 1) << explain(r);
+  EXPECT_EQ(kinds["mapped"]["bytes"], 131072) << explain(r);
   EXPECT_EQ(kinds["registered"]["violations"], 1) << explain(r);
   EXPECT_EQ(kinds["registered"]["bytes"], 262144) << explain(r);
   bool mapped_flag = false;
   for (const json& v : r.report["violations"]) {
-    if (v["bytes"] == 131072) mapped_flag = v["detail"].get<std::string>().find("DEVICEMAP") != std::string::npos;
+    if (v["bytes"] == 131072) {
+      mapped_flag = v["kind"] == "mapped" && v["detail"].get<std::string>().find("DEVICEMAP") != std::string::npos;
+    }
   }
   EXPECT_TRUE(mapped_flag) << explain(r);
   for (const char* kind : {"pinned", "mapped", "registered"}) {
@@ -213,10 +230,10 @@ void check_host_program(const char* program) {
   }
 }
 
-TEST(AttachGpu, HostMemoryStaticCudartReportedOnceEach) { check_host_program(ATTACH_HOST_STATIC); }
-TEST(AttachGpu, HostMemorySharedCudartReportedOnceEach) { check_host_program(ATTACH_HOST_SHARED); }
+TEST_P(AttachGpu, HostMemoryStaticCudartReportedOnceEach) { check_host_program(ATTACH_HOST_STATIC); }
+TEST_P(AttachGpu, HostMemorySharedCudartReportedOnceEach) { check_host_program(ATTACH_HOST_SHARED); }
 
-TEST(AttachGpu, DriverApiDeviceTrackedAndForbiddenReported) {
+TEST_P(AttachGpu, DriverApiDeviceTrackedAndForbiddenReported) {
   VRAM_ONLY_REQUIRE_GPU();
   const RunResult r = run_under({}, ATTACH_DRIVER_API);
   ASSERT_EQ(r.status, 0) << explain(r);
@@ -237,7 +254,7 @@ TEST(AttachGpu, DriverApiDeviceTrackedAndForbiddenReported) {
   EXPECT_EQ(r.report["violations_total"], host_numa ? 4 : 3) << explain(r);
 }
 
-TEST(AttachGpu, MigrationsToTheHostAreReported) {
+TEST_P(AttachGpu, MigrationsToTheHostAreReported) {
   VRAM_ONLY_REQUIRE_GPU();
   const RunResult r = run_under({}, ATTACH_MIGRATION);
   ASSERT_EQ(r.status, 0) << explain(r);
@@ -247,7 +264,7 @@ TEST(AttachGpu, MigrationsToTheHostAreReported) {
   EXPECT_EQ(r.report["non_vram"]["migration"]["bytes"], 2 * (2 << 20)) << explain(r);
 }
 
-TEST(AttachGpu, ManagedVariableIsReported) {
+TEST_P(AttachGpu, ManagedVariableIsReported) {
   VRAM_ONLY_REQUIRE_GPU();
   const RunResult r = run_under({}, ATTACH_MANAGED_VAR);
   ASSERT_EQ(r.status, 0) << explain(r);
@@ -256,7 +273,7 @@ TEST(AttachGpu, ManagedVariableIsReported) {
   EXPECT_EQ(r.report["non_vram"]["managed"]["bytes"], 4096) << explain(r);
 }
 
-TEST(AttachGpu, PolicyAllowsPinnedUpToItsSize) {
+TEST_P(AttachGpu, PolicyAllowsPinnedUpToItsSize) {
   VRAM_ONLY_REQUIRE_GPU();
   const std::string dir = temp_dir();
   const std::string policy = dir + "/policy.json";
@@ -267,7 +284,7 @@ TEST(AttachGpu, PolicyAllowsPinnedUpToItsSize) {
   EXPECT_EQ(r.report["allowed_total"], 1) << explain(r);
   EXPECT_EQ(r.report["non_vram"]["pinned"]["allowed"], 1) << explain(r);
   EXPECT_EQ(r.report["policy_rules"][0]["peak_bytes"], 65536) << explain(r);
-  EXPECT_EQ(r.report["violations_total"], 2) << explain(r);  // the mapped pinned one and the registered one
+  EXPECT_EQ(r.report["violations_total"], 2) << explain(r);  // the mapped one and the registered one
 }
 
 // A raw HTTP GET; returns the status code, or -1.
@@ -298,7 +315,7 @@ int http_status(int port, const std::string& path, std::string* body = nullptr) 
   return response.size() > 12 ? std::atoi(response.c_str() + 9) : -1;
 }
 
-TEST(AttachGpu, HealthAnswers503AfterAManagedAllocation) {
+TEST_P(AttachGpu, HealthAnswers503AfterAManagedAllocation) {
   VRAM_ONLY_REQUIRE_GPU();
   const std::string dir = temp_dir();
   RunResult r;
@@ -331,7 +348,7 @@ TEST(AttachGpu, HealthAnswers503AfterAManagedAllocation) {
   EXPECT_EQ(r.status, 0) << explain(r);
 }
 
-TEST(AttachGpu, ProcessWithoutCudaIsUnaffected) {
+TEST_P(AttachGpu, ProcessWithoutCudaIsUnaffected) {
   VRAM_ONLY_REQUIRE_GPU();
   const RunResult r = run_under({"--require"}, "/bin/echo");
   EXPECT_EQ(r.status, 0) << explain(r);
@@ -339,5 +356,61 @@ TEST(AttachGpu, ProcessWithoutCudaIsUnaffected) {
   EXPECT_EQ(r.err, "") << explain(r);
   EXPECT_TRUE(r.report.is_null()) << "no CUDA, no injection, no report\n" << explain(r);
 }
+
+// The interposer names the caller from its return address: the program
+// itself for static cudart, never CUDA's plumbing.
+TEST(AttachGpuInterpose, ViolationsNameTheCallingProgram) {
+  VRAM_ONLY_REQUIRE_GPU();
+  g_backend = "interpose";
+  const RunResult r = run_under({}, ATTACH_MANAGED_STATIC);
+  ASSERT_TRUE(r.report.is_object()) << explain(r);
+  ASSERT_EQ(violations_of(r, "cuMemAllocManaged").size(), 1u) << explain(r);
+  const json& site = violations_of(r, "cuMemAllocManaged")[0]["call_site"];
+  EXPECT_NE(site["library"].get<std::string>().find("attach_managed_static"), std::string::npos) << explain(r);
+  EXPECT_EQ(r.report["injection"]["backend"], "interpose");
+}
+
+// What both backends must agree on: device allocations by API, and every
+// non-VRAM event (API, kind, bytes) and the totals per kind.
+json allocation_summary(const json& report) {
+  json s;
+  s["by_api"] = report["device_memory"]["by_api"];
+  s["allocations_total"] = report["device_memory"]["allocations_total"];
+  s["frees_total"] = report["device_memory"]["frees_total"];
+  std::vector<std::string> events;
+  for (const char* list : {"violations", "allowed"}) {
+    for (const json& v : report[list]) {
+      events.push_back(v["api"].get<std::string>() + " " + v["kind"].get<std::string>() + " " +
+                       std::to_string(v["bytes"].get<std::uint64_t>()));
+    }
+  }
+  std::sort(events.begin(), events.end());
+  s["events"] = events;
+  for (auto& [kind, totals] : report["non_vram"].items()) {
+    s["non_vram"][kind] = {{"violations", totals["violations"]}, {"allowed", totals["allowed"]}, {"bytes", totals["bytes"]}};
+  }
+  s["healthy"] = report["healthy"];
+  return s;
+}
+
+TEST(AttachGpuBackends, BothBackendsReportTheSameAllocations) {
+  VRAM_ONLY_REQUIRE_GPU();
+  for (const char* program : {ATTACH_DEVICE_STATIC, ATTACH_DEVICE_SHARED, ATTACH_MANAGED_STATIC, ATTACH_MANAGED_SHARED,
+                              ATTACH_HOST_STATIC, ATTACH_HOST_SHARED, ATTACH_MIGRATION, ATTACH_MANAGED_VAR,
+                              ATTACH_DRIVER_API}) {
+    g_backend = "interpose";
+    const RunResult interposed = run_under({}, program);
+    g_backend = "cupti";
+    const RunResult cupti = run_under({}, program);
+    ASSERT_TRUE(interposed.report.is_object()) << program << "\n" << explain(interposed);
+    ASSERT_TRUE(cupti.report.is_object()) << program << "\n" << explain(cupti);
+    EXPECT_EQ(interposed.report["injection"]["backend"], "interpose");
+    EXPECT_EQ(cupti.report["injection"]["backend"], "cupti");
+    EXPECT_EQ(allocation_summary(interposed.report).dump(2), allocation_summary(cupti.report).dump(2)) << program;
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, AttachGpu, ::testing::Values("interpose", "cupti"),
+                         [](const ::testing::TestParamInfo<const char*>& info) { return std::string(info.param); });
 
 }  // namespace

@@ -46,12 +46,12 @@ TEST(PlanJobs, CudaSourceGetsAHostJobAndOneDeviceJobPerArchitecture) {
   EXPECT_EQ(Jobs[0].Argv,
             concat({{"/llvm/bin/clang++", "-fsyntax-only"}, CudaFlags,
                     {"--cuda-host-only", "--cuda-gpu-arch=sm_80",
-                     "-std=c++17", "-DFOO=1", "k.cu"}}));
+                     "-std=c++17", "-DFOO=1", "-fno-delayed-template-parsing", "k.cu"}}));
   EXPECT_EQ(Jobs[1].sideName(), "device sm_80");
   EXPECT_EQ(Jobs[1].Argv,
             concat({{"/llvm/bin/clang++", "-fsyntax-only"}, CudaFlags,
                     {"--cuda-device-only", "--cuda-gpu-arch=sm_80",
-                     "-std=c++17", "-DFOO=1", "k.cu"}}));
+                     "-std=c++17", "-DFOO=1", "-fno-delayed-template-parsing", "k.cu"}}));
   EXPECT_EQ(Jobs[2].sideName(), "device sm_90");
   EXPECT_EQ(Jobs[2].GpuArch, "sm_90");
 }
@@ -76,7 +76,7 @@ TEST(PlanJobs, NvccCxxSourceGetsTheToolkitHeadersAsSystemPaths) {
   EXPECT_EQ(Jobs[0].Argv,
             (Args{"/llvm/bin/clang++", "-fsyntax-only", "-x", "c++",
                   "-std=c++17", "-isystem", "/cuda/include", "-isystem",
-                  "/cuda/include/cccl", "host.cpp"}));
+                  "/cuda/include/cccl", "-fno-delayed-template-parsing", "host.cpp"}));
 }
 
 TEST(PlanJobs, CSourceKeepsClangsDefaultStandardWhenTheCommandNamesCxx) {
@@ -87,7 +87,7 @@ TEST(PlanJobs, CSourceKeepsClangsDefaultStandardWhenTheCommandNamesCxx) {
       planJobs(C, {"a.c", SourceLanguage::C}, "/build", testToolchain());
   ASSERT_EQ(Jobs.size(), 1u);
   EXPECT_EQ(Jobs[0].Argv, (Args{"/llvm/bin/clang++", "-fsyntax-only", "-x",
-                                "c", "a.c"}));
+                                "c", "-fno-delayed-template-parsing", "a.c"}));
 }
 
 } // namespace

@@ -2,7 +2,9 @@
 // the clang arguments vram-check analyses with.
 
 #include "CompilerCommand.h"
+#include "VramCheckConfig.h"
 
+#include "llvm/ADT/STLExtras.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/raw_ostream.h"
@@ -65,6 +67,17 @@ TEST(ClangGpuArchFor, MapsNvccArchitectures) {
 
 // The command CMake 3.25 writes into compile_commands.json for an nvcc
 // target (CUDA_ARCHITECTURES 80;90, separable compilation, PIC).
+TEST(NvccCommand, PredefinesOnlyWhatItsOptionsTurnOn) {
+  TranslatedCommand C = translate({"nvcc", "-rdc=false", "-c", "k.cu"});
+  EXPECT_EQ(llvm::count(C.Predefines, "-D__NVCC_DIAG_PRAGMA_SUPPORT__=1"), 1);
+  EXPECT_EQ(llvm::count(C.Predefines, "-D__CUDACC_RDC__"), 0);
+  EXPECT_EQ(llvm::count(C.Predefines, "-D__CUDACC_EXTENDED_LAMBDA__"), 0);
+  TranslatedCommand Dc = translate({"nvcc", "-dc", "k.cu"});
+  EXPECT_EQ(llvm::count(Dc.Predefines, "-D__CUDACC_RDC__"), 1);
+  TranslatedCommand Gcc = translate({"g++", "-c", "a.cpp"});
+  EXPECT_TRUE(Gcc.Predefines.empty());
+}
+
 TEST(NvccCommand, TranslatesCMakeGeneratedCommand) {
   TranslatedCommand C = translate(
       {"/usr/local/cuda/bin/nvcc", "-forward-unknown-to-host-compiler",
@@ -78,6 +91,15 @@ TEST(NvccCommand, TranslatesCMakeGeneratedCommand) {
   EXPECT_EQ(C.ClangArgs, (Args{"-DBAR=\"x y\"", "-DFOO=1", "-I/src/inc",
                                "-isystem", "/src/sys", "-fPIC", "-Wall",
                                "-Wextra"}));
+  // nvcc's predefined macros, by the modes -rdc=true, --extended-lambda and
+  // --expt-relaxed-constexpr turn on (NvccMacros.def).
+  EXPECT_EQ(C.Predefines,
+            (Args{"-D__CUDACC_VER_MAJOR__=" VRAM_ONLY_NVCC_VERSION_MAJOR,
+                  "-D__CUDACC_VER_MINOR__=" VRAM_ONLY_NVCC_VERSION_MINOR,
+                  "-D__CUDACC_VER_BUILD__=" VRAM_ONLY_NVCC_VERSION_BUILD,
+                  "-D__NVCC_DIAG_PRAGMA_SUPPORT__=1", "-D__CUDACC_RDC__",
+                  "-D__CUDACC_EXTENDED_LAMBDA__",
+                  "-D__CUDACC_RELAXED_CONSTEXPR__"}));
   EXPECT_EQ(C.Standard, "c++20");
   EXPECT_EQ(C.GpuArchs, (Args{"sm_80", "sm_90"}));
   ASSERT_EQ(C.Sources.size(), 1u);

@@ -4,10 +4,13 @@
 // endpoint from answering:
 //
 //   - one thread per connection, at most `max_connections` of them; when all
-//     are taken, a new connection takes the place of the one that has waited
-//     longest for request bytes (an idle keep-alive connection or a slow
-//     request; never one whose request is being answered), so a probe gets
-//     through even while slow or idle clients hold every slot;
+//     are taken, a new connection takes the place of another: first the one
+//     idle longest after a completed request (keep-alive), then the oldest
+//     slow request (one that sent nothing yet, or part of a request); never
+//     one whose request is being answered, one whose request bytes are
+//     already waiting to be read, or one younger than kEvictionGrace (so a
+//     probe that connects among churning idle clients is not itself
+//     evicted before its thread reads its request);
 //   - deadlines: a request must arrive and be answered within
 //     `request_timeout` of its first byte; an open connection waits at most
 //     `idle_timeout` for the first byte of its next request;
@@ -328,11 +331,14 @@ class BoundedHttpServer {
     using httplib::Server::process_request;
   };
 
-  enum class Phase { Waiting, Answering };
+  // Fresh: accepted, no request byte yet. Receiving: a request's bytes are
+  // arriving. Answering: the request is parsed and being answered. Idle:
+  // waiting for the next request after a completed one.
+  enum class Phase { Fresh, Receiving, Answering, Idle };
 
   struct Connection {
     int fd = -1;  // -1 once closed (by its own thread, under mutex_)
-    Phase phase = Phase::Waiting;
+    Phase phase = Phase::Fresh;
     Clock::time_point since;  // start of the current phase (or request)
     bool evicted = false;
     bool finished = false;
@@ -341,6 +347,13 @@ class BoundedHttpServer {
 
   // Requests one connection may carry before it is closed.
   static constexpr std::size_t kMaxRequestsPerConnection = 1000;
+
+ public:
+  // A connection is never evicted sooner than this after its last change
+  // of phase (accepted, request started, request answered).
+  static constexpr std::chrono::milliseconds kEvictionGrace{10};
+
+ private:
 
   // One request through the routes on this thread, before any connection
   // thread exists: cpp-httplib initializes function-local statics (e.g. its
@@ -391,10 +404,10 @@ class BoundedHttpServer {
       if (live_locked() < limits_.max_connections) {
         break;
       }
-      if (!eviction_pending_locked()) {
-        evict_one_locked();
-      }
-      changed_.wait_for(lock, std::chrono::milliseconds(50));
+      // Nobody evictable yet (all too young, answering or with bytes
+      // waiting): look again once the grace has passed.
+      const bool pending = eviction_pending_locked() || evict_one_locked();
+      changed_.wait_for(lock, pending ? std::chrono::milliseconds(50) : kEvictionGrace);
     }
     ++counters_.accepted;
     connections_.emplace_back();
@@ -421,11 +434,21 @@ class BoundedHttpServer {
                        [](const Connection& c) { return c.evicted && !c.finished; });
   }
 
-  void evict_one_locked() {
+  // Evicts the idle connection waiting longest, else the oldest slow
+  // request (see the class comment); none when every candidate is too young
+  // or has its request bytes waiting (admit() then waits and tries again).
+  // True when one was evicted.
+  bool evict_one_locked() {
+    const Clock::time_point old_enough = Clock::now() - kEvictionGrace;
     Connection* victim = nullptr;
     for (Connection& c : connections_) {
-      if (!c.finished && !c.evicted && c.fd >= 0 && c.phase == Phase::Waiting &&
-          (victim == nullptr || c.since < victim->since)) {
+      if (c.finished || c.evicted || c.fd < 0 || c.phase == Phase::Answering || c.since > old_enough) {
+        continue;
+      }
+      const bool idle = c.phase == Phase::Idle;
+      const bool victim_idle = victim != nullptr && victim->phase == Phase::Idle;
+      const bool better = victim == nullptr || (idle && !victim_idle) || (idle == victim_idle && c.since < victim->since);
+      if (better && !has_unread_bytes(c.fd)) {
         victim = &c;
       }
     }
@@ -434,6 +457,14 @@ class BoundedHttpServer {
       ++counters_.evicted;
       ::shutdown(victim->fd, SHUT_RDWR);
     }
+    return victim != nullptr;
+  }
+
+  // Bytes from the client that its thread has not read yet: the client is
+  // not the slow one.
+  static bool has_unread_bytes(int fd) {
+    char byte = 0;
+    return ::recv(fd, &byte, 1, MSG_PEEK | MSG_DONTWAIT) > 0;
   }
 
   // Joins the threads of finished connections (they are about to return).
@@ -466,7 +497,7 @@ class BoundedHttpServer {
       if (!stream.wait_for_request(Clock::now() + limits_.idle_timeout)) {
         break;
       }
-      set_phase(c, Phase::Waiting);  // a request started: waiting for its bytes
+      set_phase(c, Phase::Receiving);  // a request started: waiting for its bytes
       stream.begin_request(Clock::now() + limits_.request_timeout);
       bool parsed = false;
       bool has_body = false;
@@ -484,7 +515,7 @@ class BoundedHttpServer {
         std::lock_guard<std::mutex> lock(mutex_);
         ++(stream.exceeded() ? counters_.too_large : counters_.timed_out);
       }
-      set_phase(c, Phase::Waiting);
+      set_phase(c, Phase::Idle);
       // A request that did not parse or carried a body leaves bytes of
       // unknown meaning behind: close.
       if (!answered || close_requested || !parsed || has_body || last) {
