@@ -40,12 +40,14 @@ struct Directory {
     llvm::SmallString<256> Model;
     llvm::sys::path::system_temp_directory(/*ErasedOnReboot=*/true, Model);
     llvm::sys::path::append(Model, "vram-check-XXXXXX");
-    if (Model.size() >= PATH_MAX || !::mkdtemp(Model.data())) {
-      Error = std::error_code(Model.size() >= PATH_MAX ? ENAMETOOLONG : errno,
+    // mkdtemp needs a NUL-terminated template: a SmallString's data() is not.
+    std::string Template(Model.str());
+    if (Template.size() >= PATH_MAX || !::mkdtemp(Template.data())) {
+      Error = std::error_code(Template.size() >= PATH_MAX ? ENAMETOOLONG : errno,
                               std::generic_category());
       return;
     }
-    Path = std::string(Model);
+    Path = Template;
     std::strcpy(DirectoryForSignals, Path.c_str());
     llvm::sys::SetInterruptFunction(removeDirectoryOnSignal);
   }
