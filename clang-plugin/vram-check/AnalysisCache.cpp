@@ -186,25 +186,12 @@ std::optional<std::string> AnalysisCache::store(llvm::StringRef Key,
   llvm::StringRef Parent = llvm::sys::path::parent_path(Path);
   if (std::error_code EC = llvm::sys::fs::create_directories(Parent))
     return "cannot create '" + Parent.str() + "': " + EC.message();
-  int FD = -1;
-  llvm::SmallString<256> Temporary;
-  if (std::error_code EC = llvm::sys::fs::createUniqueFile(
-          Path + ".tmp-%%%%%%%%", FD, Temporary))
-    return "cannot write in '" + Parent.str() + "': " + EC.message();
-  {
-    llvm::raw_fd_ostream OS(FD, /*shouldClose=*/true);
-    OS << Text;
-    OS.close();
-    if (OS.has_error()) {
-      OS.clear_error();
-      llvm::sys::fs::remove(Temporary);
-      return "cannot write '" + Temporary.str().str() + "'";
-    }
-  }
-  if (std::error_code EC = llvm::sys::fs::rename(Temporary, Path)) {
-    llvm::sys::fs::remove(Temporary);
-    return "cannot rename '" + Temporary.str().str() + "': " + EC.message();
-  }
+  // A temporary file in the same directory, renamed over the entry.
+  if (llvm::Error Error = llvm::writeToOutput(Path, [&](llvm::raw_ostream &OS) {
+        OS << Text;
+        return llvm::Error::success();
+      }))
+    return "cannot write '" + Path + "': " + llvm::toString(std::move(Error));
   return std::nullopt;
 }
 
