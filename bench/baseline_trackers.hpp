@@ -6,8 +6,8 @@
 //   interior-pointer range lookup of VramTracker).
 // - SharedMutexMapTracker: an ordered map under std::shared_mutex, the
 //   design of RMM's tracking_resource_adaptor; range lookups via upper_bound.
-// - ReaderSlotsMapTracker: a candidate for VramTracker measured next to it
-//   (issue 12): the same ReaderSlotsLock, with a std::map keyed by base
+// - ReaderSlotsMapTracker: a candidate for VramTracker measured next to it:
+//   the same ReaderSlotsLock, with a std::map keyed by base
 //   instead of the RangeMap's sorted blocks.
 // All keep the same per-record fields and totals as VramTracker does.
 #pragma once

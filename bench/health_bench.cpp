@@ -2,7 +2,7 @@
 // sweep of 10,000 allocations runs continuously, and idle for reference;
 // `under_load`: idle (no sweep) while 8 clients send their headers a byte
 // every 20 ms and 50 connections sit idle, the traffic that left the
-// cpp-httplib thread pool unable to answer (issue 12).
+// cpp-httplib thread pool unable to answer.
 #include <benchmark/benchmark.h>
 
 #include <algorithm>

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Prints the runtime benchmarks' results as ratios against the baselines
-measured in the same run, with the floors of issue 12.
+measured in the same run, with the project's floors.
 
 Usage: summarize_runtime.py RESULTS.json [--markdown]
 
@@ -128,7 +128,7 @@ class Table:
 def main(argv):
     parser = argparse.ArgumentParser(
         description="Prints the runtime benchmarks' results as ratios against the baselines "
-                    "measured in the same run, with the floors of issue 12.")
+                    "measured in the same run, with the project's floors.")
     parser.add_argument("results", help="Google Benchmark JSON (--benchmark_out)")
     parser.add_argument("--markdown", action="store_true", help="print Markdown tables")
     args = parser.parse_args(argv[1:])
@@ -179,7 +179,7 @@ def main(argv):
                 v = r.rate(f"{kind}/{name}/real_time/threads:{threads}")
                 cells.append("-" if v is None else f"{v[0] / 1e6:.1f}")
             t.row(f"{kind} {name}", "  ".join(f"{n}T:{c}" for n, c in zip((1, 2, 4, 8, 16), cells)))
-        has_target = kind == "tracker_lookup"  # issue 12: lookups at 8 threads >= 4x one thread
+        has_target = kind == "tracker_lookup"  # the floor: lookups at 8 threads >= 4x one thread
         ours1 = r.rate(f"{kind}/vram_only/real_time/threads:1")
         ours8 = r.rate(f"{kind}/vram_only/real_time/threads:8")
         scale = ours8[0] / ours1[0] if ours1 and ours8 else None

@@ -1,4 +1,4 @@
-"""The cost of the analysis, measured side by side (issue 6).
+"""The cost of the analysis, measured side by side.
 
   bench_analysis.py --build <build dir> --work <dir> [--repetitions N]
 

@@ -76,7 +76,7 @@ llama_cpp_fetch() {
 
 # llama_cpp_configure_cuda <build dir> [extra CMake arguments...]
 # Configures llama.cpp with CUDA for sm_90 (H100/H200) and a compile
-# database: llama.cpp's own defaults otherwise, as issue 13 measured it.
+# database: llama.cpp's own defaults otherwise, as measured on it.
 llama_cpp_configure_cuda() {
   local dir="$1"
   shift

@@ -1,4 +1,4 @@
-// The llama architecture (issue 14): configuration keys and defaults as
+// The llama architecture: configuration keys and defaults as
 // llama.cpp reads them, the tensors without biases, what is refused and how
 // it is named, the SentencePiece and llama-bpe tokenizers, normal RoPE, and
 // the tiny models of the llama.cpp comparison (deterministic, clear greedy
