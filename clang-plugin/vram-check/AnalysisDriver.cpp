@@ -85,29 +85,31 @@ void analyseSources(const std::vector<SourceTask> &Tasks,
   auto Run = [&](const PlannedJob &Planned) {
     const AnalysisJob &Job = Planned.Job;
     JobOutcome Outcome =
-        Options.SelfExecutable.empty()
-            ? runAnalysisJob(Job, Checks)
-            : runAnalysisJobInChild(Job, Options.SelfExecutable,
-                                    Options.Checks);
+        runAnalysisJobInChild(Job, Options.SelfExecutable, Options.Checks);
     std::lock_guard<std::mutex> Guard(Lock);
     Progress.clear();
+    size_t Findings = 0;
+    for (ReportedFinding &F : Outcome.Diagnostics) {
+      if (F.DiagLevel == ReportedFinding::Remark) {
+        F.Side = Job.sideName();
+        Report.InactiveNames.push_back(std::move(F));
+        continue;
+      }
+      ++Findings;
+      Distinct.insert(F);
+      Report.Findings.push_back(std::move(F));
+    }
     if (Options.Verbose) {
       llvm::errs() << "vram-check: analysed " << Job.Source;
       if (!Job.sideName().empty())
         llvm::errs() << " (" << Job.sideName() << ")";
-      llvm::errs() << ": " << Outcome.Findings.size() << " finding(s)\n  ";
+      llvm::errs() << ": " << Findings << " finding(s)\n  ";
       llvm::interleave(Job.Argv, llvm::errs(), " ");
       llvm::errs() << '\n';
     }
     for (const std::string &Error : Outcome.Errors)
       if (ErrorsShown.insert(Error).second)
         llvm::errs() << Error << '\n';
-    llvm::append_range(Report.Findings, Outcome.Findings);
-    for (ReportedFinding &F : Outcome.InactiveNames) {
-      F.ScanReason = Job.sideName();
-      Report.InactiveNames.push_back(std::move(F));
-    }
-    Distinct.insert(Outcome.Findings.begin(), Outcome.Findings.end());
     if (Outcome.Failure) {
       if (Outcome.Failure->Kind == FailureKind::Parse ||
           Outcome.Failure->Kind == FailureKind::Crash) {

@@ -6,8 +6,10 @@
 
 #include "clang/Tooling/ArgumentsAdjusters.h"
 
+#include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/SmallString.h"
 #include "llvm/Support/FileSystem.h"
+#include "llvm/Support/JSON.h"
 #include "llvm/Support/Path.h"
 
 namespace vram_only {
@@ -132,6 +134,23 @@ std::vector<AnalysisJob> planJobs(const TranslatedCommand &Command,
   for (const std::string &Arch : Archs)
     Jobs.push_back(MakeJob(JobSide::Device, Arch));
   return Jobs;
+}
+
+void writeCompileDatabase(llvm::ArrayRef<AnalysisJob> Jobs,
+                          llvm::raw_ostream &OS) {
+  llvm::json::OStream J(OS, /*IndentSize=*/2);
+  J.array([&] {
+    for (const AnalysisJob &Job : Jobs)
+      J.object([&] {
+        J.attribute("directory", Job.Directory);
+        J.attribute("file", Job.Source);
+        J.attributeArray("arguments", [&] {
+          for (const std::string &Arg : Job.Argv)
+            J.value(Arg);
+        });
+      });
+  });
+  OS << '\n';
 }
 
 } // namespace vram_only

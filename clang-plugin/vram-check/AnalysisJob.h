@@ -16,6 +16,8 @@
 
 #include "CompilerCommand.h"
 
+#include "llvm/Support/raw_ostream.h"
+
 #include <string>
 #include <vector>
 
@@ -67,6 +69,11 @@ std::vector<AnalysisJob> planJobs(const TranslatedCommand &Command,
                                   const SourceInput &Source,
                                   llvm::StringRef Directory,
                                   const CudaToolchain &Toolchain);
+
+/// \p Jobs as a compile database (compile_commands.json: directory, file,
+/// arguments), the form clang-tidy and clang's tools read.
+void writeCompileDatabase(llvm::ArrayRef<AnalysisJob> Jobs,
+                          llvm::raw_ostream &OS);
 
 } // namespace vram_only
 

@@ -232,8 +232,8 @@ int runLauncher(llvm::ArrayRef<std::string> Command,
   // What came from standard input is named so.
   if (!StdinCopy.empty()) {
     for (ReportedFinding &F : Report.Findings)
-      if (F.File == StdinCopy)
-        F.File = "<stdin>";
+      if (F.file() == StdinCopy)
+        F.Message.FilePath = "<stdin>";
     for (AnalysisFailure &F : Report.Failures)
       if (F.File == StdinCopy)
         F.File = "<stdin>";
@@ -267,7 +267,7 @@ int runLauncher(llvm::ArrayRef<std::string> Command,
     ReportFailures(/*AsErrors=*/true);
     std::set<std::string> Files;
     for (const ReportedFinding &F : Report.Findings)
-      Files.insert(F.File);
+      Files.insert(F.file());
     llvm::errs() << "vram-check: the compile is stopped: "
                  << Report.Findings.size() << " VRAM-only violation(s) in ";
     llvm::interleave(Files, llvm::errs(), ", ");

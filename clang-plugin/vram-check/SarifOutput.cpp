@@ -52,7 +52,7 @@ ArtifactUri artifactUri(llvm::StringRef File, llvm::StringRef Root) {
 std::string fingerprint(const ReportedFinding &F) {
   // Stable across line shifts: the check, the API and the line's text.
   llvm::SHA256 Hash;
-  Hash.update(F.Check);
+  Hash.update(F.check());
   Hash.update("\n");
   Hash.update(F.Api);
   Hash.update("\n");
@@ -127,8 +127,8 @@ void writeSarif(const AnalysisReport &Report,
         auto WriteResult = [&](const ReportedFinding &F, const char *Level,
                                const std::string &Text, const char *Origin) {
             J.object([&] {
-              J.attribute("ruleId", F.Check);
-              if (int64_t Index = RuleIndex(F.Check); Index >= 0)
+              J.attribute("ruleId", F.check());
+              if (int64_t Index = RuleIndex(F.check()); Index >= 0)
                 J.attribute("ruleIndex", Index);
               J.attribute("level", Level);
               J.attributeObject("message", [&] {
@@ -137,7 +137,7 @@ void writeSarif(const AnalysisReport &Report,
               J.attributeArray("locations", [&] {
                 J.object([&] {
                   J.attributeObject("physicalLocation", [&] {
-                    WriteArtifact(F.File);
+                    WriteArtifact(F.file());
                     J.attributeObject("region", [&] {
                       J.attribute("startLine", F.Line);
                       J.attribute("startColumn", F.Column);
@@ -157,10 +157,10 @@ void writeSarif(const AnalysisReport &Report,
         J.attributeArray("results", [&] {
           for (const ReportedFinding &F : Report.Findings)
             WriteResult(F, LevelName,
-                        F.fromTokenScan() ? F.Message +
+                        F.fromTokenScan() ? F.text() +
                                                 " (found by a token scan: " +
                                                 F.ScanReason + ")"
-                                          : F.Message,
+                                          : F.text(),
                         F.fromTokenScan() ? "token-scan" : "analysis");
           for (const ReportedFinding &N : Report.InactiveNames)
             WriteResult(N, Report.Strict ? LevelName : "note",

@@ -35,7 +35,6 @@
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/InitLLVM.h"
-#include "llvm/Support/JSON.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/Process.h"
 #include "llvm/Support/ToolOutputFile.h"
@@ -152,6 +151,9 @@ cl::opt<bool> Strict(
 cl::opt<std::string> InternalRunJob(
     llvm::StringRef(InternalRunJobOption), cl::desc("Run one analysis job (internal)"),
     cl::Hidden, cl::cat(Category));
+cl::opt<int> InternalParent(llvm::StringRef(InternalParentOption),
+                            cl::desc("The job's parent process (internal)"),
+                            cl::init(-1), cl::Hidden, cl::cat(Category));
 cl::opt<bool> Verbose("verbose",
                       cl::desc("Show every clang run and what the command "
                                "line translation dropped"),
@@ -477,21 +479,11 @@ int exportCommands(const std::vector<SourceTask> &Tasks,
   llvm::raw_fd_ostream OS(Path, EC, llvm::sys::fs::OF_Text);
   if (EC)
     fail("cannot write '" + Path + "': " + EC.message());
-  llvm::json::OStream J(OS, 2);
-  J.array([&] {
-    for (const SourceTask &Task : Tasks)
-      for (const AnalysisJob &Job :
-           planJobs(Task.Command, Task.Source, Task.Directory, Toolchain))
-        J.object([&] {
-          J.attribute("directory", Job.Directory);
-          J.attribute("file", Job.Source);
-          J.attributeArray("arguments", [&] {
-            for (const std::string &Arg : Job.Argv)
-              J.value(Arg);
-          });
-        });
-  });
-  OS << '\n';
+  std::vector<AnalysisJob> Jobs;
+  for (const SourceTask &Task : Tasks)
+    llvm::append_range(Jobs, planJobs(Task.Command, Task.Source,
+                                      Task.Directory, Toolchain));
+  writeCompileDatabase(Jobs, OS);
   finishWriting(OS, "'" + Path + "'", /*Close=*/true);
   // The sources, once each, for the caller (vram-tidy passes them to
   // clang-tidy).
@@ -570,7 +562,7 @@ int main(int argc, const char **argv) {
          llvm::join(analysis::allCheckNames(), ", ") + ")");
 
   if (!InternalRunJob.empty())
-    return runJobFile(InternalRunJob, *Checks);
+    return runJobFile(InternalRunJob, InternalParent, *Checks);
 
   CudaToolchain Toolchain = toolchain(argv[0]);
   DriverOptions Driver;
