@@ -16,6 +16,7 @@
 #include "clang/Frontend/CompilerInstance.h"
 #include "clang/Frontend/FrontendAction.h"
 #include "clang/Lex/Preprocessor.h"
+#include "clang/Tooling/ArgumentsAdjusters.h"
 #include "clang/Tooling/Tooling.h"
 #include "llvm/ADT/SmallString.h"
 #include "llvm/Support/FileSystem.h"
@@ -187,11 +188,11 @@ JobOutcome runAnalysisJob(const AnalysisJob &Job, analysis::RuleSet Rules) {
   llvm::IntrusiveRefCntPtr<clang::FileManager> Files(
       new clang::FileManager(clang::FileSystemOptions(), FS));
   ErrorCollector Errors;
-  // Clang's own "N errors generated" summary is not ours to print.
-  std::vector<std::string> Argv = Job.Argv;
-  Argv.insert(Argv.end() - 1, "-fno-caret-diagnostics");
+  // The errors are kept as one line each (ErrorCollector).
   clang::tooling::ToolInvocation Invocation(
-      std::move(Argv), std::make_unique<AnalysisAction>(Rules, Config.Options, Outcome,
+      clang::tooling::getInsertArgumentAdjuster("-fno-caret-diagnostics")(
+          Job.Argv, Job.Source),
+      std::make_unique<AnalysisAction>(Rules, Config.Options, Outcome,
                                        Job.Directory),
       Files.get());
   Invocation.setDiagnosticConsumer(&Errors);

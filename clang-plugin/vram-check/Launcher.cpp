@@ -7,6 +7,7 @@
 
 #include "AnalysisDriver.h"
 
+#include "clang/Tooling/ArgumentsAdjusters.h"
 #include "llvm/ADT/ScopeExit.h"
 #include "llvm/ADT/StringSwitch.h"
 #include "llvm/Support/FileSystem.h"
@@ -20,12 +21,19 @@
 namespace vram_only {
 namespace {
 
-/// Launchers that run the compiler named after them.
-bool isWrappingLauncher(llvm::StringRef Executable) {
-  llvm::StringRef Name = llvm::sys::path::filename(Executable);
-  return llvm::StringSwitch<bool>(Name)
-      .Cases("ccache", "sccache", "distcc", "icecc", "buildcache", true)
-      .Default(false);
+/// Drops the launchers that run the compiler named after them (ccache,
+/// sccache...): the compiler is the first word that is not one.
+clang::tooling::ArgumentsAdjuster stripWrappingLaunchers() {
+  return [](const clang::tooling::CommandLineArguments &Args, llvm::StringRef) {
+    auto IsLauncher = [](llvm::StringRef Word) {
+      return llvm::StringSwitch<bool>(llvm::sys::path::filename(Word))
+          .Cases("ccache", "sccache", "distcc", "icecc", "buildcache", true)
+          .Default(false);
+    };
+    auto Last = Args.empty() ? Args.end() : std::prev(Args.end());
+    return clang::tooling::CommandLineArguments(
+        std::find_if_not(Args.begin(), Last, IsLauncher), Args.end());
+  };
 }
 
 int reportError(const llvm::Twine &Message) {
@@ -143,9 +151,7 @@ llvm::StringRef extensionFor(SourceLanguage Language) {
 int runLauncher(llvm::ArrayRef<std::string> Command,
                 const CudaToolchain &Toolchain, analysis::RuleSet Checks,
                 const LauncherOptions &Options) {
-  llvm::ArrayRef<std::string> Compiler = Command;
-  while (Compiler.size() > 1 && isWrappingLauncher(Compiler.front()))
-    Compiler = Compiler.drop_front();
+  std::vector<std::string> Compiler = stripWrappingLaunchers()(Command, "");
 
   llvm::SmallString<256> Cwd;
   if (llvm::sys::fs::current_path(Cwd))
