@@ -7,10 +7,7 @@
 #include "TokenScan.h"
 
 #include "llvm/ADT/STLExtras.h"
-#include "llvm/ADT/SmallString.h"
-#include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Chrono.h"
-#include "llvm/Support/Path.h"
 #include "llvm/Support/ThreadPool.h"
 #include "llvm/Support/Threading.h"
 #include "llvm/Support/raw_ostream.h"
@@ -113,12 +110,10 @@ void analyseSources(const std::vector<SourceTask> &Tasks,
     if (Outcome.Failure) {
       if (Outcome.Failure->Kind == FailureKind::Parse ||
           Outcome.Failure->Kind == FailureKind::Crash) {
-        llvm::SmallString<256> Path(Job.Source);
-        llvm::sys::fs::make_absolute(Job.Directory, Path);
         std::string Side = Job.sideName().empty() ? "the source"
                                                   : Job.sideName() + " side";
-        auto [It, New] = NotParsed.try_emplace(
-            std::string(Path), Side, Outcome.Failure->Reason);
+        auto [It, New] = NotParsed.try_emplace(Job.Source, Side,
+                                               Outcome.Failure->Reason);
         if (!New && Side < It->second.first)
           It->second = {Side, Outcome.Failure->Reason};
       }
@@ -153,16 +148,9 @@ void analyseSources(const std::vector<SourceTask> &Tasks,
     Scanned.insert(Path);
     llvm::append_range(Report.Findings, *Found);
   }
-  for (AnalysisFailure &Failure : Report.Failures) {
-    llvm::SmallString<256> Path(Failure.File);
-    for (const SourceTask &Task : Tasks)
-      if (Task.Source.Path == Failure.File) {
-        llvm::sys::fs::make_absolute(Task.Directory, Path);
-        break;
-      }
-    if (Scanned.count(std::string(Path)))
+  for (AnalysisFailure &Failure : Report.Failures)
+    if (Scanned.count(Failure.File))
       Failure.TokenScanned = true;
-  }
   Report.Sources += Tasks.size();
   Report.SidesPlanned += Jobs.size();
   Report.normalise();

@@ -60,7 +60,7 @@ struct AnalysisJob {
 /// One source of one compile command, to be analysed.
 struct SourceTask {
   TranslatedCommand Command;
-  SourceInput Source;
+  SourceInput Source;    ///< its path absolute (absolutePath)
   std::string Directory; ///< the command's working directory
 };
 

@@ -2,9 +2,8 @@
 
 #include "AnalysisReport.h"
 
-#include "llvm/ADT/SmallString.h"
-#include "llvm/Support/FileSystem.h"
-#include "llvm/Support/Path.h"
+#include "CompilerCommand.h"
+
 #include "llvm/Support/raw_ostream.h"
 
 #include <algorithm>
@@ -13,10 +12,7 @@
 namespace vram_only {
 
 std::string ReportedFinding::absoluteFile() const {
-  llvm::SmallString<256> Path(file());
-  llvm::sys::fs::make_absolute(BuildDirectory, Path);
-  llvm::sys::path::remove_dots(Path, /*remove_dot_dot=*/true);
-  return std::string(Path);
+  return absolutePath(file(), BuildDirectory);
 }
 
 llvm::StringRef failureKindName(FailureKind Kind) {

@@ -12,6 +12,8 @@
 #ifndef VRAM_ONLY_VRAM_CHECK_ANALYSISREPORT_H
 #define VRAM_ONLY_VRAM_CHECK_ANALYSISREPORT_H
 
+#include "core/Rule.h"
+
 #include "clang/Tooling/Core/Diagnostic.h"
 #include "llvm/Support/raw_ostream.h"
 
@@ -137,13 +139,6 @@ std::string describeFailure(const AnalysisFailure &Failure);
 /// another configuration does: <the entry's message>".
 std::string describeInactiveName(const ReportedFinding &Note);
 
-/// Static description of a check, for the SARIF rule table.
-struct CheckDescription {
-  std::string Name;    ///< "vram-managed-memory"
-  std::string Summary; ///< one sentence
-  std::string Help;    ///< what to use instead, where the docs are
-};
-
 enum class Severity { Error, Warning };
 
 /// clang-style diagnostics with the source line and a caret.
@@ -153,13 +148,13 @@ void writeText(const AnalysisReport &Report, Severity Level,
 /// origin and, from a token scan, scan_reason), "not_analysed" (file, side,
 /// kind, reason, level "error" or, when accepted, "warning"), "summary".
 void writeJson(const AnalysisReport &Report, llvm::raw_ostream &OS);
-/// A SARIF 2.1.0 log for GitHub code scanning: one rule per check, results
-/// with locations relative to \p SourceRoot when they lie under it, and the
-/// sources that could not be analysed as tool execution notifications.
-void writeSarif(const AnalysisReport &Report,
-                const std::vector<CheckDescription> &Checks, Severity Level,
-                llvm::StringRef SourceRoot, llvm::StringRef ToolVersion,
-                llvm::raw_ostream &OS);
+/// A SARIF 2.1.0 log for GitHub code scanning: one rule per check of
+/// \p Rules (its summary and help from core/Rule.h), results with locations
+/// relative to \p SourceRoot when they lie under it, and the sources that
+/// could not be analysed as tool execution notifications.
+void writeSarif(const AnalysisReport &Report, analysis::RuleSet Rules,
+                Severity Level, llvm::StringRef SourceRoot,
+                llvm::StringRef ToolVersion, llvm::raw_ostream &OS);
 
 } // namespace vram_only
 

@@ -97,10 +97,11 @@ bool writeFile(llvm::StringRef Path,
 JobOutcome runAnalysisJobInChild(const AnalysisJob &Job,
                                  llvm::StringRef SelfExecutable,
                                  llvm::StringRef Checks) {
-  llvm::ErrorOr<std::string> Created =
-      createPrivateTemporaryFile("job", "json");
+  llvm::ErrorOr<std::string> Created = createPrivateTemporaryFile(
+      "job", "json",
+      [&](llvm::raw_ostream &OS) { writeCompileDatabase({Job}, OS); });
   if (!Created)
-    return notAnalysed(Job, "cannot create a temporary file: " +
+    return notAnalysed(Job, "cannot write a temporary file: " +
                                 Created.getError().message());
   std::string JobFile = *Created;
   std::string OutcomeFile = JobFile + ".yaml";
@@ -111,10 +112,6 @@ JobOutcome runAnalysisJobInChild(const AnalysisJob &Job,
       llvm::sys::DontRemoveFileOnSignal(File);
     }
   });
-  if (!writeFile(JobFile, [&](llvm::raw_ostream &OS) {
-        writeCompileDatabase({Job}, OS);
-      }))
-    return notAnalysed(Job, "cannot write '" + JobFile + "'");
   std::string RunJob = ("--" + InternalRunJobOption + "=" + JobFile).str();
   std::string Parent =
       ("--" + InternalParentOption + "=" + llvm::Twine(::getpid())).str();

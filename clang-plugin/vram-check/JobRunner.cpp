@@ -18,21 +18,10 @@
 #include "clang/Lex/Preprocessor.h"
 #include "clang/Tooling/ArgumentsAdjusters.h"
 #include "clang/Tooling/Tooling.h"
-#include "llvm/ADT/SmallString.h"
-#include "llvm/Support/FileSystem.h"
-#include "llvm/Support/Path.h"
 #include "llvm/Support/VirtualFileSystem.h"
 
 namespace vram_only {
 namespace {
-
-/// \p Path as an absolute path: relative paths are the job's \p Directory.
-std::string absolutePath(llvm::StringRef Path, llvm::StringRef Directory) {
-  llvm::SmallString<256> Result(Path);
-  llvm::sys::fs::make_absolute(Directory, Result);
-  llvm::sys::path::remove_dots(Result, /*remove_dot_dot=*/true);
-  return std::string(Result);
-}
 
 /// Turns the core's findings into clang's diagnostics while the run's
 /// SourceManager lives.

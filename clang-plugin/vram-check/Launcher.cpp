@@ -48,31 +48,28 @@ public:
   /// Starts \p Command; false (with the error printed) when it cannot be.
   bool start(llvm::ArrayRef<std::string> Command, llvm::StringRef StdinPath,
              bool Verbose) {
-    std::string Program = Command.front();
-    if (!llvm::StringRef(Program).contains('/')) {
-      llvm::ErrorOr<std::string> Found = llvm::sys::findProgramByName(Program);
-      if (!Found) {
-        reportError("cannot find '" + Program + "' on PATH");
-        return false;
-      }
-      Program = *Found;
+    // A name with a slash is used as it is, as the shell does.
+    llvm::ErrorOr<std::string> Found =
+        llvm::sys::findProgramByName(Command.front());
+    if (!Found) {
+      reportError("cannot find '" + Command.front() + "' on PATH");
+      return false;
     }
-    Stdin = StdinPath.str();
+    Program = *Found;
     std::vector<llvm::StringRef> Args(Command.begin(), Command.end());
-    std::optional<llvm::StringRef> Redirects[] = {llvm::StringRef(Stdin),
-                                                  std::nullopt, std::nullopt};
+    std::optional<llvm::StringRef> Redirects[] = {StdinPath, std::nullopt,
+                                                  std::nullopt};
     std::string ErrorMessage;
     bool Failed = false;
     Process = llvm::sys::ExecuteNoWait(
         Program, Args, /*Env=*/std::nullopt,
-        Stdin.empty() ? llvm::ArrayRef<std::optional<llvm::StringRef>>()
-                      : Redirects,
+        StdinPath.empty() ? llvm::ArrayRef<std::optional<llvm::StringRef>>()
+                          : Redirects,
         0, &ErrorMessage, &Failed);
     if (Failed) {
       reportError("cannot run '" + Program + "': " + ErrorMessage);
       return false;
     }
-    this->Program = Program;
     if (Verbose) {
       llvm::errs() << "vram-check: started the compile beside the analysis:";
       for (const std::string &Arg : Command)
@@ -96,7 +93,6 @@ public:
 private:
   llvm::sys::ProcessInfo Process;
   std::string Program;
-  std::string Stdin;
 };
 
 /// The files the compile writes that the build checks for (-o, nvcc's
@@ -180,29 +176,16 @@ int runLauncher(llvm::ArrayRef<std::string> Command,
       if (!Text)
         return reportError("cannot read the source on standard input: " +
                            Text.getError().message());
-      llvm::ErrorOr<std::string> Copy =
-          createPrivateTemporaryFile("stdin", extensionFor(Input.Language));
+      llvm::ErrorOr<std::string> Copy = createPrivateTemporaryFile(
+          "stdin", extensionFor(Input.Language),
+          [&](llvm::raw_ostream &OS) { OS << (*Text)->getBuffer(); });
       if (!Copy)
         return reportError("cannot copy standard input: " +
                            Copy.getError().message());
       StdinCopy = *Copy;
-      std::error_code EC;
-      llvm::raw_fd_ostream OS(StdinCopy, EC);
-      if (EC)
-        return reportError("cannot copy standard input: " + EC.message());
-      OS << (*Text)->getBuffer();
-      OS.close();
-      if (OS.has_error()) {
-        OS.clear_error();
-        return reportError("cannot copy standard input to '" + StdinCopy +
-                           "'");
-      }
       Input.Path = std::string(StdinCopy);
     } else {
-      llvm::SmallString<256> Path(Input.Path);
-      llvm::sys::fs::make_absolute(Cwd, Path);
-      llvm::sys::path::remove_dots(Path, /*remove_dot_dot=*/true);
-      Input.Path = std::string(Path);
+      Input.Path = absolutePath(Input.Path, Cwd);
     }
     Tasks.push_back({*Translated, Input, std::string(Cwd)});
   }

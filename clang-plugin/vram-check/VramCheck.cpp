@@ -258,13 +258,6 @@ std::string currentDirectory() {
   return std::string(Cwd);
 }
 
-std::string absolutePath(llvm::StringRef Path, llvm::StringRef Base) {
-  llvm::SmallString<256> Result(Path);
-  llvm::sys::fs::make_absolute(Base, Result);
-  llvm::sys::path::remove_dots(Result, /*remove_dot_dot=*/true);
-  return std::string(Result);
-}
-
 /// Writes with \p Write to the file \p Path, or to standard output when it
 /// is empty. A path that cannot be opened or written (a missing directory,
 /// no permission, a full disk) is one error naming \p What and the place,
@@ -523,18 +516,11 @@ void writeReport(const CommandLine &Options, const AnalysisReport &Report,
     case OutputFormat::Json:
       writeJson(Report, OS);
       break;
-    case OutputFormat::Sarif: {
-      std::vector<CheckDescription> Descriptions;
-      for (analysis::Rule R : analysis::AllRules)
-        if (Checks.contains(R))
-          Descriptions.push_back({analysis::checkName(R).str(),
-                                  analysis::ruleSummary(R).str(),
-                                  analysis::ruleHelp(R).str()});
-      writeSarif(Report, Descriptions, Options.level(),
+    case OutputFormat::Sarif:
+      writeSarif(Report, Checks, Options.level(),
                  absolutePath(Options.SourceRoot, currentDirectory()),
                  VRAM_ONLY_VERSION, OS);
       break;
-    }
     }
   });
 }
