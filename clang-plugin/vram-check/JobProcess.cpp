@@ -78,20 +78,6 @@ JobOutcome notAnalysed(const AnalysisJob &Job, const llvm::Twine &Reason) {
   return Outcome;
 }
 
-/// Writes with \p Write to \p Path; false when it cannot.
-bool writeFile(llvm::StringRef Path,
-               llvm::function_ref<void(llvm::raw_ostream &)> Write) {
-  std::error_code EC;
-  llvm::raw_fd_ostream OS(Path, EC, llvm::sys::fs::OF_Text);
-  if (EC)
-    return false;
-  Write(OS);
-  OS.close();
-  bool Written = !OS.has_error();
-  OS.clear_error();
-  return Written;
-}
-
 } // namespace
 
 JobOutcome runAnalysisJobInChild(const AnalysisJob &Job,
@@ -170,13 +156,16 @@ int runJobFile(llvm::StringRef JobFile, int Parent, analysis::RuleSet Rules) {
   Job.Argv = Commands.front().CommandLine;
   JobOutcome Outcome = runAnalysisJob(Job, Rules);
   Outcome.MainSourceFile = Job.Source;
-  return writeFile(OutcomeFile,
-                   [&](llvm::raw_ostream &OS) {
-                     llvm::yaml::Output YAML(OS);
-                     YAML << Outcome;
-                   })
-             ? 0
-             : 2;
+  std::error_code EC;
+  llvm::raw_fd_ostream OS(OutcomeFile, EC, llvm::sys::fs::OF_Text);
+  if (EC)
+    return 2;
+  llvm::yaml::Output YAML(OS);
+  YAML << Outcome;
+  OS.close();
+  EC = OS.error();
+  OS.clear_error(); // the parent sees no document end: a crash
+  return EC ? 2 : 0;
 }
 
 } // namespace vram_only
