@@ -1,7 +1,8 @@
 //===- FrontEndAdapter.h - What every front end does with the core ---------===//
 //
-// The clang-tidy checks, the compiler plugin and vram-check each run the
-// core over a translation unit the same way; this adapter is that one way:
+// The compiler plugin and vram-check each run the core over a translation
+// unit the same way; this adapter is that one way (the clang-tidy checks
+// register the core with clang-tidy's own MatchFinder instead):
 //
 //   FrontEndAdapter Adapter(Rules, Options, Output, {Nolint, Once});
 //   Adapter.beginTranslationUnit(SM, PP);     // before parsing
@@ -11,8 +12,7 @@
 // It receives the matches of the core's matchers (over the user's
 // declarations only, core/UserCodeTraversal.h) and its preprocessor
 // findings, drops what a NOLINT comment silences (clang-tidy's own handling,
-// core/NolintFilter.h; off for the tidy checks, whose NOLINT clang-tidy
-// applies itself) and what another side of the same compile (host, device)
+// core/NolintFilter.h; it can be turned off) and what another side of the same compile (host, device)
 // has already reported, and passes the rest to the front end's Output.
 //
 // Ownership and thread-safety: owns its Analysis and MatchFinder; Output

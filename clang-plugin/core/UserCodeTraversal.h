@@ -1,18 +1,16 @@
 //===- UserCodeTraversal.h - Match only the user's declarations -----------===//
 //
 // Most of a CUDA translation unit is system and toolkit headers (the C++
-// library, thrust, CUB) in which the analysis reports nothing. Every front
-// end therefore runs the core's matchers over the user's top-level
-// declarations only, through ASTContext's traversal scope (as clangd limits
-// its checks to the main file): templates declared there are traversed with
-// their instantiations, lambdas and members with their functions, and
-// nothing in system or CUDA toolkit headers is visited.
-//
-// clang-tidy shares one traversal among all its checks, so the tidy checks
-// register a single translation-unit matcher there and run their own
-// MatchFinder through this function when it fires (before clang-tidy's
-// traversal descends, so that other checks are unaffected: the scope is
-// restored before this returns).
+// library, thrust, CUB) in which the analysis reports nothing. The front
+// ends that own their traversal (the compiler plugin, vram-check) therefore
+// run the core's matchers over the user's top-level declarations only,
+// through ASTContext's traversal scope (as clangd limits its checks to the
+// main file): templates declared there are traversed with their
+// instantiations, lambdas and members with their functions, and nothing in
+// system or CUDA toolkit headers is visited. The clang-tidy checks register
+// the matchers with clang-tidy's own MatchFinder, whose one traversal all
+// checks share; what they find outside the user's code is dropped when it
+// is reported (core/ReportLocation.h).
 //
 //===----------------------------------------------------------------------===//
 #ifndef VRAM_ONLY_ANALYSIS_USER_CODE_TRAVERSAL_H

@@ -2,12 +2,13 @@
 //
 //   clang-tidy-19 --load=build/lib/VramOnlyTidyModule.so --checks='-*,vram-*'
 //
+// One check per rule of the core (vram-managed-memory, vram-host-memory,
+// vram-mapped-memory, vram-dynamic-lookup), each documented in
+// docs/checks/<name>.md.
+//
 //===----------------------------------------------------------------------===//
 #include "core/Rule.h"
-#include "tidy/DynamicLookupCheck.h"
-#include "tidy/HostMemoryCheck.h"
-#include "tidy/ManagedMemoryCheck.h"
-#include "tidy/MappedMemoryCheck.h"
+#include "tidy/VramRuleCheck.h"
 
 #include "clang-tidy/ClangTidyModule.h"
 #include "clang-tidy/ClangTidyModuleRegistry.h"
@@ -15,17 +16,16 @@
 namespace vram_only::tidy {
 namespace {
 
-using analysis::checkName;
-using analysis::Rule;
-
 class VramOnlyModule : public clang::tidy::ClangTidyModule {
 public:
   void
   addCheckFactories(clang::tidy::ClangTidyCheckFactories &Factories) override {
-    Factories.registerCheck<ManagedMemoryCheck>(checkName(Rule::ManagedMemory));
-    Factories.registerCheck<HostMemoryCheck>(checkName(Rule::HostMemory));
-    Factories.registerCheck<MappedMemoryCheck>(checkName(Rule::MappedMemory));
-    Factories.registerCheck<DynamicLookupCheck>(checkName(Rule::DynamicLookup));
+    for (analysis::Rule TheRule : analysis::AllRules)
+      Factories.registerCheckFactory(
+          analysis::checkName(TheRule),
+          [TheRule](llvm::StringRef Name, clang::tidy::ClangTidyContext *Context) {
+            return std::make_unique<VramRuleCheck>(Name, Context, TheRule);
+          });
   }
 };
 

@@ -1,7 +1,6 @@
 //===- VramRuleCheck.cpp - A clang-tidy check over one rule of the core ---===//
 #include "tidy/VramRuleCheck.h"
 
-
 namespace vram_only::tidy {
 
 VramRuleCheck::VramRuleCheck(llvm::StringRef Name,
@@ -10,8 +9,7 @@ VramRuleCheck::VramRuleCheck(llvm::StringRef Name,
     : ClangTidyCheck(Name, Context),
       ExtraFunctions(Options.get(analysis::ExtraFunctionsOption, "")),
       ExemptNames(Options.get(analysis::ExemptNamesOption, "")),
-      Adapter(analysis::RuleSet::only(TheRule), readOptions(TheRule), *this,
-              {/*Nolint=*/false, /*Once=*/nullptr}) {}
+      Core(analysis::RuleSet::only(TheRule), readOptions(TheRule)) {}
 
 analysis::AnalysisOptions VramRuleCheck::readOptions(analysis::Rule TheRule) {
   std::vector<std::string> Errors;
@@ -23,20 +21,19 @@ analysis::AnalysisOptions VramRuleCheck::readOptions(analysis::Rule TheRule) {
   return Parsed;
 }
 
-void VramRuleCheck::registerPPCallbacks(const clang::SourceManager &SM,
+void VramRuleCheck::registerPPCallbacks(const clang::SourceManager &,
                                         clang::Preprocessor *PP,
                                         clang::Preprocessor *) {
-  Adapter.beginTranslationUnit(SM, *PP);
+  Core.registerPPCallbacks(*PP, *this);
 }
 
 void VramRuleCheck::registerMatchers(clang::ast_matchers::MatchFinder *Finder) {
-  Finder->addMatcher(clang::ast_matchers::translationUnitDecl(), this);
+  Core.registerMatchers(*Finder, this);
 }
 
 void VramRuleCheck::check(
     const clang::ast_matchers::MatchFinder::MatchResult &Result) {
-  // The translation unit, before clang-tidy's traversal descends into it.
-  Adapter.matchTranslationUnit(*Result.Context);
+  Core.interpret(Result, *this);
 }
 
 void VramRuleCheck::storeOptions(

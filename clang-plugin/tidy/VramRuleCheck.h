@@ -1,19 +1,17 @@
 //===- VramRuleCheck.h - A clang-tidy check over one rule of the core -----===//
 //
-// The shared class of the four vram-* checks: it reads the rule's options
-// in its constructor (ExtraFunctions, ExemptNames), runs the core through the
-// front-end adapter that the plugin and vram-check use too
-// (core/FrontEndAdapter.h; NOLINT is left to clang-tidy, which applies it to
-// every check), and turns the core's findings into clang-tidy diagnostics
-// with their fix-its. The core's matchers run on the user's declarations only
-// (core/UserCodeTraversal.h): clang-tidy's shared traversal sees one
-// translation-unit matcher.
+// The class of the four vram-* checks, one instance per rule: it reads the
+// rule's options in its constructor (ExtraFunctions, ExemptNames), registers
+// the core's matchers with clang-tidy's own MatchFinder and the core's
+// preprocessor callbacks with clang-tidy's preprocessor, and turns the core's
+// findings into clang-tidy diagnostics with their fix-its. clang-tidy applies
+// NOLINT, the header filter and the check globs itself, as for any check.
 //
 //===----------------------------------------------------------------------===//
 #ifndef VRAM_ONLY_TIDY_VRAM_RULE_CHECK_H
 #define VRAM_ONLY_TIDY_VRAM_RULE_CHECK_H
 
-#include "core/FrontEndAdapter.h"
+#include "core/Analysis.h"
 
 #include "clang-tidy/ClangTidyCheck.h"
 
@@ -42,7 +40,7 @@ private:
   // The options as written, stored back verbatim by storeOptions.
   std::string ExtraFunctions;
   std::string ExemptNames;
-  analysis::FrontEndAdapter Adapter;
+  analysis::Analysis Core;
 };
 
 } // namespace vram_only::tidy

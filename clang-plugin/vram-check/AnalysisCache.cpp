@@ -110,27 +110,15 @@ bool addJob(const AnalysisJob &Job, llvm::BLAKE3 &Hash) {
   return Invocation.run() && Diagnostics.getNumErrors() == 0;
 }
 
-std::optional<std::string> environment(const char *Name) {
-  const char *Value = std::getenv(Name);
-  if (!Value || !*Value)
-    return std::nullopt;
-  return std::string(Value);
-}
-
 } // namespace
 
 std::string AnalysisCache::defaultDirectory() {
-  if (std::optional<std::string> Dir = environment("VRAM_CHECK_CACHE_DIR"))
-    return *Dir;
+  if (const char *Dir = std::getenv("VRAM_CHECK_CACHE_DIR"); Dir && *Dir)
+    return Dir;
+  // $XDG_CACHE_HOME, else the home directory's .cache.
   llvm::SmallString<256> Dir;
-  if (std::optional<std::string> Xdg = environment("XDG_CACHE_HOME")) {
-    Dir = *Xdg;
-  } else if (std::optional<std::string> Home = environment("HOME")) {
-    Dir = *Home;
-    llvm::sys::path::append(Dir, ".cache");
-  } else {
+  if (!llvm::sys::path::cache_directory(Dir))
     return "";
-  }
   llvm::sys::path::append(Dir, "vram-check");
   return std::string(Dir);
 }

@@ -44,8 +44,8 @@ public:
       : Directory(std::move(Directory)) {}
 
   /// The directory the launcher uses when none is named: $VRAM_CHECK_CACHE_DIR,
-  /// else $XDG_CACHE_HOME/vram-check, else $HOME/.cache/vram-check; empty when
-  /// none of them is set.
+  /// else LLVM's cache directory ($XDG_CACHE_HOME, else ~/.cache) with
+  /// vram-check in it; empty when there is no home directory either.
   static std::string defaultDirectory();
 
   /// The key of analysing \p Tasks, found by running the preprocessor over

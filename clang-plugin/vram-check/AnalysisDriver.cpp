@@ -7,10 +7,7 @@
 #include "TokenScan.h"
 
 #include "llvm/ADT/STLExtras.h"
-#include "llvm/ADT/SmallString.h"
-#include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Chrono.h"
-#include "llvm/Support/Path.h"
 #include "llvm/Support/ThreadPool.h"
 #include "llvm/Support/Threading.h"
 #include "llvm/Support/raw_ostream.h"
@@ -85,38 +82,38 @@ void analyseSources(const std::vector<SourceTask> &Tasks,
   auto Run = [&](const PlannedJob &Planned) {
     const AnalysisJob &Job = Planned.Job;
     JobOutcome Outcome =
-        Options.SelfExecutable.empty()
-            ? runAnalysisJob(Job, Checks)
-            : runAnalysisJobInChild(Job, Options.SelfExecutable,
-                                    Options.Checks);
+        runAnalysisJobInChild(Job, Options.SelfExecutable, Options.Checks);
     std::lock_guard<std::mutex> Guard(Lock);
     Progress.clear();
+    size_t Findings = 0;
+    for (ReportedFinding &F : Outcome.Diagnostics) {
+      if (F.DiagLevel == ReportedFinding::Remark) {
+        F.Side = Job.sideName();
+        Report.InactiveNames.push_back(std::move(F));
+        continue;
+      }
+      ++Findings;
+      Distinct.insert(F);
+      Report.Findings.push_back(std::move(F));
+    }
     if (Options.Verbose) {
       llvm::errs() << "vram-check: analysed " << Job.Source;
       if (!Job.sideName().empty())
         llvm::errs() << " (" << Job.sideName() << ")";
-      llvm::errs() << ": " << Outcome.Findings.size() << " finding(s)\n  ";
+      llvm::errs() << ": " << Findings << " finding(s)\n  ";
       llvm::interleave(Job.Argv, llvm::errs(), " ");
       llvm::errs() << '\n';
     }
     for (const std::string &Error : Outcome.Errors)
       if (ErrorsShown.insert(Error).second)
         llvm::errs() << Error << '\n';
-    llvm::append_range(Report.Findings, Outcome.Findings);
-    for (ReportedFinding &F : Outcome.InactiveNames) {
-      F.ScanReason = Job.sideName();
-      Report.InactiveNames.push_back(std::move(F));
-    }
-    Distinct.insert(Outcome.Findings.begin(), Outcome.Findings.end());
     if (Outcome.Failure) {
       if (Outcome.Failure->Kind == FailureKind::Parse ||
           Outcome.Failure->Kind == FailureKind::Crash) {
-        llvm::SmallString<256> Path(Job.Source);
-        llvm::sys::fs::make_absolute(Job.Directory, Path);
         std::string Side = Job.sideName().empty() ? "the source"
                                                   : Job.sideName() + " side";
-        auto [It, New] = NotParsed.try_emplace(
-            std::string(Path), Side, Outcome.Failure->Reason);
+        auto [It, New] = NotParsed.try_emplace(Job.Source, Side,
+                                               Outcome.Failure->Reason);
         if (!New && Side < It->second.first)
           It->second = {Side, Outcome.Failure->Reason};
       }
@@ -151,16 +148,9 @@ void analyseSources(const std::vector<SourceTask> &Tasks,
     Scanned.insert(Path);
     llvm::append_range(Report.Findings, *Found);
   }
-  for (AnalysisFailure &Failure : Report.Failures) {
-    llvm::SmallString<256> Path(Failure.File);
-    for (const SourceTask &Task : Tasks)
-      if (Task.Source.Path == Failure.File) {
-        llvm::sys::fs::make_absolute(Task.Directory, Path);
-        break;
-      }
-    if (Scanned.count(std::string(Path)))
+  for (AnalysisFailure &Failure : Report.Failures)
+    if (Scanned.count(Failure.File))
       Failure.TokenScanned = true;
-  }
   Report.Sources += Tasks.size();
   Report.SidesPlanned += Jobs.size();
   Report.normalise();

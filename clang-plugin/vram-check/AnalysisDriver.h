@@ -16,8 +16,8 @@ namespace vram_only {
 struct DriverOptions {
   unsigned Jobs = 0;    ///< clang runs in parallel; 0: all cores
   bool Verbose = false; ///< log every run and its command line to stderr
-  /// Each clang run in a child process of this executable (JobProcess.h),
-  /// so that a crash costs only that run; empty: in this process.
+  /// Each clang run is a child process of this executable (JobProcess.h),
+  /// so that a crash costs only that run.
   std::string SelfExecutable;
   std::string Checks; ///< the --checks globs, for the child processes
   /// Show progress on stderr (sources done of the total, elapsed time,

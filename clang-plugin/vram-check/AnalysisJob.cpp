@@ -6,8 +6,10 @@
 
 #include "clang/Tooling/ArgumentsAdjusters.h"
 
+#include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/SmallString.h"
 #include "llvm/Support/FileSystem.h"
+#include "llvm/Support/JSON.h"
 #include "llvm/Support/Path.h"
 
 namespace vram_only {
@@ -73,49 +75,46 @@ std::vector<AnalysisJob> planJobs(const TranslatedCommand &Command,
                                   const SourceInput &Source,
                                   llvm::StringRef Directory,
                                   const CudaToolchain &Toolchain) {
+  using namespace clang::tooling;
   auto MakeJob = [&](JobSide Side, llvm::StringRef Arch) {
-    AnalysisJob Job;
-    Job.Source = Source.Path;
-    Job.Directory = Directory.str();
-    Job.Side = Side;
-    Job.GpuArch = Arch.str();
-    Job.Argv.push_back(Toolchain.ClangDriver);
-    Job.Argv.push_back("-fsyntax-only");
+    // After the driver: what selects the language, the side and the
+    // standard; after the command's own arguments: what must win over them.
+    CommandLineArguments First{"-fsyntax-only"};
     switch (Source.Language) {
-    case SourceLanguage::Cuda: {
-      std::vector<std::string> Flags = Toolchain.cudaFlags();
-      Job.Argv.insert(Job.Argv.end(), Flags.begin(), Flags.end());
-      Job.Argv.push_back(Side == JobSide::Host ? "--cuda-host-only"
-                                               : "--cuda-device-only");
-      Job.Argv.push_back("--cuda-gpu-arch=" + Arch.str());
+    case SourceLanguage::Cuda:
+      llvm::append_range(First, Toolchain.cudaFlags());
+      First.push_back(Side == JobSide::Host ? "--cuda-host-only"
+                                            : "--cuda-device-only");
+      First.push_back("--cuda-gpu-arch=" + Arch.str());
       break;
-    }
     case SourceLanguage::Cxx:
-      Job.Argv.insert(Job.Argv.end(), {"-x", "c++"});
+      First.insert(First.end(), {"-x", "c++"});
       break;
     case SourceLanguage::C:
-      Job.Argv.insert(Job.Argv.end(), {"-x", "c"});
+      First.insert(First.end(), {"-x", "c"});
       break;
     }
     if (standardFits(Command.Standard, Source.Language))
-      Job.Argv.push_back("-std=" + Command.Standard);
-    Job.Argv.insert(Job.Argv.end(), Command.Predefines.begin(),
-                    Command.Predefines.end());
-    Job.Argv.insert(Job.Argv.end(), Command.ClangArgs.begin(),
-                    Command.ClangArgs.end());
+      First.push_back("-std=" + Command.Standard);
+    CommandLineArguments Last;
     if (Command.ImplicitCudaIncludePath &&
-        Source.Language != SourceLanguage::Cuda) {
+        Source.Language != SourceLanguage::Cuda)
       // As nvcc.profile does (system paths: CUDA's headers are not the
       // user's code).
-      Job.Argv.insert(Job.Argv.end(),
-                      {"-isystem", Toolchain.CudaPath + "/include", "-isystem",
-                       Toolchain.CudaPath + "/include/cccl"});
-    }
+      Last = {"-isystem", Toolchain.CudaPath + "/include", "-isystem",
+              Toolchain.CudaPath + "/include/cccl"};
     // Whatever the command says (clang reads the last of a flag and its
     // -fno- form): a template body that is never parsed is never checked.
-    Job.Argv = clang::tooling::getInsertArgumentAdjuster(
-        "-fno-delayed-template-parsing",
-        clang::tooling::ArgumentInsertPosition::END)(Job.Argv, Source.Path);
+    Last.push_back("-fno-delayed-template-parsing");
+    ArgumentsAdjuster Adjust = combineAdjusters(
+        getInsertArgumentAdjuster(First, ArgumentInsertPosition::BEGIN),
+        getInsertArgumentAdjuster(Last, ArgumentInsertPosition::END));
+
+    AnalysisJob Job{Source.Path, Directory.str(), Side, Arch.str(),
+                    {Toolchain.ClangDriver}};
+    llvm::append_range(Job.Argv, Command.Predefines);
+    llvm::append_range(Job.Argv, Command.ClangArgs);
+    Job.Argv = Adjust(Job.Argv, Source.Path);
     Job.Argv.push_back(Source.Path);
     return Job;
   };
@@ -132,6 +131,23 @@ std::vector<AnalysisJob> planJobs(const TranslatedCommand &Command,
   for (const std::string &Arch : Archs)
     Jobs.push_back(MakeJob(JobSide::Device, Arch));
   return Jobs;
+}
+
+void writeCompileDatabase(llvm::ArrayRef<AnalysisJob> Jobs,
+                          llvm::raw_ostream &OS) {
+  llvm::json::OStream J(OS, /*IndentSize=*/2);
+  J.array([&] {
+    for (const AnalysisJob &Job : Jobs)
+      J.object([&] {
+        J.attribute("directory", Job.Directory);
+        J.attribute("file", Job.Source);
+        J.attributeArray("arguments", [&] {
+          for (const std::string &Arg : Job.Argv)
+            J.value(Arg);
+        });
+      });
+  });
+  OS << '\n';
 }
 
 } // namespace vram_only

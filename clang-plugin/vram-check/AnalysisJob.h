@@ -16,6 +16,8 @@
 
 #include "CompilerCommand.h"
 
+#include "llvm/Support/raw_ostream.h"
+
 #include <string>
 #include <vector>
 
@@ -58,7 +60,7 @@ struct AnalysisJob {
 /// One source of one compile command, to be analysed.
 struct SourceTask {
   TranslatedCommand Command;
-  SourceInput Source;
+  SourceInput Source;    ///< its path absolute (absolutePath)
   std::string Directory; ///< the command's working directory
 };
 
@@ -67,6 +69,11 @@ std::vector<AnalysisJob> planJobs(const TranslatedCommand &Command,
                                   const SourceInput &Source,
                                   llvm::StringRef Directory,
                                   const CudaToolchain &Toolchain);
+
+/// \p Jobs as a compile database (compile_commands.json: directory, file,
+/// arguments), the form clang-tidy and clang's tools read.
+void writeCompileDatabase(llvm::ArrayRef<AnalysisJob> Jobs,
+                          llvm::raw_ostream &OS);
 
 } // namespace vram_only
 

@@ -2,6 +2,8 @@
 
 #include "AnalysisReport.h"
 
+#include "CompilerCommand.h"
+
 #include "llvm/Support/raw_ostream.h"
 
 #include <algorithm>
@@ -9,18 +11,8 @@
 
 namespace vram_only {
 
-bool ReportedFinding::operator<(const ReportedFinding &Other) const {
-  bool Scanned = fromTokenScan(), OtherScanned = Other.fromTokenScan();
-  return std::tie(File, Line, Column, Check, Api, Message, Scanned) <
-         std::tie(Other.File, Other.Line, Other.Column, Other.Check, Other.Api,
-                  Other.Message, OtherScanned);
-}
-
-bool ReportedFinding::operator==(const ReportedFinding &Other) const {
-  bool Scanned = fromTokenScan(), OtherScanned = Other.fromTokenScan();
-  return std::tie(File, Line, Column, Check, Api, Message, Scanned) ==
-         std::tie(Other.File, Other.Line, Other.Column, Other.Check, Other.Api,
-                  Other.Message, OtherScanned);
+std::string ReportedFinding::absoluteFile() const {
+  return absolutePath(file(), BuildDirectory);
 }
 
 llvm::StringRef failureKindName(FailureKind Kind) {
@@ -47,9 +39,9 @@ std::string describeFailure(const AnalysisFailure &Failure) {
 }
 
 std::string describeInactiveName(const ReportedFinding &Note) {
-  std::string Where = Note.ScanReason.empty() ? "" : " (" + Note.ScanReason + " side)";
+  std::string Where = Note.Side.empty() ? "" : " (" + Note.Side + " side)";
   return Note.Api + " is in a preprocessor branch that the analysis" + Where +
-         " did not compile, another configuration does: " + Note.Message;
+         " did not compile, another configuration does: " + Note.text();
 }
 
 void AnalysisReport::normalise() {
@@ -61,9 +53,10 @@ void AnalysisReport::normalise() {
     bool Parsed = F.fromTokenScan() &&
                   std::any_of(Findings.begin(), Findings.end(),
                               [&](const ReportedFinding &O) {
-                                return !O.fromTokenScan() && O.File == F.File &&
-                                       O.Line == F.Line && O.Check == F.Check &&
-                                       O.Api == F.Api;
+                                return !O.fromTokenScan() &&
+                                       O.file() == F.file() &&
+                                       O.Line == F.Line &&
+                                       O.check() == F.check() && O.Api == F.Api;
                               });
     if (!Parsed)
       Kept.push_back(F);
@@ -72,21 +65,23 @@ void AnalysisReport::normalise() {
   // A name in a branch one side skipped and another compiled is a finding
   // (or was silenced there by NOLINT): no note. The first side's note of a
   // place is kept.
+  auto Place = [](const ReportedFinding &F) {
+    return std::make_pair(F.absoluteFile(), F.Message.FileOffset);
+  };
   std::vector<ReportedFinding> Notes;
   std::stable_sort(InactiveNames.begin(), InactiveNames.end(),
-                   [](const ReportedFinding &A, const ReportedFinding &B) {
-                     return std::tie(A.AbsoluteFile, A.FileOffset, A.ScanReason) <
-                            std::tie(B.AbsoluteFile, B.FileOffset, B.ScanReason);
+                   [&](const ReportedFinding &A, const ReportedFinding &B) {
+                     return std::make_pair(Place(A), A.Side) <
+                            std::make_pair(Place(B), B.Side);
                    });
   for (const ReportedFinding &N : InactiveNames) {
     bool Found = std::any_of(Findings.begin(), Findings.end(),
                              [&](const ReportedFinding &F) {
-                               return F.AbsoluteFile == N.AbsoluteFile &&
+                               return !F.fromTokenScan() &&
+                                      F.absoluteFile() == N.absoluteFile() &&
                                       F.Line == N.Line && F.Api == N.Api;
                              });
-    bool Repeated = !Notes.empty() &&
-                    Notes.back().AbsoluteFile == N.AbsoluteFile &&
-                    Notes.back().FileOffset == N.FileOffset;
+    bool Repeated = !Notes.empty() && Place(Notes.back()) == Place(N);
     if (!Found && !Repeated)
       Notes.push_back(N);
   }

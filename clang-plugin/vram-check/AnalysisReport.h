@@ -1,49 +1,73 @@
 //===- AnalysisReport.h - What vram-check found, ready to print -----------===//
 //
-// Findings are copied out of each clang run while its SourceManager lives
-// (file, line, column, the source line for the snippet), so the runs of all
-// sources and sides can be merged, deduplicated and printed in one order.
+// A finding is clang's own tooling::Diagnostic, the form clang-tidy
+// --export-fixes writes and clang-apply-replacements reads, from the child
+// process that found it (JobProcess.h) to every output. It is filled while
+// the run's SourceManager lives (file, offset, line, column, the source line
+// for the snippet), so that the runs of all sources and sides can be merged,
+// deduplicated and printed in one order.
 //
 //===----------------------------------------------------------------------===//
 
 #ifndef VRAM_ONLY_VRAM_CHECK_ANALYSISREPORT_H
 #define VRAM_ONLY_VRAM_CHECK_ANALYSISREPORT_H
 
-#include "clang/Tooling/Core/Replacement.h"
+#include "core/Rule.h"
+
+#include "clang/Tooling/Core/Diagnostic.h"
 #include "llvm/Support/raw_ostream.h"
 
 #include <map>
 #include <string>
+#include <tuple>
 #include <vector>
 
 namespace vram_only {
 
-/// One violation of the VRAM-only policy.
-struct ReportedFinding {
-  std::string File; ///< as clang saw it (absolute, or relative to the cwd)
+/// One violation of the VRAM-only policy (DiagLevel Error), or one name of
+/// the policy in a preprocessor branch that the run skipped (DiagLevel
+/// Remark, InactiveBranches.h). Of the tooling::Diagnostic: DiagnosticName
+/// is the check ("vram-managed-memory"); Message holds the text (without the
+/// " [check]" suffix), the file as clang named it (absolute, or relative to
+/// BuildDirectory, the directory clang ran in), the offset in it, and the
+/// core's fix-its by absolute path.
+struct ReportedFinding : clang::tooling::Diagnostic {
+  ReportedFinding() { DiagLevel = Error; }
+
+  std::string Api; ///< the forbidden name, e.g. "cudaMallocManaged"
   unsigned Line = 0;
   unsigned Column = 0;
-  std::string Check;   ///< e.g. "vram-managed-memory"
-  std::string Api;     ///< the forbidden name, e.g. "cudaMallocManaged"
-  std::string Message; ///< without the " [check]" suffix
   std::string SourceLine; ///< the line's text, for the snippet
-  /// For --fix and --export-fixes: the file as an absolute path, the
-  /// location's offset in it, and the core's fix-its (absolute paths).
-  std::string AbsoluteFile;
-  unsigned FileOffset = 0;
-  std::vector<clang::tooling::Replacement> Fixes;
   /// Each file the fixes edit (absolute path) -> the hash of its text as
   /// the parse read it (contentHash in Fixes.h): --fix applies them only to
   /// that text, never to a file another run or an editor changed since.
   std::map<std::string, std::string> FixedTextHashes;
+  /// For a note: the side whose run skipped the branch ("host",
+  /// "device sm_90" or "").
+  std::string Side;
   /// Empty for a finding of the analysis; for one of the token scan (the
   /// source did not parse, TokenScan.h), why the parse failed.
   std::string ScanReason;
 
+  const std::string &file() const { return Message.FilePath; }
+  const std::string &check() const { return DiagnosticName; }
+  const std::string &text() const { return Message.Message; }
+  /// file() as an absolute path, without '.' or '..'.
+  std::string absoluteFile() const;
   bool fromTokenScan() const { return !ScanReason.empty(); }
 
-  bool operator<(const ReportedFinding &Other) const;
-  bool operator==(const ReportedFinding &Other) const;
+  /// What identifies a finding across the sides of a source.
+  std::tuple<const std::string &, unsigned, unsigned, const std::string &,
+             const std::string &, const std::string &, bool>
+  key() const {
+    return {file(), Line, Column, check(), Api, text(), fromTokenScan()};
+  }
+  bool operator<(const ReportedFinding &Other) const {
+    return key() < Other.key();
+  }
+  bool operator==(const ReportedFinding &Other) const {
+    return key() == Other.key();
+  }
 };
 
 /// Why a source (or a side of it) was not analysed, for the summary.
@@ -75,7 +99,7 @@ struct AnalysisReport {
   std::vector<AnalysisFailure> Failures;
   /// The policy's names in preprocessor branches that were inactive where
   /// they were analysed and that no side found active (InactiveBranches.h):
-  /// notes. ScanReason holds the side ("host", "device sm_90" or "").
+  /// notes.
   std::vector<ReportedFinding> InactiveNames;
   /// --strict: the notes fail the run as findings do.
   bool Strict = false;
@@ -115,13 +139,6 @@ std::string describeFailure(const AnalysisFailure &Failure);
 /// another configuration does: <the entry's message>".
 std::string describeInactiveName(const ReportedFinding &Note);
 
-/// Static description of a check, for the SARIF rule table.
-struct CheckDescription {
-  std::string Name;    ///< "vram-managed-memory"
-  std::string Summary; ///< one sentence
-  std::string Help;    ///< what to use instead, where the docs are
-};
-
 enum class Severity { Error, Warning };
 
 /// clang-style diagnostics with the source line and a caret.
@@ -131,13 +148,13 @@ void writeText(const AnalysisReport &Report, Severity Level,
 /// origin and, from a token scan, scan_reason), "not_analysed" (file, side,
 /// kind, reason, level "error" or, when accepted, "warning"), "summary".
 void writeJson(const AnalysisReport &Report, llvm::raw_ostream &OS);
-/// A SARIF 2.1.0 log for GitHub code scanning: one rule per check, results
-/// with locations relative to \p SourceRoot when they lie under it, and the
-/// sources that could not be analysed as tool execution notifications.
-void writeSarif(const AnalysisReport &Report,
-                const std::vector<CheckDescription> &Checks, Severity Level,
-                llvm::StringRef SourceRoot, llvm::StringRef ToolVersion,
-                llvm::raw_ostream &OS);
+/// A SARIF 2.1.0 log for GitHub code scanning: one rule per check of
+/// \p Rules (its summary and help from core/Rule.h), results with locations
+/// relative to \p SourceRoot when they lie under it, and the sources that
+/// could not be analysed as tool execution notifications.
+void writeSarif(const AnalysisReport &Report, analysis::RuleSet Rules,
+                Severity Level, llvm::StringRef SourceRoot,
+                llvm::StringRef ToolVersion, llvm::raw_ostream &OS);
 
 } // namespace vram_only
 

@@ -5,6 +5,8 @@
 #include "clang/Basic/Cuda.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/ADT/StringSwitch.h"
+#include "llvm/ADT/SmallString.h"
+#include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Path.h"
 
 namespace vram_only {
@@ -93,6 +95,13 @@ std::string clangGpuArchFor(llvm::StringRef NvccArch) {
     }
   }
   return Newest;
+}
+
+std::string absolutePath(llvm::StringRef Path, llvm::StringRef Directory) {
+  llvm::SmallString<256> Result(Path);
+  llvm::sys::fs::make_absolute(Directory, Result);
+  llvm::sys::path::remove_dots(Result, /*remove_dot_dot=*/true);
+  return std::string(Result);
 }
 
 llvm::Expected<TranslatedCommand>

@@ -104,6 +104,10 @@ struct TranslatedCommand {
   std::vector<std::string> Notes;
 };
 
+/// \p Path, relative to \p Directory unless absolute, as an absolute path
+/// without '.' or '..': how vram-check names every file it reports.
+std::string absolutePath(llvm::StringRef Path, llvm::StringRef Directory);
+
 /// Translates \p Argv (Argv[0] is the compiler) run in \p Directory.
 /// Fails with a message that names the offending argument when the command
 /// cannot be read (an option missing its value, an unreadable options file).

@@ -23,18 +23,13 @@ void writeFixesYaml(const AnalysisReport &Report, Severity Level,
   clang::tooling::TranslationUnitDiagnostics Document;
   Document.MainSourceFile = MainSourceFile.str();
   for (const ReportedFinding &F : Report.Findings) {
-    if (F.Fixes.empty())
+    if (F.Message.Fix.empty())
       continue;
-    clang::tooling::DiagnosticMessage Message(F.Message);
-    Message.FilePath = F.AbsoluteFile;
-    Message.FileOffset = F.FileOffset;
-    for (const clang::tooling::Replacement &R : F.Fixes)
-      llvm::consumeError(Message.Fix[R.getFilePath()].add(R));
-    Document.Diagnostics.emplace_back(
-        F.Check, Message, llvm::SmallVector<clang::tooling::DiagnosticMessage, 1>(),
-        Level == Severity::Error ? clang::tooling::Diagnostic::Error
-                                 : clang::tooling::Diagnostic::Warning,
-        BuildDirectory);
+    clang::tooling::Diagnostic &D = Document.Diagnostics.emplace_back(F);
+    D.Message.FilePath = F.absoluteFile();
+    D.DiagLevel = Level == Severity::Error ? clang::tooling::Diagnostic::Error
+                                           : clang::tooling::Diagnostic::Warning;
+    D.BuildDirectory = BuildDirectory.str();
   }
   llvm::yaml::Output YAML(OS);
   YAML << Document;
@@ -54,21 +49,19 @@ AppliedFixes applyFixes(const AnalysisReport &Report) {
   // Findings counted as applied once their (first) file is written.
   std::map<std::string, unsigned> FindingsIn;
   for (const ReportedFinding &F : Report.Findings) {
-    if (F.Fixes.empty())
+    if (F.Message.Fix.empty())
       continue;
     ++Result.Suggested;
     // All of the finding's replacements, or none.
     std::map<std::string, clang::tooling::Replacements> Trial;
     bool Fits = true;
-    for (const clang::tooling::Replacement &R : F.Fixes) {
-      std::string Path = R.getFilePath().str();
-      if (!Trial.count(Path))
-        Trial[Path] = ByFile[Path];
-      if (llvm::Error E = Trial[Path].add(R)) {
-        llvm::consumeError(std::move(E));
-        Fits = false;
-        break;
-      }
+    for (const auto &[Path, Replaces] : F.Message.Fix) {
+      Trial[Path.str()] = ByFile[Path.str()];
+      for (const clang::tooling::Replacement &R : Replaces)
+        if (llvm::Error E = Trial[Path.str()].add(R)) {
+          llvm::consumeError(std::move(E));
+          Fits = false;
+        }
     }
     if (!Fits)
       continue;
@@ -78,7 +71,7 @@ AppliedFixes applyFixes(const AnalysisReport &Report) {
       ParsedHashes[Path].insert(Hash == F.FixedTextHashes.end() ? ""
                                                                 : Hash->second);
     }
-    ++FindingsIn[F.Fixes.front().getFilePath().str()];
+    ++FindingsIn[Trial.begin()->first];
   }
   for (const auto &[Path, Replaces] : ByFile) {
     if (Replaces.empty())

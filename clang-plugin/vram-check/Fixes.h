@@ -1,11 +1,11 @@
 //===- Fixes.h - --fix and --export-fixes, as clang-tidy has them ---------===//
 //
-// Findings carry the core's fix-its as clang::tooling::Replacements with
-// absolute paths (JobRunner). vram-check then either writes them as the YAML
-// that clang-tidy's --export-fixes writes and clang-apply-replacements reads
-// (one TranslationUnitDiagnostics document), or applies them to the files,
-// all of a finding's replacements or none (a finding whose fix overlaps one
-// already applied is left alone and counted).
+// Findings are clang's diagnostics with the core's fix-its as
+// clang::tooling::Replacements by absolute path (JobRunner). vram-check then
+// either writes them as clang-tidy's --export-fixes does, for
+// clang-apply-replacements (one TranslationUnitDiagnostics document), or
+// applies them to the files, all of a finding's replacements or none (a
+// finding whose fix overlaps one already applied is left alone and counted).
 //
 // Applying never loses the user's file: each file is rewritten through a
 // temporary file in its own directory renamed over it (the mode kept, a

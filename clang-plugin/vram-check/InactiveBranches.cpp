@@ -37,10 +37,13 @@ InactiveBranchRecorder::policyNames(analysis::RuleSet Rules) const {
       continue;
     for (ReportedFinding &F : scanTokens(Name, Text, Rules, "")) {
       bool Skipped = llvm::any_of(FileRanges, [&](const auto &R) {
-        return F.FileOffset >= R.first && F.FileOffset < R.second;
+        unsigned Offset = F.Message.FileOffset;
+        return Offset >= R.first && Offset < R.second;
       });
-      if (Skipped)
+      if (Skipped) {
+        F.DiagLevel = ReportedFinding::Remark;
         Names.push_back(std::move(F));
+      }
     }
   }
   return Names;

@@ -40,7 +40,7 @@ public:
                           clang::SourceLocation EndifLoc) override;
 
   /// The policy's names (of the checks in \p Rules) in the skipped ranges,
-  /// one entry each, File as clang names the file. Call while the
+  /// one remark each, the file named as clang names it. Call while the
   /// SourceManager lives.
   std::vector<ReportedFinding> policyNames(analysis::RuleSet Rules) const;
 

@@ -2,11 +2,16 @@
 //
 // A translation unit that crashes clang (a signal) must cost only that unit.
 // vram-check therefore runs each AnalysisJob in a child process, itself
-// started again with the hidden option --internal-run-job=<file>: the child
-// reads the job (JSON), runs it in process (JobRunner.h) and writes the
-// outcome (JSON) next to it. The parent reads the outcome back, or, when
-// the child died of a signal or stopped without writing one, reports the
-// side as not analysed with that cause. Every other result is kept.
+// started again with the hidden option --internal-run-job=<file>. Both
+// directions speak clang's own formats: the job is a compile database of one
+// entry (compile_commands.json, read back with clang's
+// JSONCompilationDatabase), and the child writes what it found next to it as
+// clang's diagnostics YAML (clang::tooling::TranslationUnitDiagnostics, what
+// clang-tidy --export-fixes writes), each diagnostic with the fields of
+// ReportedFinding that clang's lacks, followed by clang's errors and, for a
+// side not analysed, why. The parent reads the document back, or, when the
+// child died of a signal or stopped without writing all of it, reports the
+// side as not analysed with that cause.
 //
 //===----------------------------------------------------------------------===//
 
@@ -19,8 +24,10 @@
 
 namespace vram_only {
 
-/// The hidden option that makes vram-check a child running one job.
+/// The hidden options that make vram-check a child running one job for the
+/// process whose id the second one names.
 inline constexpr llvm::StringLiteral InternalRunJobOption = "internal-run-job";
+inline constexpr llvm::StringLiteral InternalParentOption = "internal-parent";
 
 /// Runs \p Job in a child process of \p SelfExecutable (vram-check) with
 /// --checks=\p Checks.
@@ -28,10 +35,10 @@ JobOutcome runAnalysisJobInChild(const AnalysisJob &Job,
                                  llvm::StringRef SelfExecutable,
                                  llvm::StringRef Checks);
 
-/// The child's side: runs the job in \p JobFile and writes its outcome to
-/// JobFile + ".outcome". Returns the child's exit code (0, or 2 when the
-/// files cannot be read or written).
-int runJobFile(llvm::StringRef JobFile, analysis::RuleSet Rules);
+/// The child's side: runs the job in \p JobFile for process \p Parent and
+/// writes its outcome next to it. Returns the child's exit code (0, or 2
+/// when the files cannot be read or written).
+int runJobFile(llvm::StringRef JobFile, int Parent, analysis::RuleSet Rules);
 
 } // namespace vram_only
 

@@ -16,28 +16,15 @@
 #include "clang/Frontend/CompilerInstance.h"
 #include "clang/Frontend/FrontendAction.h"
 #include "clang/Lex/Preprocessor.h"
+#include "clang/Tooling/ArgumentsAdjusters.h"
 #include "clang/Tooling/Tooling.h"
-#include "llvm/ADT/SmallString.h"
-#include "llvm/Support/Path.h"
 #include "llvm/Support/VirtualFileSystem.h"
 
 namespace vram_only {
 namespace {
 
-using analysis::Finding;
-
-/// \p Path as an absolute path: relative paths are the job's \p Directory.
-std::string absolutePath(llvm::StringRef Path, llvm::StringRef Directory) {
-  llvm::SmallString<256> Result(Path);
-  if (!llvm::sys::path::is_absolute(Result)) {
-    Result = Directory;
-    llvm::sys::path::append(Result, Path);
-  }
-  llvm::sys::path::remove_dots(Result, /*remove_dot_dot=*/true);
-  return std::string(Result);
-}
-
-/// Copies findings out of the run while its SourceManager lives.
+/// Turns the core's findings into clang's diagnostics while the run's
+/// SourceManager lives.
 class CollectingSink : public analysis::FindingSink {
 public:
   CollectingSink(std::vector<ReportedFinding> &Out, std::string Directory)
@@ -45,48 +32,43 @@ public:
 
   void startFile(const clang::SourceManager &NewSM) { SM = &NewSM; }
 
-  void report(const Finding &F) override {
-    llvm::StringRef Check = analysis::checkName(F.TheRule);
+  void report(const analysis::Finding &F) override {
     if (!SM)
       return;
-    clang::FileID File = SM->getFileID(F.Location);
-    unsigned Offset = SM->getFileOffset(F.Location);
     ReportedFinding R;
-    R.File = SM->getFilename(F.Location).str();
-    R.Line = SM->getLineNumber(File, Offset);
-    R.Column = SM->getColumnNumber(File, Offset);
-    R.Check = Check.str();
+    R.DiagnosticName = analysis::checkName(F.TheRule).str();
+    R.Message = clang::tooling::DiagnosticMessage(F.Message, *SM, F.Location);
+    R.BuildDirectory = Directory;
     R.Api = F.Api;
-    R.Message = F.Message;
+    R.Line = SM->getSpellingLineNumber(F.Location);
+    R.Column = SM->getSpellingColumnNumber(F.Location);
     bool Invalid = false;
-    llvm::StringRef Buffer = SM->getBufferData(File, &Invalid);
-    if (!Invalid) {
-      size_t Start = Offset - (R.Column - 1);
-      R.SourceLine = Buffer.substr(Start).split('\n').first.rtrim("\r").str();
-    }
-    R.AbsoluteFile = absolute(R.File);
-    R.FileOffset = Offset;
+    llvm::StringRef Buffer =
+        SM->getBufferData(SM->getFileID(F.Location), &Invalid);
+    if (!Invalid)
+      R.SourceLine = Buffer.substr(R.Message.FileOffset - (R.Column - 1))
+                         .split('\n')
+                         .first.rtrim("\r")
+                         .str();
     for (const clang::FixItHint &Fix : F.FixIts) {
       clang::tooling::Replacement Rep(*SM, Fix.RemoveRange, Fix.CodeToInsert);
       if (Rep.getFilePath().empty() || Rep.getFilePath() == "invalid-location")
         continue;
-      R.Fixes.emplace_back(absolute(Rep.getFilePath()), Rep.getOffset(),
-                           Rep.getLength(), Rep.getReplacementText());
+      std::string Path = absolutePath(Rep.getFilePath(), Directory);
+      llvm::consumeError(R.Message.Fix[Path].add(
+          clang::tooling::Replacement(Path, Rep.getOffset(), Rep.getLength(),
+                                      Rep.getReplacementText())));
       clang::FileID Fixed =
           SM->getFileID(SM->getSpellingLoc(Fix.RemoveRange.getBegin()));
       bool FixedInvalid = false;
       llvm::StringRef Text = SM->getBufferData(Fixed, &FixedInvalid);
       if (!FixedInvalid)
-        R.FixedTextHashes[absolute(Rep.getFilePath())] = contentHash(Text);
+        R.FixedTextHashes[Path] = contentHash(Text);
     }
     Out.push_back(std::move(R));
   }
 
 private:
-  std::string absolute(llvm::StringRef Path) const {
-    return absolutePath(Path, Directory);
-  }
-
   std::vector<ReportedFinding> &Out;
   std::string Directory;
   const clang::SourceManager *SM = nullptr;
@@ -100,7 +82,7 @@ public:
   AnalysisAction(analysis::RuleSet Rules,
                  const analysis::AnalysisOptions &Options, JobOutcome &Out,
                  std::string Directory)
-      : Rules(Rules), Out(Out), Sink(Out.Findings, Directory),
+      : Rules(Rules), Out(Out), Sink(Out.Diagnostics, Directory),
         Directory(std::move(Directory)),
         Adapter(Rules, Options, Sink, {/*Nolint=*/true, /*Once=*/nullptr}) {}
 
@@ -118,8 +100,8 @@ public:
     if (!Inactive)
       return;
     for (ReportedFinding &F : Inactive->policyNames(Rules)) {
-      F.AbsoluteFile = absolutePath(F.File, Directory);
-      Out.InactiveNames.push_back(std::move(F));
+      F.BuildDirectory = Directory;
+      Out.Diagnostics.push_back(std::move(F));
     }
   }
 
@@ -195,11 +177,11 @@ JobOutcome runAnalysisJob(const AnalysisJob &Job, analysis::RuleSet Rules) {
   llvm::IntrusiveRefCntPtr<clang::FileManager> Files(
       new clang::FileManager(clang::FileSystemOptions(), FS));
   ErrorCollector Errors;
-  // Clang's own "N errors generated" summary is not ours to print.
-  std::vector<std::string> Argv = Job.Argv;
-  Argv.insert(Argv.end() - 1, "-fno-caret-diagnostics");
+  // The errors are kept as one line each (ErrorCollector).
   clang::tooling::ToolInvocation Invocation(
-      std::move(Argv), std::make_unique<AnalysisAction>(Rules, Config.Options, Outcome,
+      clang::tooling::getInsertArgumentAdjuster("-fno-caret-diagnostics")(
+          Job.Argv, Job.Source),
+      std::make_unique<AnalysisAction>(Rules, Config.Options, Outcome,
                                        Job.Directory),
       Files.get());
   Invocation.setDiagnosticConsumer(&Errors);

@@ -10,10 +10,10 @@ void writeJson(const AnalysisReport &Report, llvm::raw_ostream &OS) {
   llvm::json::OStream J(OS, /*IndentSize=*/2);
   // Where a finding or a note is, and what it names.
   auto WritePlace = [&](const ReportedFinding &F) {
-    J.attribute("file", F.File);
+    J.attribute("file", F.file());
     J.attribute("line", F.Line);
     J.attribute("column", F.Column);
-    J.attribute("check", F.Check);
+    J.attribute("check", F.check());
     J.attribute("api", F.Api);
   };
   J.object([&] {
@@ -21,7 +21,7 @@ void writeJson(const AnalysisReport &Report, llvm::raw_ostream &OS) {
       for (const ReportedFinding &F : Report.Findings)
         J.object([&] {
           WritePlace(F);
-          J.attribute("message", F.Message);
+          J.attribute("message", F.text());
           J.attribute("origin", F.fromTokenScan() ? "token-scan" : "analysis");
           if (F.fromTokenScan())
             J.attribute("scan_reason", F.ScanReason);
@@ -32,7 +32,7 @@ void writeJson(const AnalysisReport &Report, llvm::raw_ostream &OS) {
       for (const ReportedFinding &N : Report.InactiveNames)
         J.object([&] {
           WritePlace(N);
-          J.attribute("side", N.ScanReason);
+          J.attribute("side", N.Side);
           J.attribute("message", describeInactiveName(N));
         });
     });

@@ -7,6 +7,7 @@
 
 #include "AnalysisDriver.h"
 
+#include "clang/Tooling/ArgumentsAdjusters.h"
 #include "llvm/ADT/ScopeExit.h"
 #include "llvm/ADT/StringSwitch.h"
 #include "llvm/Support/FileSystem.h"
@@ -20,12 +21,19 @@
 namespace vram_only {
 namespace {
 
-/// Launchers that run the compiler named after them.
-bool isWrappingLauncher(llvm::StringRef Executable) {
-  llvm::StringRef Name = llvm::sys::path::filename(Executable);
-  return llvm::StringSwitch<bool>(Name)
-      .Cases("ccache", "sccache", "distcc", "icecc", "buildcache", true)
-      .Default(false);
+/// Drops the launchers that run the compiler named after them (ccache,
+/// sccache...): the compiler is the first word that is not one.
+clang::tooling::ArgumentsAdjuster stripWrappingLaunchers() {
+  return [](const clang::tooling::CommandLineArguments &Args, llvm::StringRef) {
+    auto IsLauncher = [](llvm::StringRef Word) {
+      return llvm::StringSwitch<bool>(llvm::sys::path::filename(Word))
+          .Cases("ccache", "sccache", "distcc", "icecc", "buildcache", true)
+          .Default(false);
+    };
+    auto Last = Args.empty() ? Args.end() : std::prev(Args.end());
+    return clang::tooling::CommandLineArguments(
+        std::find_if_not(Args.begin(), Last, IsLauncher), Args.end());
+  };
 }
 
 int reportError(const llvm::Twine &Message) {
@@ -40,31 +48,28 @@ public:
   /// Starts \p Command; false (with the error printed) when it cannot be.
   bool start(llvm::ArrayRef<std::string> Command, llvm::StringRef StdinPath,
              bool Verbose) {
-    std::string Program = Command.front();
-    if (!llvm::StringRef(Program).contains('/')) {
-      llvm::ErrorOr<std::string> Found = llvm::sys::findProgramByName(Program);
-      if (!Found) {
-        reportError("cannot find '" + Program + "' on PATH");
-        return false;
-      }
-      Program = *Found;
+    // A name with a slash is used as it is, as the shell does.
+    llvm::ErrorOr<std::string> Found =
+        llvm::sys::findProgramByName(Command.front());
+    if (!Found) {
+      reportError("cannot find '" + Command.front() + "' on PATH");
+      return false;
     }
-    Stdin = StdinPath.str();
+    Program = *Found;
     std::vector<llvm::StringRef> Args(Command.begin(), Command.end());
-    std::optional<llvm::StringRef> Redirects[] = {llvm::StringRef(Stdin),
-                                                  std::nullopt, std::nullopt};
+    std::optional<llvm::StringRef> Redirects[] = {StdinPath, std::nullopt,
+                                                  std::nullopt};
     std::string ErrorMessage;
     bool Failed = false;
     Process = llvm::sys::ExecuteNoWait(
         Program, Args, /*Env=*/std::nullopt,
-        Stdin.empty() ? llvm::ArrayRef<std::optional<llvm::StringRef>>()
-                      : Redirects,
+        StdinPath.empty() ? llvm::ArrayRef<std::optional<llvm::StringRef>>()
+                          : Redirects,
         0, &ErrorMessage, &Failed);
     if (Failed) {
       reportError("cannot run '" + Program + "': " + ErrorMessage);
       return false;
     }
-    this->Program = Program;
     if (Verbose) {
       llvm::errs() << "vram-check: started the compile beside the analysis:";
       for (const std::string &Arg : Command)
@@ -88,7 +93,6 @@ public:
 private:
   llvm::sys::ProcessInfo Process;
   std::string Program;
-  std::string Stdin;
 };
 
 /// The files the compile writes that the build checks for (-o, nvcc's
@@ -143,9 +147,7 @@ llvm::StringRef extensionFor(SourceLanguage Language) {
 int runLauncher(llvm::ArrayRef<std::string> Command,
                 const CudaToolchain &Toolchain, analysis::RuleSet Checks,
                 const LauncherOptions &Options) {
-  llvm::ArrayRef<std::string> Compiler = Command;
-  while (Compiler.size() > 1 && isWrappingLauncher(Compiler.front()))
-    Compiler = Compiler.drop_front();
+  std::vector<std::string> Compiler = stripWrappingLaunchers()(Command, "");
 
   llvm::SmallString<256> Cwd;
   if (llvm::sys::fs::current_path(Cwd))
@@ -174,29 +176,16 @@ int runLauncher(llvm::ArrayRef<std::string> Command,
       if (!Text)
         return reportError("cannot read the source on standard input: " +
                            Text.getError().message());
-      llvm::ErrorOr<std::string> Copy =
-          createPrivateTemporaryFile("stdin", extensionFor(Input.Language));
+      llvm::ErrorOr<std::string> Copy = createPrivateTemporaryFile(
+          "stdin", extensionFor(Input.Language),
+          [&](llvm::raw_ostream &OS) { OS << (*Text)->getBuffer(); });
       if (!Copy)
         return reportError("cannot copy standard input: " +
                            Copy.getError().message());
       StdinCopy = *Copy;
-      std::error_code EC;
-      llvm::raw_fd_ostream OS(StdinCopy, EC);
-      if (EC)
-        return reportError("cannot copy standard input: " + EC.message());
-      OS << (*Text)->getBuffer();
-      OS.close();
-      if (OS.has_error()) {
-        OS.clear_error();
-        return reportError("cannot copy standard input to '" + StdinCopy +
-                           "'");
-      }
       Input.Path = std::string(StdinCopy);
     } else {
-      llvm::SmallString<256> Path(Input.Path);
-      llvm::sys::fs::make_absolute(Cwd, Path);
-      llvm::sys::path::remove_dots(Path, /*remove_dot_dot=*/true);
-      Input.Path = std::string(Path);
+      Input.Path = absolutePath(Input.Path, Cwd);
     }
     Tasks.push_back({*Translated, Input, std::string(Cwd)});
   }
@@ -232,8 +221,8 @@ int runLauncher(llvm::ArrayRef<std::string> Command,
   // What came from standard input is named so.
   if (!StdinCopy.empty()) {
     for (ReportedFinding &F : Report.Findings)
-      if (F.File == StdinCopy)
-        F.File = "<stdin>";
+      if (F.file() == StdinCopy)
+        F.Message.FilePath = "<stdin>";
     for (AnalysisFailure &F : Report.Failures)
       if (F.File == StdinCopy)
         F.File = "<stdin>";
@@ -267,7 +256,7 @@ int runLauncher(llvm::ArrayRef<std::string> Command,
     ReportFailures(/*AsErrors=*/true);
     std::set<std::string> Files;
     for (const ReportedFinding &F : Report.Findings)
-      Files.insert(F.File);
+      Files.insert(F.file());
     llvm::errs() << "vram-check: the compile is stopped: "
                  << Report.Findings.size() << " VRAM-only violation(s) in ";
     llvm::interleave(Files, llvm::errs(), ", ");

@@ -59,26 +59,27 @@ struct Directory {
 
 } // namespace
 
-llvm::ErrorOr<std::string> privateTemporaryDirectory() {
+llvm::ErrorOr<std::string>
+createPrivateTemporaryFile(llvm::StringRef Prefix, llvm::StringRef Suffix,
+                           llvm::function_ref<void(llvm::raw_ostream &)> Write) {
   static Directory TheDirectory;
   if (TheDirectory.Error)
     return TheDirectory.Error;
-  return TheDirectory.Path;
-}
-
-llvm::ErrorOr<std::string> createPrivateTemporaryFile(llvm::StringRef Prefix,
-                                                      llvm::StringRef Suffix) {
-  llvm::ErrorOr<std::string> Dir = privateTemporaryDirectory();
-  if (!Dir)
-    return Dir.getError();
-  llvm::SmallString<256> Model(*Dir);
+  llvm::SmallString<256> Model(TheDirectory.Path);
   llvm::sys::path::append(Model, Prefix + "-%%%%%%." + Suffix);
   int FD;
   llvm::SmallString<256> Path;
   if (std::error_code EC = llvm::sys::fs::createUniqueFile(Model, FD, Path))
     return EC;
-  ::close(FD);
   llvm::sys::RemoveFileOnSignal(Path);
+  llvm::raw_fd_ostream OS(FD, /*shouldClose=*/true);
+  Write(OS);
+  OS.close();
+  if (std::error_code EC = OS.error()) {
+    OS.clear_error(); // returned, not reported by the stream's destructor
+    llvm::sys::fs::remove(Path);
+    return EC;
+  }
   return std::string(Path);
 }
 

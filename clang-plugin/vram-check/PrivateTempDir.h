@@ -20,20 +20,21 @@
 #define VRAM_ONLY_VRAM_CHECK_PRIVATETEMPDIR_H
 
 #include "llvm/ADT/ArrayRef.h"
+#include "llvm/ADT/STLFunctionalExtras.h"
 #include "llvm/ADT/StringRef.h"
 #include "llvm/Support/ErrorOr.h"
+#include "llvm/Support/raw_ostream.h"
 
 #include <string>
 
 namespace vram_only {
 
-/// The run's private directory, created on the first call.
-llvm::ErrorOr<std::string> privateTemporaryDirectory();
-
-/// A path for a new file in the private directory, "<Prefix>-XXXXXX.<Suffix>",
-/// created empty and registered for removal on a signal.
-llvm::ErrorOr<std::string> createPrivateTemporaryFile(llvm::StringRef Prefix,
-                                                      llvm::StringRef Suffix);
+/// A new file in the private directory (created on the first call),
+/// "<Prefix>-XXXXXX.<Suffix>", registered for removal on a signal and
+/// holding what \p Write writes; an error when it cannot be written.
+llvm::ErrorOr<std::string>
+createPrivateTemporaryFile(llvm::StringRef Prefix, llvm::StringRef Suffix,
+                           llvm::function_ref<void(llvm::raw_ostream &)> Write);
 
 /// In a child process started by process \p Parent: die (SIGTERM) with the
 /// parent, and on that signal remove \p Files and then their directory if

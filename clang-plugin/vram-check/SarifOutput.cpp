@@ -11,6 +11,8 @@
 
 #include "AnalysisReport.h"
 
+#include "core/Rule.h"
+
 #include "llvm/ADT/SmallString.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/JSON.h"
@@ -52,7 +54,7 @@ ArtifactUri artifactUri(llvm::StringRef File, llvm::StringRef Root) {
 std::string fingerprint(const ReportedFinding &F) {
   // Stable across line shifts: the check, the API and the line's text.
   llvm::SHA256 Hash;
-  Hash.update(F.Check);
+  Hash.update(F.check());
   Hash.update("\n");
   Hash.update(F.Api);
   Hash.update("\n");
@@ -63,18 +65,20 @@ std::string fingerprint(const ReportedFinding &F) {
 
 } // namespace
 
-void writeSarif(const AnalysisReport &Report,
-                const std::vector<CheckDescription> &Checks, Severity Level,
-                llvm::StringRef SourceRoot, llvm::StringRef ToolVersion,
-                llvm::raw_ostream &OS) {
+void writeSarif(const AnalysisReport &Report, analysis::RuleSet Rules,
+                Severity Level, llvm::StringRef SourceRoot,
+                llvm::StringRef ToolVersion, llvm::raw_ostream &OS) {
   llvm::SmallString<256> Root(SourceRoot);
   llvm::sys::path::remove_dots(Root, /*remove_dot_dot=*/true);
   const char *LevelName = Level == Severity::Error ? "error" : "warning";
+  std::vector<analysis::Rule> Checks;
+  llvm::copy_if(analysis::AllRules, std::back_inserter(Checks),
+                [&](analysis::Rule R) { return Rules.contains(R); });
   auto RuleIndex = [&](llvm::StringRef Check) -> int64_t {
-    for (size_t I = 0; I < Checks.size(); ++I)
-      if (Checks[I].Name == Check)
-        return static_cast<int64_t>(I);
-    return -1;
+    auto It = llvm::find_if(Checks, [&](analysis::Rule R) {
+      return analysis::checkName(R) == Check;
+    });
+    return It == Checks.end() ? -1 : It - Checks.begin();
   };
 
   llvm::json::OStream J(OS, /*IndentSize=*/2);
@@ -97,14 +101,14 @@ void writeSarif(const AnalysisReport &Report,
             J.attribute("version", ToolVersion);
             J.attribute("semanticVersion", ToolVersion);
             J.attributeArray("rules", [&] {
-              for (const CheckDescription &Check : Checks)
+              for (analysis::Rule Check : Checks)
                 J.object([&] {
-                  J.attribute("id", Check.Name);
+                  J.attribute("id", analysis::checkName(Check));
                   J.attributeObject("shortDescription", [&] {
-                    J.attribute("text", Check.Summary);
+                    J.attribute("text", analysis::ruleSummary(Check));
                   });
                   J.attributeObject("help", [&] {
-                    J.attribute("text", Check.Help);
+                    J.attribute("text", analysis::ruleHelp(Check));
                   });
                   J.attributeObject("defaultConfiguration", [&] {
                     J.attribute("level", LevelName);
@@ -127,8 +131,8 @@ void writeSarif(const AnalysisReport &Report,
         auto WriteResult = [&](const ReportedFinding &F, const char *Level,
                                const std::string &Text, const char *Origin) {
             J.object([&] {
-              J.attribute("ruleId", F.Check);
-              if (int64_t Index = RuleIndex(F.Check); Index >= 0)
+              J.attribute("ruleId", F.check());
+              if (int64_t Index = RuleIndex(F.check()); Index >= 0)
                 J.attribute("ruleIndex", Index);
               J.attribute("level", Level);
               J.attributeObject("message", [&] {
@@ -137,7 +141,7 @@ void writeSarif(const AnalysisReport &Report,
               J.attributeArray("locations", [&] {
                 J.object([&] {
                   J.attributeObject("physicalLocation", [&] {
-                    WriteArtifact(F.File);
+                    WriteArtifact(F.file());
                     J.attributeObject("region", [&] {
                       J.attribute("startLine", F.Line);
                       J.attribute("startColumn", F.Column);
@@ -157,10 +161,10 @@ void writeSarif(const AnalysisReport &Report,
         J.attributeArray("results", [&] {
           for (const ReportedFinding &F : Report.Findings)
             WriteResult(F, LevelName,
-                        F.fromTokenScan() ? F.Message +
+                        F.fromTokenScan() ? F.text() +
                                                 " (found by a token scan: " +
                                                 F.ScanReason + ")"
-                                          : F.Message,
+                                          : F.text(),
                         F.fromTokenScan() ? "token-scan" : "analysis");
           for (const ReportedFinding &N : Report.InactiveNames)
             WriteResult(N, Report.Strict ? LevelName : "note",

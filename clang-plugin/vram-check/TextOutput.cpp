@@ -30,7 +30,7 @@ void writeText(const AnalysisReport &Report, Severity Level,
   for (const ReportedFinding &F : Report.Findings) {
     if (Colors)
       OS.changeColor(llvm::raw_ostream::SAVEDCOLOR, /*Bold=*/true);
-    OS << F.File << ':' << F.Line << ':' << F.Column << ": ";
+    OS << F.file() << ':' << F.Line << ':' << F.Column << ": ";
     if (Colors)
       OS.changeColor(Level == Severity::Error ? llvm::raw_ostream::RED
                                               : llvm::raw_ostream::MAGENTA,
@@ -38,21 +38,21 @@ void writeText(const AnalysisReport &Report, Severity Level,
     OS << (Level == Severity::Error ? "error: " : "warning: ");
     if (Colors)
       OS.changeColor(llvm::raw_ostream::SAVEDCOLOR, /*Bold=*/true);
-    OS << F.Message << " [" << F.Check << ']';
+    OS << F.text() << " [" << F.check() << ']';
     if (Colors)
       OS.resetColor();
     OS << '\n';
     writeSnippet(F, OS, Colors);
     if (F.fromTokenScan())
-      OS << F.File << ':' << F.Line << ':' << F.Column
+      OS << F.file() << ':' << F.Line << ':' << F.Column
          << ": note: found by a token scan, not by the analysis: "
          << F.ScanReason << '\n';
   }
   for (const ReportedFinding &N : Report.InactiveNames) {
-    OS << N.File << ':' << N.Line << ':' << N.Column << ": "
+    OS << N.file() << ':' << N.Line << ':' << N.Column << ": "
        << (Report.Strict ? (Level == Severity::Error ? "error: " : "warning: ")
                          : "note: ")
-       << describeInactiveName(N) << " [" << N.Check << "]\n";
+       << describeInactiveName(N) << " [" << N.check() << "]\n";
     writeSnippet(N, OS, Colors);
   }
 }

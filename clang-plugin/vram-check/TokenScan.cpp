@@ -76,15 +76,15 @@ std::vector<ReportedFinding> scanTokens(llvm::StringRef File,
     size_t LineStart = Before.rfind('\n');
     LineStart = LineStart == llvm::StringRef::npos ? 0 : LineStart + 1;
     ReportedFinding F;
-    F.File = File.str();
+    F.DiagnosticName = Check.str();
+    F.Api = nameForSymbol(Word).str();
+    F.Message.Message = entryMessage(F.Api, E);
+    F.Message.FilePath = File.str();
+    F.Message.FileOffset = static_cast<unsigned>(Offset);
     F.Line = static_cast<unsigned>(Before.count('\n')) + 1;
     F.Column = static_cast<unsigned>(Offset - LineStart) + 1;
-    F.Check = Check.str();
-    F.Api = nameForSymbol(Word).str();
-    F.Message = entryMessage(F.Api, E);
     F.SourceLine =
         Text.substr(LineStart).split('\n').first.rtrim("\r").str();
-    F.FileOffset = static_cast<unsigned>(Offset);
     F.ScanReason = Why.str();
     Found.push_back(std::move(F));
   }
