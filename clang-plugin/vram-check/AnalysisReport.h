@@ -18,6 +18,21 @@
 
 namespace vram_only {
 
+/// A note of a finding: the lookup that reads a table entry, why a file the
+/// compiler treats as a system header is reported.
+struct ReportedNote {
+  std::string File; ///< as ReportedFinding::File
+  unsigned Line = 0;
+  unsigned Column = 0;
+  std::string Message;
+  std::string SourceLine; ///< the line's text, for the snippet
+
+  bool operator==(const ReportedNote &Other) const {
+    return File == Other.File && Line == Other.Line &&
+           Column == Other.Column && Message == Other.Message;
+  }
+};
+
 /// One violation of the VRAM-only policy.
 struct ReportedFinding {
   std::string File; ///< as clang saw it (absolute, or relative to the cwd)
@@ -27,6 +42,7 @@ struct ReportedFinding {
   std::string Api;     ///< the forbidden name, e.g. "cudaMallocManaged"
   std::string Message; ///< without the " [check]" suffix
   std::string SourceLine; ///< the line's text, for the snippet
+  std::vector<ReportedNote> Notes; ///< printed after the finding
   /// For --fix and --export-fixes: the file as an absolute path, the
   /// location's offset in it, and the core's fix-its (absolute paths).
   std::string AbsoluteFile;
@@ -124,15 +140,18 @@ struct CheckDescription {
 
 enum class Severity { Error, Warning };
 
-/// clang-style diagnostics with the source line and a caret.
+/// clang-style diagnostics with the source line and a caret; a finding's
+/// notes follow it.
 void writeText(const AnalysisReport &Report, Severity Level,
                llvm::raw_ostream &OS, bool Colors);
 /// A JSON object: "findings" (file, line, column, check, api, message,
-/// origin and, from a token scan, scan_reason), "not_analysed" (file, side,
+/// origin, from a token scan scan_reason, and notes (file, line, column,
+/// message) when it has any), "not_analysed" (file, side,
 /// kind, reason, level "error" or, when accepted, "warning"), "summary".
 void writeJson(const AnalysisReport &Report, llvm::raw_ostream &OS);
 /// A SARIF 2.1.0 log for GitHub code scanning: one rule per check, results
-/// with locations relative to \p SourceRoot when they lie under it, and the
+/// with locations relative to \p SourceRoot when they lie under it (notes
+/// as relatedLocations), and the
 /// sources that could not be analysed as tool execution notifications.
 void writeSarif(const AnalysisReport &Report,
                 const std::vector<CheckDescription> &Checks, Severity Level,

@@ -78,6 +78,13 @@ replacementFromJson(const json::Value &V) {
 }
 
 json::Value toJson(const ReportedFinding &F) {
+  json::Array Notes;
+  for (const ReportedNote &N : F.Notes)
+    Notes.push_back(json::Object{{"file", N.File},
+                                 {"line", N.Line},
+                                 {"column", N.Column},
+                                 {"message", N.Message},
+                                 {"source_line", N.SourceLine}});
   json::Array Fixes;
   for (const clang::tooling::Replacement &R : F.Fixes)
     Fixes.push_back(toJson(R));
@@ -91,6 +98,7 @@ json::Value toJson(const ReportedFinding &F) {
                       {"api", F.Api},
                       {"message", F.Message},
                       {"source_line", F.SourceLine},
+                      {"notes", std::move(Notes)},
                       {"absolute_file", F.AbsoluteFile},
                       {"file_offset", F.FileOffset},
                       {"fixes", std::move(Fixes)},
@@ -114,6 +122,18 @@ std::optional<ReportedFinding> findingFromJson(const json::Value &V) {
   R.FileOffset =
       static_cast<unsigned>(F->getInteger("file_offset").value_or(0));
   R.ScanReason = F->getString("scan_reason").value_or("").str();
+  if (const json::Array *Notes = F->getArray("notes"))
+    for (const json::Value &Item : *Notes) {
+      const json::Object *N = Item.getAsObject();
+      if (!N)
+        return std::nullopt;
+      R.Notes.push_back(
+          {N->getString("file").value_or("").str(),
+           static_cast<unsigned>(N->getInteger("line").value_or(0)),
+           static_cast<unsigned>(N->getInteger("column").value_or(0)),
+           N->getString("message").value_or("").str(),
+           N->getString("source_line").value_or("").str()});
+    }
   if (const json::Array *Fixes = F->getArray("fixes"))
     for (const json::Value &Fix : *Fixes) {
       std::optional<clang::tooling::Replacement> Rep = replacementFromJson(Fix);

@@ -49,23 +49,22 @@ public:
     llvm::StringRef Check = analysis::checkName(F.TheRule);
     if (!SM)
       return;
-    clang::FileID File = SM->getFileID(F.Location);
-    unsigned Offset = SM->getFileOffset(F.Location);
     ReportedFinding R;
-    R.File = SM->getFilename(F.Location).str();
-    R.Line = SM->getLineNumber(File, Offset);
-    R.Column = SM->getColumnNumber(File, Offset);
+    ReportedNote Place = place(F.Location);
+    R.File = Place.File;
+    R.Line = Place.Line;
+    R.Column = Place.Column;
+    R.SourceLine = Place.SourceLine;
     R.Check = Check.str();
     R.Api = F.Api;
     R.Message = F.Message;
-    bool Invalid = false;
-    llvm::StringRef Buffer = SM->getBufferData(File, &Invalid);
-    if (!Invalid) {
-      size_t Start = Offset - (R.Column - 1);
-      R.SourceLine = Buffer.substr(Start).split('\n').first.rtrim("\r").str();
+    for (const analysis::FindingNote &Note : F.Notes) {
+      ReportedNote N = place(Note.Location);
+      N.Message = Note.Message;
+      R.Notes.push_back(std::move(N));
     }
     R.AbsoluteFile = absolute(R.File);
-    R.FileOffset = Offset;
+    R.FileOffset = SM->getFileOffset(F.Location);
     for (const clang::FixItHint &Fix : F.FixIts) {
       clang::tooling::Replacement Rep(*SM, Fix.RemoveRange, Fix.CodeToInsert);
       if (Rep.getFilePath().empty() || Rep.getFilePath() == "invalid-location")
@@ -83,6 +82,24 @@ public:
   }
 
 private:
+  /// File, line, column and the line's text of the file location \p Loc.
+  ReportedNote place(clang::SourceLocation Loc) const {
+    clang::FileID File = SM->getFileID(Loc);
+    unsigned Offset = SM->getFileOffset(Loc);
+    ReportedNote Place;
+    Place.File = SM->getFilename(Loc).str();
+    Place.Line = SM->getLineNumber(File, Offset);
+    Place.Column = SM->getColumnNumber(File, Offset);
+    bool Invalid = false;
+    llvm::StringRef Buffer = SM->getBufferData(File, &Invalid);
+    if (!Invalid) {
+      size_t Start = Offset - (Place.Column - 1);
+      Place.SourceLine =
+          Buffer.substr(Start).split('\n').first.rtrim("\r").str();
+    }
+    return Place;
+  }
+
   std::string absolute(llvm::StringRef Path) const {
     return absolutePath(Path, Directory);
   }

@@ -25,6 +25,16 @@ void writeJson(const AnalysisReport &Report, llvm::raw_ostream &OS) {
           J.attribute("origin", F.fromTokenScan() ? "token-scan" : "analysis");
           if (F.fromTokenScan())
             J.attribute("scan_reason", F.ScanReason);
+          if (!F.Notes.empty())
+            J.attributeArray("notes", [&] {
+              for (const ReportedNote &N : F.Notes)
+                J.object([&] {
+                  J.attribute("file", N.File);
+                  J.attribute("line", N.Line);
+                  J.attribute("column", N.Column);
+                  J.attribute("message", N.Message);
+                });
+            });
         });
     });
     // The policy's names in preprocessor branches no side compiled.

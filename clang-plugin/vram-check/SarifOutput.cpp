@@ -145,6 +145,24 @@ void writeSarif(const AnalysisReport &Report,
                   });
                 });
               });
+              if (!F.Notes.empty())
+                J.attributeArray("relatedLocations", [&] {
+                  for (size_t I = 0; I < F.Notes.size(); ++I)
+                    J.object([&] {
+                      const ReportedNote &N = F.Notes[I];
+                      J.attribute("id", static_cast<int64_t>(I));
+                      J.attributeObject("physicalLocation", [&] {
+                        WriteArtifact(N.File);
+                        J.attributeObject("region", [&] {
+                          J.attribute("startLine", N.Line);
+                          J.attribute("startColumn", N.Column);
+                        });
+                      });
+                      J.attributeObject("message", [&] {
+                        J.attribute("text", N.Message);
+                      });
+                    });
+                });
               J.attributeObject("partialFingerprints", [&] {
                 J.attribute("vramCheckFingerprint/v1", fingerprint(F));
               });
