@@ -43,14 +43,13 @@ std::string lookupSiteNote(llvm::StringRef Lookup, llvm::StringRef Name) {
   return (Lookup + " looks up " + Name + " here").str();
 }
 
-std::string systemHeaderNote(llvm::StringRef File, bool ByPragma,
-                             llvm::StringRef Root) {
+std::string systemHeaderNote(bool ByPragma, llvm::StringRef Root) {
   llvm::StringRef How =
       ByPragma ? "#pragma GCC system_header"
                : "included from a system include directory such as -isystem";
-  return (File + " is a system header to the compiler (" + How +
-          "), which would hide this; reported because it lies under the "
-          "source root " +
+  return ("this file is a system header to the compiler (" + How +
+          "), which would hide this finding; reported because it lies under "
+          "the source root " +
           Root)
       .str();
 }

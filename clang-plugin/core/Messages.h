@@ -41,13 +41,12 @@ std::string lookupMessage(llvm::StringRef Lookup, llvm::StringRef Name,
 std::string lookupSiteNote(llvm::StringRef Lookup, llvm::StringRef Name);
 
 /// The note of a finding in a file the compiler treats as a system header
-/// but that lies under the project's source root: "<File> is a system header
-/// to the compiler (<how>), which would hide this; reported because it lies
-/// under the source root <Root>", where how is "#pragma GCC system_header"
-/// when \p ByPragma, else "included from a system include directory such
-/// as -isystem".
-std::string systemHeaderNote(llvm::StringRef File, bool ByPragma,
-                             llvm::StringRef Root);
+/// but that lies under the project's source root: "this file is a system
+/// header to the compiler (<how>), which would hide this finding; reported
+/// because it lies under the source root <Root>", where how is "#pragma GCC
+/// system_header" when \p ByPragma, else "included from a system include
+/// directory such as -isystem".
+std::string systemHeaderNote(bool ByPragma, llvm::StringRef Root);
 
 /// "<Name> is a function pointer that stands for the API function of that
 /// name, so its calls escape compile-time checks: <explanation>", where the

@@ -28,6 +28,7 @@ json::Value toJson(const AnalysisJob &Job) {
                       {"directory", Job.Directory},
                       {"side", static_cast<int64_t>(Job.Side)},
                       {"gpu_arch", Job.GpuArch},
+                      {"project_root", Job.ProjectRoot},
                       {"argv", std::move(Argv)}};
 }
 
@@ -47,6 +48,7 @@ std::optional<AnalysisJob> jobFromJson(const json::Value &V) {
   Job.Directory = Directory->str();
   Job.Side = static_cast<JobSide>(*Side);
   Job.GpuArch = Arch->str();
+  Job.ProjectRoot = O->getString("project_root").value_or("").str();
   for (const json::Value &Arg : *Argv)
     if (auto S = Arg.getAsString())
       Job.Argv.push_back(S->str());

@@ -118,14 +118,14 @@ public:
                  const analysis::AnalysisOptions &Options, JobOutcome &Out,
                  std::string Directory)
       : Rules(Rules), Out(Out), Sink(Out.Findings, Directory),
-        Directory(std::move(Directory)),
+        Directory(std::move(Directory)), ProjectRoot(Options.ProjectRoot),
         Adapter(Rules, Options, Sink, {/*Nolint=*/true, /*Once=*/nullptr}) {}
 
   std::unique_ptr<clang::ASTConsumer>
   CreateASTConsumer(clang::CompilerInstance &CI, llvm::StringRef) override {
     Sink.startFile(CI.getSourceManager());
-    auto Recorder =
-        std::make_unique<InactiveBranchRecorder>(CI.getSourceManager());
+    auto Recorder = std::make_unique<InactiveBranchRecorder>(
+        CI.getSourceManager(), ProjectRoot);
     Inactive = Recorder.get();
     CI.getPreprocessor().addPPCallbacks(std::move(Recorder));
     return Adapter.beginTranslationUnit(CI);
@@ -145,6 +145,7 @@ private:
   JobOutcome &Out;
   CollectingSink Sink;
   std::string Directory;
+  std::string ProjectRoot;
   analysis::FrontEndAdapter Adapter;
   InactiveBranchRecorder *Inactive = nullptr; // owned by the preprocessor
 };
@@ -209,6 +210,7 @@ JobOutcome runAnalysisJob(const AnalysisJob &Job, analysis::RuleSet Rules) {
                         FailureKind::Config};
     return Outcome;
   }
+  Config.Options.ProjectRoot = Job.ProjectRoot;
   llvm::IntrusiveRefCntPtr<clang::FileManager> Files(
       new clang::FileManager(clang::FileSystemOptions(), FS));
   ErrorCollector Errors;

@@ -122,6 +122,7 @@ std::vector<std::string> compileOutputs(llvm::ArrayRef<std::string> Compiler,
 /// options of this run.
 std::string cacheSettings(const LauncherOptions &Options) {
   return "checks=" + Options.Driver.Checks +
+         ";project-root=" + Options.Driver.ProjectRoot +
          ";warn=" + std::to_string(Options.Warn) +
          ";accept-token-scan=" + std::to_string(Options.AcceptTokenScan);
 }

@@ -104,8 +104,10 @@ cl::opt<std::string> OutputPath(
     cl::value_desc("file"), cl::cat(Category));
 cl::opt<std::string> SourceRoot(
     "source-root",
-    cl::desc("Directory SARIF locations are relative to (default: the "
-             "current directory)"),
+    cl::desc("The project's directory (default: the current directory; "
+             "with --launcher: none): SARIF locations are relative to it, "
+             "and its files are reported even where the compiler takes them "
+             "for system headers (#pragma GCC system_header, -isystem)"),
     cl::value_desc("dir"), cl::cat(Category));
 cl::opt<std::string> ExportDir(
     "export-compile-commands",
@@ -578,6 +580,13 @@ int main(int argc, const char **argv) {
   Driver.Verbose = Verbose;
   Driver.SelfExecutable = Self;
   Driver.Checks = ChecksOption;
+  // The project's files are its own code even when marked system. Under
+  // --launcher the current directory is the build's, not the project's:
+  // only an explicit --source-root counts there.
+  if (!SourceRoot.empty())
+    Driver.ProjectRoot = absolutePath(SourceRoot, currentDirectory());
+  else if (!LauncherMode)
+    Driver.ProjectRoot = currentDirectory();
 
   if (LauncherMode) {
     if (!BuildPath.empty() || !Files.empty() || !ExportDir.empty())
