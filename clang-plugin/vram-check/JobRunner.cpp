@@ -27,7 +27,10 @@ namespace {
 using analysis::Finding;
 
 /// \p Path as an absolute path: relative paths are the job's \p Directory.
+/// Names that are no file ("<stdin>", "<command line>") stay as they are.
 std::string absolutePath(llvm::StringRef Path, llvm::StringRef Directory) {
+  if (Path.starts_with("<"))
+    return Path.str();
   llvm::SmallString<256> Result(Path);
   if (!llvm::sys::path::is_absolute(Result)) {
     Result = Directory;
@@ -87,7 +90,10 @@ private:
     clang::FileID File = SM->getFileID(Loc);
     unsigned Offset = SM->getFileOffset(Loc);
     ReportedNote Place;
-    Place.File = SM->getFilename(Loc).str();
+    // Absolute: clang names a header found through a relative include
+    // directory relative to the compile's directory, which is not where
+    // vram-check runs (nor, with -p, where the report is read).
+    Place.File = absolute(SM->getFilename(Loc));
     Place.Line = SM->getLineNumber(File, Offset);
     Place.Column = SM->getColumnNumber(File, Offset);
     bool Invalid = false;
@@ -136,6 +142,7 @@ public:
       return;
     for (ReportedFinding &F : Inactive->policyNames(Rules)) {
       F.AbsoluteFile = absolutePath(F.File, Directory);
+      F.File = F.AbsoluteFile; // as the findings name their files
       Out.InactiveNames.push_back(std::move(F));
     }
   }
@@ -150,9 +157,14 @@ private:
   InactiveBranchRecorder *Inactive = nullptr; // owned by the preprocessor
 };
 
-/// Keeps clang's errors (warnings are not ours to report), clang-style.
+/// Keeps clang's errors (warnings are not ours to report), clang-style,
+/// each file named by its absolute path (relative ones are relative to the
+/// job's \p Directory).
 class ErrorCollector : public clang::DiagnosticConsumer {
 public:
+  explicit ErrorCollector(std::string Directory)
+      : Directory(std::move(Directory)) {}
+
   void HandleDiagnostic(clang::DiagnosticsEngine::Level Level,
                         const clang::Diagnostic &Info) override {
     DiagnosticConsumer::HandleDiagnostic(Level, Info);
@@ -165,7 +177,8 @@ public:
       clang::PresumedLoc P =
           Info.getSourceManager().getPresumedLoc(Info.getLocation());
       if (P.isValid())
-        Where = std::string(P.getFilename()) + ":" + std::to_string(P.getLine()) +
+        Where = absolutePath(P.getFilename(), Directory) + ":" +
+                std::to_string(P.getLine()) +
                 ":" + std::to_string(P.getColumn()) + ": ";
     }
     Errors.push_back(Where + (Level == clang::DiagnosticsEngine::Fatal
@@ -175,6 +188,9 @@ public:
   }
 
   std::vector<std::string> Errors;
+
+private:
+  std::string Directory;
 };
 
 } // namespace
@@ -213,7 +229,7 @@ JobOutcome runAnalysisJob(const AnalysisJob &Job, analysis::RuleSet Rules) {
   Config.Options.ProjectRoot = Job.ProjectRoot;
   llvm::IntrusiveRefCntPtr<clang::FileManager> Files(
       new clang::FileManager(clang::FileSystemOptions(), FS));
-  ErrorCollector Errors;
+  ErrorCollector Errors(Job.Directory);
   // Clang's own "N errors generated" summary is not ours to print.
   std::vector<std::string> Argv = Job.Argv;
   Argv.insert(Argv.end() - 1, "-fno-caret-diagnostics");

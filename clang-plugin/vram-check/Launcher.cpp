@@ -232,9 +232,13 @@ int runLauncher(llvm::ArrayRef<std::string> Command,
     analyseSources(Tasks, Toolchain, Checks, Options.Driver, Report);
   // What came from standard input is named so.
   if (!StdinCopy.empty()) {
-    for (ReportedFinding &F : Report.Findings)
+    for (ReportedFinding &F : Report.Findings) {
       if (F.File == StdinCopy)
         F.File = "<stdin>";
+      for (ReportedNote &N : F.Notes)
+        if (N.File == StdinCopy)
+          N.File = "<stdin>";
+    }
     for (AnalysisFailure &F : Report.Failures)
       if (F.File == StdinCopy)
         F.File = "<stdin>";

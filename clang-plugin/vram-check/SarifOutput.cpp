@@ -13,6 +13,7 @@
 
 #include "llvm/ADT/SmallString.h"
 #include "llvm/ADT/StringExtras.h"
+#include "llvm/Support/FileSystem.h"
 #include "llvm/Support/JSON.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/SHA256.h"
@@ -37,16 +38,19 @@ struct ArtifactUri {
   bool UnderRoot;
 };
 
+/// \p File relative to \p Root when it lies under it, else an absolute
+/// file:// URI. Reports name files by absolute paths; a relative one is
+/// relative to the current directory (never to the root, which may be
+/// another directory).
 ArtifactUri artifactUri(llvm::StringRef File, llvm::StringRef Root) {
   llvm::SmallString<256> Path(File);
+  llvm::sys::fs::make_absolute(Path);
   llvm::sys::path::remove_dots(Path, /*remove_dot_dot=*/true);
   llvm::StringRef Rel(Path);
   if (!Root.empty() && Rel.consume_front(Root) &&
       (Rel.consume_front("/") || Root.ends_with("/")))
     return {uriEscape(Rel), true};
-  if (llvm::sys::path::is_absolute(Path))
-    return {"file://" + uriEscape(Path), false};
-  return {uriEscape(Path), true}; // relative paths are relative to the root
+  return {"file://" + uriEscape(Path), false};
 }
 
 std::string fingerprint(const ReportedFinding &F) {
