@@ -13,7 +13,7 @@ namespace vram_only::analysis {
 
 Analysis::Analysis(RuleSet Rules, const AnalysisOptions &Options)
     : Index(std::make_unique<PolicyIndex>(Rules, Options)),
-      Report(std::make_unique<Reporter>()) {}
+      Report(std::make_unique<Reporter>(Options.ProjectRoot)) {}
 
 Analysis::~Analysis() = default;
 

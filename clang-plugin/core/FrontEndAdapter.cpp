@@ -26,7 +26,8 @@ private:
 
 FrontEndAdapter::FrontEndAdapter(RuleSet Rules, const AnalysisOptions &Options,
                                  FindingSink &Output, Filtering Filter)
-    : Core(Rules, Options), Output(Output), Filter(Filter) {
+    : Core(Rules, Options), ProjectRoot(Options.ProjectRoot), Output(Output),
+      Filter(Filter) {
   Core.registerMatchers(Finder, this);
 }
 
@@ -40,7 +41,7 @@ void FrontEndAdapter::beginTranslationUnit(const clang::SourceManager &NewSM,
 }
 
 void FrontEndAdapter::matchTranslationUnit(clang::ASTContext &Context) {
-  matchUserCode(Finder, Context);
+  matchUserCode(Finder, Context, ProjectRoot);
 }
 
 std::unique_ptr<clang::ASTConsumer>

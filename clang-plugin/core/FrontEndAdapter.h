@@ -86,6 +86,7 @@ private:
   void report(const Finding &F) override;
 
   Analysis Core;
+  std::string ProjectRoot; ///< AnalysisOptions::ProjectRoot
   clang::ast_matchers::MatchFinder Finder;
   FindingSink &Output;
   Filtering Filter;

@@ -1,6 +1,7 @@
 //===- Interpreter.cpp - Turning matches into findings --------------------===//
 #include "core/Interpreter.h"
 
+#include "core/ConstantStrings.h"
 #include "core/FlagEvaluation.h"
 #include "core/Matchers.h"
 #include "core/Messages.h"
@@ -58,7 +59,7 @@ private:
                                        clang::SourceLocation NameLoc,
                                        llvm::StringRef Name);
   bool spellsReportedFlag(const clang::Expr &E);
-  std::optional<llvm::StringRef> literalText(const clang::Expr &E);
+  bool contains(clang::CharSourceRange Range, clang::SourceLocation Loc) const;
 
   const MatchFinder::MatchResult &Result;
   clang::ASTContext &Ctx;
@@ -94,7 +95,8 @@ void MatchInterpreter::emit(Rule R, clang::SourceLocation Loc,
                             llvm::StringRef Api, std::string Message,
                             std::vector<clang::FixItHint> FixIts) {
   Report.report(
-      Finding{R, Loc, Api.str(), std::move(Message), std::move(FixIts)}, Sink);
+      Finding{R, Loc, Api.str(), std::move(Message), std::move(FixIts), {}},
+      Sink);
 }
 
 void MatchInterpreter::reference(const clang::DeclRefExpr &Ref) {
@@ -197,21 +199,66 @@ void MatchInterpreter::flagCall(const clang::CallExpr &Call,
   }
 }
 
+/// The name argument is resolved through the constant data the compiler can
+/// see (core/ConstantStrings.h). A name the argument spells itself (a
+/// literal, stringized, std::string("...")) is reported there; one held by a
+/// constant variable at the argument too (one lookup, one name). Where the
+/// argument selects among a table's entries at run time, each forbidden
+/// name is reported where the table writes it, with a note at the lookup: a
+/// table holds many names and each needs its own place (and NOLINT).
 void MatchInterpreter::lookupCall(const clang::CallExpr &Call,
                                   const clang::FunctionDecl &Callee) {
   const LookupEntry *Lookup = Index.lookup(Callee);
   if (!Lookup || Lookup->NameArgument >= Call.getNumArgs())
     return;
   const clang::Expr *Arg = Call.getArg(Lookup->NameArgument);
-  std::optional<llvm::StringRef> Symbol = literalText(*Arg);
-  if (!Symbol)
-    return;
-  std::optional<ForbiddenFunction> Target = Index.lookedUp(*Symbol);
-  if (!Target)
-    return;
+  ConstantStrings Names = constantStrings(*Arg, Ctx);
+  if (Names.Literals.empty())
+    return; // known only at run time: nothing to report
+  clang::SourceLocation ArgLoc = Locator.userLocation(Arg->getBeginLoc());
+  clang::CharSourceRange ArgRange = clang::Lexer::makeFileCharRange(
+      clang::CharSourceRange::getTokenRange(Arg->getSourceRange()), SM,
+      Ctx.getLangOpts());
   llvm::StringRef Function = spelledName(Lookup->Function, calleeNameLoc(Call));
-  emit(LookupRule, Locator.userLocation(Arg->getBeginLoc()), *Symbol,
-       lookupMessage(Function, *Symbol, Target->message(Target->name())));
+  for (const clang::StringLiteral *Literal : Names.Literals) {
+    if (Literal->getCharByteWidth() != 1)
+      continue;
+    llvm::StringRef Symbol = Literal->getString();
+    std::optional<ForbiddenFunction> Target = Index.lookedUp(Symbol);
+    if (!Target)
+      continue;
+    clang::SourceLocation Written = Locator.userLocation(Literal->getBeginLoc());
+    clang::SourceLocation Loc = ArgLoc;
+    std::vector<FindingNote> Notes;
+    if (Written.isValid() && contains(ArgRange, Written)) {
+      Loc = Written;
+    } else if (Names.Selected && Written.isValid()) {
+      Loc = Written;
+      if (ArgLoc.isValid())
+        Notes.push_back({ArgLoc, lookupSiteNote(Function, Symbol)});
+    }
+    llvm::StringRef Resolved =
+        Lookup->ResolvesVersions && Target->Entry ? driverVersionOf(Symbol)
+                                                  : llvm::StringRef();
+    Report.report(
+        Finding{LookupRule, Loc, Symbol.str(),
+                lookupMessage(Function, Symbol, Resolved,
+                              Target->message(Target->name())),
+                {}, std::move(Notes)},
+        Sink);
+  }
+}
+
+/// Whether the file location \p Loc lies in the file range \p Range.
+bool MatchInterpreter::contains(clang::CharSourceRange Range,
+                                clang::SourceLocation Loc) const {
+  if (Range.isInvalid() || Loc.isInvalid())
+    return false;
+  auto [File, Offset] = SM.getDecomposedLoc(Loc);
+  auto [BeginFile, Begin] = SM.getDecomposedLoc(Range.getBegin());
+  auto [EndFile, End] = SM.getDecomposedLoc(Range.getEnd());
+  return File == BeginFile && File == EndFile && Begin <= Offset &&
+         Offset < End;
 }
 
 /// `tcuMemAllocHost *cuMemAllocHost;`: a pointer the code fills by name
@@ -367,23 +414,6 @@ bool MatchInterpreter::spellsReportedFlag(const clang::Expr &E) {
       if (spellsReportedFlag(*ChildExpr))
         return true;
   return false;
-}
-
-/// The text of a string literal argument, directly or through a constant
-/// variable initialised with one (static constexpr char Name[] = "...").
-std::optional<llvm::StringRef>
-MatchInterpreter::literalText(const clang::Expr &E) {
-  const clang::Expr *Inner = E.IgnoreParenImpCasts();
-  if (const auto *Ref = llvm::dyn_cast<clang::DeclRefExpr>(Inner)) {
-    const auto *Var = llvm::dyn_cast<clang::VarDecl>(Ref->getDecl());
-    if (!Var || !Var->getType().isConstant(Ctx) || !Var->getInit())
-      return std::nullopt;
-    Inner = Var->getInit()->IgnoreParenImpCasts();
-  }
-  const auto *Literal = llvm::dyn_cast<clang::StringLiteral>(Inner);
-  if (!Literal || Literal->getCharByteWidth() != 1)
-    return std::nullopt;
-  return Literal->getString();
 }
 
 } // namespace

@@ -33,6 +33,7 @@ public:
                           Locator.userLocation(MacroNameTok.getLocation()),
                           E->Name.str(),
                           entryMessage(E->Name, *E),
+                          {},
                           {}},
                   Sink);
   }

@@ -28,10 +28,29 @@ std::string flagMessage(llvm::StringRef Function, std::uint64_t Bits,
 }
 
 std::string lookupMessage(llvm::StringRef Lookup, llvm::StringRef Name,
+                          llvm::StringRef Resolved,
                           llvm::StringRef Explanation) {
-  return (Lookup + " looks up " + Name +
-          " by name, which hides its use from compile-time checks: " +
-          Explanation)
+  std::string Resolution =
+      Resolved.empty()
+          ? std::string()
+          : (" (the driver resolves it to " + Resolved + ")").str();
+  return (Lookup + " looks up " + Name + " by name" + Resolution +
+          ", which hides its use from compile-time checks: " + Explanation)
+      .str();
+}
+
+std::string lookupSiteNote(llvm::StringRef Lookup, llvm::StringRef Name) {
+  return (Lookup + " looks up " + Name + " here").str();
+}
+
+std::string systemHeaderNote(bool ByPragma, llvm::StringRef Root) {
+  llvm::StringRef How =
+      ByPragma ? "#pragma GCC system_header"
+               : "included from a system include directory such as -isystem";
+  return ("this file is a system header to the compiler (" + How +
+          "), which would hide this finding; reported because it lies under "
+          "the source root " +
+          Root)
       .str();
 }
 

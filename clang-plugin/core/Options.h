@@ -38,9 +38,16 @@ struct RuleOptions {
   std::vector<std::string> ExemptNames; ///< normalised to policy names
 };
 
-/// The options of every rule.
+/// The options of every rule, and where the project's own code is.
 class AnalysisOptions {
 public:
+  /// Files under this absolute directory are the project's code even when
+  /// the compiler takes them for system headers (#pragma GCC system_header,
+  /// -isystem): their findings are reported with a note that says so.
+  /// Empty: every system header is outside the user's code. vram-check sets
+  /// it (--source-root); clang-tidy and the plugin leave it empty.
+  std::string ProjectRoot;
+
   RuleOptions &of(Rule R) { return PerRule[static_cast<unsigned>(R)]; }
   const RuleOptions &of(Rule R) const {
     return PerRule[static_cast<unsigned>(R)];

@@ -34,7 +34,8 @@ const FlagEntry FlagTable[] = {
 };
 
 const LookupEntry LookupTable[] = {
-#define VRAM_LOOKUP(Function, NameArgument) {Function, NameArgument},
+#define VRAM_LOOKUP(Function, NameArgument, ResolvesVersions)                  \
+  {Function, NameArgument, ResolvesVersions != 0},
 #include "core/Policy.def"
 };
 
@@ -85,6 +86,17 @@ llvm::SmallVector<llvm::StringRef, 4> symbolsOf(llvm::StringRef Name) {
     if (R.Name == Name)
       Symbols.append(splitPolicyList(R.Symbols));
   return Symbols;
+}
+
+llvm::StringRef driverVersionOf(llvm::StringRef Name) {
+  // A per-thread-default-stream symbol (_ptsz) is what the driver returns
+  // only when asked for it (CU_GET_PROC_ADDRESS_PER_THREAD_DEFAULT_STREAM).
+  for (const RenameEntry &R : RenameTable)
+    if (R.Name == Name)
+      for (llvm::StringRef S : splitPolicyList(R.Symbols))
+        if (!S.ends_with("_ptsz"))
+          return S;
+  return {};
 }
 
 llvm::StringRef nameForSymbol(llvm::StringRef Symbol) {

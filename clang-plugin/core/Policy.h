@@ -60,10 +60,13 @@ struct FlagEntry {
   llvm::StringRef Flag;
 };
 
-/// Function returns a function named by its argument NameArgument.
+/// Function returns a function named by its argument NameArgument; with
+/// ResolvesVersions, an unversioned name gets the version cuda.h renames it
+/// to (driverVersionOf).
 struct LookupEntry {
   llvm::StringRef Function;
   unsigned NameArgument;
+  bool ResolvesVersions;
 };
 
 /// The rule of flag findings and lookups (they have no entry of their own).
@@ -84,6 +87,12 @@ const PolicyEntry *flagPolicyEntry(const FlagEntry &Flag);
 
 /// \p Name followed by the symbols cuda.h renames it to (if any).
 llvm::SmallVector<llvm::StringRef, 4> symbolsOf(llvm::StringRef Name);
+
+/// The symbol the driver's entry-point lookups (cuGetProcAddress) return for
+/// the unversioned \p Name: the first symbol cuda.h renames it to that is not
+/// a per-thread-default-stream variant ("cuMemAllocHost_v2" for
+/// "cuMemAllocHost"); empty when there is none.
+llvm::StringRef driverVersionOf(llvm::StringRef Name);
 
 /// The name a user writes for \p Symbol: "cuMemAllocHost" for
 /// "cuMemAllocHost_v2"; \p Symbol itself when it is not a rename target.

@@ -13,6 +13,14 @@ namespace vram_only::analysis {
 // it too.
 static constexpr llvm::StringLiteral ToolkitMarkerHeader = "cuda_runtime_api.h";
 
+ReportLocator::ReportLocator(const clang::SourceManager &SM,
+                             std::string Root)
+    : SM(SM), ProjectRoot(std::move(Root)) {
+  // "/" would make every system header the project's.
+  llvm::StringRef Trimmed = llvm::StringRef(ProjectRoot).rtrim('/');
+  ProjectRoot = Trimmed.str();
+}
+
 clang::SourceLocation ReportLocator::userLocation(clang::SourceLocation Loc) {
   if (Loc.isInvalid())
     return {};
@@ -32,18 +40,60 @@ bool ReportLocator::isOutsideUserCode(clang::SourceLocation FileLoc) {
   if (File == SM.getMainFileID()) {
     Outside = false;
   } else if (SM.isInSystemHeader(FileLoc)) {
-    Outside = true;
-  } else if (clang::OptionalFileEntryRef Entry =
-                 SM.getFileEntryRefForID(File)) {
-    llvm::SmallString<256> Dir(Entry->getDir().getName());
-    SM.getFileManager().getVirtualFileSystem().makeAbsolute(Dir);
-    llvm::sys::path::remove_dots(Dir, /*remove_dot_dot=*/true);
-    Outside = isToolkitDirectory(Dir);
+    Outside = !isProjectFile(File);
+  } else if (SM.getFileEntryRefForID(File)) {
+    Outside = isToolkitDirectory(directoryOf(File));
   } else {
     Outside = true; // <built-in>, <command line>, <scratch space>
   }
   OutsideByFile[File] = Outside;
   return Outside;
+}
+
+std::optional<bool>
+ReportLocator::systemMarkInProject(clang::SourceLocation FileLoc) {
+  if (ProjectRoot.empty() || FileLoc.isInvalid() ||
+      !SM.isInSystemHeader(FileLoc) || isOutsideUserCode(FileLoc))
+    return std::nullopt;
+  // The characteristic the file was entered with comes from its include
+  // directory; a line marker (the pragma) changes it only from there on.
+  const clang::SrcMgr::SLocEntry &Entry =
+      SM.getSLocEntry(SM.getFileID(FileLoc));
+  return Entry.isFile() &&
+         !clang::SrcMgr::isSystem(Entry.getFile().getFileCharacteristic());
+}
+
+std::string ReportLocator::directoryOf(clang::FileID File) {
+  clang::OptionalFileEntryRef Entry = SM.getFileEntryRefForID(File);
+  if (!Entry)
+    return {};
+  llvm::SmallString<256> Dir(Entry->getDir().getName());
+  SM.getFileManager().getVirtualFileSystem().makeAbsolute(Dir);
+  llvm::sys::path::remove_dots(Dir, /*remove_dot_dot=*/true);
+  return std::string(Dir);
+}
+
+bool ReportLocator::isProjectFile(clang::FileID File) {
+  if (ProjectRoot.empty())
+    return false;
+  std::string Dir = directoryOf(File);
+  if (Dir.empty() || isToolkitDirectory(Dir))
+    return false;
+  auto Under = [&](llvm::StringRef Path) {
+    return Path == ProjectRoot ||
+           (Path.starts_with(ProjectRoot) &&
+            Path.substr(ProjectRoot.size()).starts_with("/"));
+  };
+  if (Under(Dir))
+    return true;
+  // The same directory reached through a symbolic link.
+  llvm::vfs::FileSystem &FS = SM.getFileManager().getVirtualFileSystem();
+  llvm::SmallString<256> RealDir, RealRoot;
+  if (FS.getRealPath(Dir, RealDir) || FS.getRealPath(ProjectRoot, RealRoot))
+    return false;
+  llvm::StringRef Real(RealDir), Root(RealRoot);
+  return Real == Root ||
+         (Real.starts_with(Root) && Real.substr(Root.size()).starts_with("/"));
 }
 
 bool ReportLocator::isToolkitDirectory(llvm::StringRef Dir) {

@@ -16,16 +16,23 @@ namespace vram_only::analysis {
 /// translation unit. Not thread-safe: one per translation unit in flight.
 class Reporter {
 public:
+  /// \p ProjectRoot: see ReportLocator (empty: none).
+  explicit Reporter(std::string ProjectRoot = {})
+      : ProjectRoot(std::move(ProjectRoot)) {}
+
   /// Forgets the findings and locations of the previous translation unit.
   void beginTranslationUnit();
 
   /// The locator of \p SM's translation unit.
   ReportLocator &locator(const clang::SourceManager &SM);
 
-  /// Reports \p F unless its location is invalid or it was reported before.
+  /// Reports \p F unless its location is invalid or it was reported before;
+  /// a finding in a project file the compiler takes for a system header
+  /// gets a note that says so.
   void report(Finding F, FindingSink &Sink);
 
 private:
+  std::string ProjectRoot;
   std::unique_ptr<ReportLocator> Locator;
   std::set<std::tuple<Rule, clang::SourceLocation::UIntTy, std::string>>
       Reported;

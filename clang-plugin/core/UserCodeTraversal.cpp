@@ -11,8 +11,8 @@
 namespace vram_only::analysis {
 
 void matchUserCode(clang::ast_matchers::MatchFinder &Finder,
-                   clang::ASTContext &Context) {
-  ReportLocator Locator(Context.getSourceManager());
+                   clang::ASTContext &Context, llvm::StringRef ProjectRoot) {
+  ReportLocator Locator(Context.getSourceManager(), ProjectRoot.str());
   std::vector<clang::Decl *> Scope;
   for (clang::Decl *D : Context.getTranslationUnitDecl()->decls())
     if (Locator.userLocation(D->getLocation()).isValid() ||

@@ -21,10 +21,10 @@
 namespace vram_only::analysis {
 
 /// Runs \p Finder over the top-level declarations of \p Context's translation
-/// unit that lie in the user's code, then restores the whole translation
-/// unit as the traversal scope.
+/// unit that lie in the user's code (with \p ProjectRoot: see ReportLocator),
+/// then restores the whole translation unit as the traversal scope.
 void matchUserCode(clang::ast_matchers::MatchFinder &Finder,
-                   clang::ASTContext &Context);
+                   clang::ASTContext &Context, llvm::StringRef ProjectRoot);
 
 } // namespace vram_only::analysis
 

@@ -30,18 +30,24 @@ public:
       : Diags(CI.getDiagnostics()),
         DiagID(Diags.getCustomDiagID(Warn ? clang::DiagnosticsEngine::Warning
                                           : clang::DiagnosticsEngine::Error,
-                                     "%0 [%1]")) {}
+                                     "%0 [%1]")),
+        NoteID(Diags.getCustomDiagID(clang::DiagnosticsEngine::Note, "%0")) {}
 
   void report(const analysis::Finding &F) override {
-    clang::DiagnosticBuilder Diag = Diags.Report(F.Location, DiagID);
-    Diag << F.Message << analysis::checkName(F.TheRule);
-    for (const clang::FixItHint &Fix : F.FixIts)
-      Diag << Fix;
+    {
+      clang::DiagnosticBuilder Diag = Diags.Report(F.Location, DiagID);
+      Diag << F.Message << analysis::checkName(F.TheRule);
+      for (const clang::FixItHint &Fix : F.FixIts)
+        Diag << Fix;
+    } // emitted here, before its notes
+    for (const analysis::FindingNote &Note : F.Notes)
+      Diags.Report(Note.Location, NoteID) << Note.Message;
   }
 
 private:
   clang::DiagnosticsEngine &Diags;
   unsigned DiagID;
+  unsigned NoteID;
 };
 
 /// The cc1 jobs of one compile (host, each device) report a finding once

@@ -43,9 +43,13 @@ void VramRuleCheck::storeOptions(
 }
 
 void VramRuleCheck::report(const analysis::Finding &F) {
-  clang::DiagnosticBuilder Diag = diag(F.Location, "%0") << F.Message;
-  for (const clang::FixItHint &Fix : F.FixIts)
-    Diag << Fix;
+  {
+    clang::DiagnosticBuilder Diag = diag(F.Location, "%0") << F.Message;
+    for (const clang::FixItHint &Fix : F.FixIts)
+      Diag << Fix;
+  } // emitted here, before its notes
+  for (const analysis::FindingNote &Note : F.Notes)
+    diag(Note.Location, "%0", clang::DiagnosticIDs::Note) << Note.Message;
 }
 
 } // namespace vram_only::tidy

@@ -67,6 +67,7 @@ void analyseSources(const std::vector<SourceTask> &Tasks,
   for (size_t T = 0; T < Tasks.size(); ++T)
     for (AnalysisJob &Job : planJobs(Tasks[T].Command, Tasks[T].Source,
                                      Tasks[T].Directory, Toolchain)) {
+      Job.ProjectRoot = Options.ProjectRoot;
       Jobs.push_back({std::move(Job), T});
       ++JobsLeft[T];
     }

@@ -20,6 +20,9 @@ struct DriverOptions {
   /// so that a crash costs only that run.
   std::string SelfExecutable;
   std::string Checks; ///< the --checks globs, for the child processes
+  /// Files under this absolute directory are reported even when the
+  /// compiler takes them for system headers (AnalysisJob::ProjectRoot).
+  std::string ProjectRoot;
   /// Show progress on stderr (sources done of the total, elapsed time,
   /// findings so far), one line rewritten in place: for a terminal only.
   bool Progress = false;

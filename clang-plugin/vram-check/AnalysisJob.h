@@ -52,6 +52,9 @@ struct AnalysisJob {
   JobSide Side = JobSide::Plain;
   std::string GpuArch;           ///< for device jobs
   std::vector<std::string> Argv; ///< a clang -fsyntax-only command line
+  /// The project's source root (absolute), whose files are reported even
+  /// when the compiler takes them for system headers; empty: none.
+  std::string ProjectRoot;
 
   /// "host", "device sm_90" or "" (for --verbose and error messages).
   std::string sideName() const;

@@ -24,13 +24,22 @@
 
 namespace vram_only {
 
+/// Where a note of a finding (tooling::Diagnostic::Notes, in the same
+/// order) lies, for printing: what clang's DiagnosticMessage does not keep.
+struct NotePlace {
+  unsigned Line = 0;
+  unsigned Column = 0;
+  std::string SourceLine; ///< the line's text, for the snippet
+};
+
 /// One violation of the VRAM-only policy (DiagLevel Error), or one name of
 /// the policy in a preprocessor branch that the run skipped (DiagLevel
 /// Remark, InactiveBranches.h). Of the tooling::Diagnostic: DiagnosticName
 /// is the check ("vram-managed-memory"); Message holds the text (without the
-/// " [check]" suffix), the file as clang named it (absolute, or relative to
-/// BuildDirectory, the directory clang ran in), the offset in it, and the
-/// core's fix-its by absolute path.
+/// " [check]" suffix), the file by absolute path, the offset in it, and the
+/// core's fix-its by absolute path; Notes are the finding's notes (the
+/// lookup that reads a table entry, why a file the compiler treats as a
+/// system header is reported), each with its file by absolute path.
 struct ReportedFinding : clang::tooling::Diagnostic {
   ReportedFinding() { DiagLevel = Error; }
 
@@ -38,6 +47,8 @@ struct ReportedFinding : clang::tooling::Diagnostic {
   unsigned Line = 0;
   unsigned Column = 0;
   std::string SourceLine; ///< the line's text, for the snippet
+  /// Line, column and text of each of Notes, in its order.
+  std::vector<NotePlace> NotePlaces;
   /// Each file the fixes edit (absolute path) -> the hash of its text as
   /// the parse read it (contentHash in Fixes.h): --fix applies them only to
   /// that text, never to a file another run or an editor changed since.
@@ -141,17 +152,20 @@ std::string describeInactiveName(const ReportedFinding &Note);
 
 enum class Severity { Error, Warning };
 
-/// clang-style diagnostics with the source line and a caret.
+/// clang-style diagnostics with the source line and a caret; a finding's
+/// notes follow it.
 void writeText(const AnalysisReport &Report, Severity Level,
                llvm::raw_ostream &OS, bool Colors);
 /// A JSON object: "findings" (file, line, column, check, api, message,
-/// origin and, from a token scan, scan_reason), "not_analysed" (file, side,
+/// origin, from a token scan scan_reason, and notes (file, line, column,
+/// message) when it has any), "not_analysed" (file, side,
 /// kind, reason, level "error" or, when accepted, "warning"), "summary".
 void writeJson(const AnalysisReport &Report, llvm::raw_ostream &OS);
 /// A SARIF 2.1.0 log for GitHub code scanning: one rule per check of
 /// \p Rules (its summary and help from core/Rule.h), results with locations
-/// relative to \p SourceRoot when they lie under it, and the sources that
-/// could not be analysed as tool execution notifications.
+/// relative to \p SourceRoot when they lie under it (notes as
+/// relatedLocations), and the sources that could not be analysed as tool
+/// execution notifications.
 void writeSarif(const AnalysisReport &Report, analysis::RuleSet Rules,
                 Severity Level, llvm::StringRef SourceRoot,
                 llvm::StringRef ToolVersion, llvm::raw_ostream &OS);

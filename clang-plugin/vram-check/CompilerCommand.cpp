@@ -98,6 +98,8 @@ std::string clangGpuArchFor(llvm::StringRef NvccArch) {
 }
 
 std::string absolutePath(llvm::StringRef Path, llvm::StringRef Directory) {
+  if (Path.starts_with("<")) // "<stdin>", "<command line>": no file
+    return Path.str();
   llvm::SmallString<256> Result(Path);
   llvm::sys::fs::make_absolute(Directory, Result);
   llvm::sys::path::remove_dots(Result, /*remove_dot_dot=*/true);

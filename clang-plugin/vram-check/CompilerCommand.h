@@ -105,7 +105,8 @@ struct TranslatedCommand {
 };
 
 /// \p Path, relative to \p Directory unless absolute, as an absolute path
-/// without '.' or '..': how vram-check names every file it reports.
+/// without '.' or '..': how vram-check names every file it reports. Names
+/// that are no file ("<stdin>", "<command line>") stay as they are.
 std::string absolutePath(llvm::StringRef Path, llvm::StringRef Directory);
 
 /// Translates \p Argv (Argv[0] is the compiler) run in \p Directory.

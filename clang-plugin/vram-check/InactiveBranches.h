@@ -33,8 +33,10 @@ namespace vram_only {
 
 class InactiveBranchRecorder : public clang::PPCallbacks {
 public:
-  explicit InactiveBranchRecorder(const clang::SourceManager &SM)
-      : SM(SM), Locator(SM) {}
+  /// \p ProjectRoot: as AnalysisJob::ProjectRoot.
+  InactiveBranchRecorder(const clang::SourceManager &SM,
+                         std::string ProjectRoot)
+      : SM(SM), Locator(SM, std::move(ProjectRoot)) {}
 
   void SourceRangeSkipped(clang::SourceRange Range,
                           clang::SourceLocation EndifLoc) override;

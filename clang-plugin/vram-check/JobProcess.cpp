@@ -17,9 +17,18 @@
 #include <unistd.h>
 
 LLVM_YAML_IS_SEQUENCE_VECTOR(vram_only::ReportedFinding)
+LLVM_YAML_IS_SEQUENCE_VECTOR(vram_only::NotePlace)
 LLVM_YAML_IS_STRING_MAP(std::string)
 
 namespace llvm::yaml {
+
+template <> struct MappingTraits<vram_only::NotePlace> {
+  static void mapping(IO &Io, vram_only::NotePlace &P) {
+    Io.mapRequired("Line", P.Line);
+    Io.mapRequired("Column", P.Column);
+    Io.mapOptional("SourceLine", P.SourceLine);
+  }
+};
 
 /// clang's keys of a diagnostic, then ReportedFinding's own.
 template <> struct MappingTraits<vram_only::ReportedFinding> {
@@ -29,6 +38,8 @@ template <> struct MappingTraits<vram_only::ReportedFinding> {
     Io.mapRequired("Line", F.Line);
     Io.mapRequired("Column", F.Column);
     Io.mapOptional("SourceLine", F.SourceLine);
+    // Where each of clang's Notes lies, in their order.
+    Io.mapOptional("NotePlaces", F.NotePlaces);
     Io.mapOptional("FixedTextHashes", F.FixedTextHashes);
   }
 };
@@ -102,7 +113,11 @@ JobOutcome runAnalysisJobInChild(const AnalysisJob &Job,
   std::string Parent =
       ("--" + InternalParentOption + "=" + llvm::Twine(::getpid())).str();
   std::string ChecksArg = ("--checks=" + Checks).str();
-  llvm::StringRef Args[] = {SelfExecutable, RunJob, Parent, ChecksArg};
+  std::string RootArg = "--source-root=" + Job.ProjectRoot;
+  llvm::SmallVector<llvm::StringRef, 5> Args = {SelfExecutable, RunJob, Parent,
+                                                ChecksArg};
+  if (!Job.ProjectRoot.empty())
+    Args.push_back(RootArg);
   // The child's own stderr (a crash's stack dump) is not the user's
   // business: the outcome says what happened.
   std::optional<llvm::StringRef> Redirects[] = {llvm::StringRef(""),
@@ -131,10 +146,13 @@ JobOutcome runAnalysisJobInChild(const AnalysisJob &Job,
     Outcome.Failure->File = Job.Source;
     Outcome.Failure->Side = Job.sideName();
   }
+  for (ReportedFinding &F : Outcome.Diagnostics)
+    F.NotePlaces.resize(F.Notes.size()); // the outputs read one per note
   return Outcome;
 }
 
-int runJobFile(llvm::StringRef JobFile, int Parent, analysis::RuleSet Rules) {
+int runJobFile(llvm::StringRef JobFile, int Parent, llvm::StringRef ProjectRoot,
+               analysis::RuleSet Rules) {
   std::string Error;
   std::unique_ptr<clang::tooling::JSONCompilationDatabase> Database =
       clang::tooling::JSONCompilationDatabase::loadFromFile(
@@ -154,6 +172,7 @@ int runJobFile(llvm::StringRef JobFile, int Parent, analysis::RuleSet Rules) {
   Job.Source = Commands.front().Filename;
   Job.Directory = Commands.front().Directory;
   Job.Argv = Commands.front().CommandLine;
+  Job.ProjectRoot = ProjectRoot.str();
   JobOutcome Outcome = runAnalysisJob(Job, Rules);
   Outcome.MainSourceFile = Job.Source;
   std::error_code EC;

@@ -24,7 +24,10 @@ namespace vram_only {
 namespace {
 
 /// Turns the core's findings into clang's diagnostics while the run's
-/// SourceManager lives.
+/// SourceManager lives, each file named by its absolute path: clang names a
+/// header found through a relative include directory relative to the
+/// compile's directory, which is not where vram-check runs (nor, with -p,
+/// where the report is read).
 class CollectingSink : public analysis::FindingSink {
 public:
   CollectingSink(std::vector<ReportedFinding> &Out, std::string Directory)
@@ -37,19 +40,15 @@ public:
       return;
     ReportedFinding R;
     R.DiagnosticName = analysis::checkName(F.TheRule).str();
-    R.Message = clang::tooling::DiagnosticMessage(F.Message, *SM, F.Location);
+    R.Message = message(F.Message, F.Location, R.Line, R.Column, R.SourceLine);
     R.BuildDirectory = Directory;
     R.Api = F.Api;
-    R.Line = SM->getSpellingLineNumber(F.Location);
-    R.Column = SM->getSpellingColumnNumber(F.Location);
-    bool Invalid = false;
-    llvm::StringRef Buffer =
-        SM->getBufferData(SM->getFileID(F.Location), &Invalid);
-    if (!Invalid)
-      R.SourceLine = Buffer.substr(R.Message.FileOffset - (R.Column - 1))
-                         .split('\n')
-                         .first.rtrim("\r")
-                         .str();
+    for (const analysis::FindingNote &Note : F.Notes) {
+      NotePlace &At = R.NotePlaces.emplace_back();
+      R.Notes.push_back(
+          message(Note.Message, Note.Location, At.Line, At.Column,
+                  At.SourceLine));
+    }
     for (const clang::FixItHint &Fix : F.FixIts) {
       clang::tooling::Replacement Rep(*SM, Fix.RemoveRange, Fix.CodeToInsert);
       if (Rep.getFilePath().empty() || Rep.getFilePath() == "invalid-location")
@@ -69,6 +68,27 @@ public:
   }
 
 private:
+  /// clang's message \p Text at the file location \p Loc (its file by
+  /// absolute path), and the location's line, column and line text.
+  clang::tooling::DiagnosticMessage message(llvm::StringRef Text,
+                                            clang::SourceLocation Loc,
+                                            unsigned &Line, unsigned &Column,
+                                            std::string &SourceLine) const {
+    clang::tooling::DiagnosticMessage Message(Text, *SM, Loc);
+    if (!Message.FilePath.empty()) // empty: scratch space, no file
+      Message.FilePath = absolutePath(Message.FilePath, Directory);
+    Line = SM->getSpellingLineNumber(Loc);
+    Column = SM->getSpellingColumnNumber(Loc);
+    bool Invalid = false;
+    llvm::StringRef Buffer = SM->getBufferData(SM->getFileID(Loc), &Invalid);
+    if (!Invalid)
+      SourceLine = Buffer.substr(Message.FileOffset - (Column - 1))
+                       .split('\n')
+                       .first.rtrim("\r")
+                       .str();
+    return Message;
+  }
+
   std::vector<ReportedFinding> &Out;
   std::string Directory;
   const clang::SourceManager *SM = nullptr;
@@ -83,14 +103,14 @@ public:
                  const analysis::AnalysisOptions &Options, JobOutcome &Out,
                  std::string Directory)
       : Rules(Rules), Out(Out), Sink(Out.Diagnostics, Directory),
-        Directory(std::move(Directory)),
+        Directory(std::move(Directory)), ProjectRoot(Options.ProjectRoot),
         Adapter(Rules, Options, Sink, {/*Nolint=*/true, /*Once=*/nullptr}) {}
 
   std::unique_ptr<clang::ASTConsumer>
   CreateASTConsumer(clang::CompilerInstance &CI, llvm::StringRef) override {
     Sink.startFile(CI.getSourceManager());
-    auto Recorder =
-        std::make_unique<InactiveBranchRecorder>(CI.getSourceManager());
+    auto Recorder = std::make_unique<InactiveBranchRecorder>(
+        CI.getSourceManager(), ProjectRoot);
     Inactive = Recorder.get();
     CI.getPreprocessor().addPPCallbacks(std::move(Recorder));
     return Adapter.beginTranslationUnit(CI);
@@ -101,6 +121,8 @@ public:
       return;
     for (ReportedFinding &F : Inactive->policyNames(Rules)) {
       F.BuildDirectory = Directory;
+      // As the findings name their files.
+      F.Message.FilePath = absolutePath(F.file(), Directory);
       Out.Diagnostics.push_back(std::move(F));
     }
   }
@@ -110,13 +132,19 @@ private:
   JobOutcome &Out;
   CollectingSink Sink;
   std::string Directory;
+  std::string ProjectRoot;
   analysis::FrontEndAdapter Adapter;
   InactiveBranchRecorder *Inactive = nullptr; // owned by the preprocessor
 };
 
-/// Keeps clang's errors (warnings are not ours to report), clang-style.
+/// Keeps clang's errors (warnings are not ours to report), clang-style,
+/// each file named by its absolute path (relative ones are relative to the
+/// job's \p Directory).
 class ErrorCollector : public clang::DiagnosticConsumer {
 public:
+  explicit ErrorCollector(std::string Directory)
+      : Directory(std::move(Directory)) {}
+
   void HandleDiagnostic(clang::DiagnosticsEngine::Level Level,
                         const clang::Diagnostic &Info) override {
     DiagnosticConsumer::HandleDiagnostic(Level, Info);
@@ -129,7 +157,8 @@ public:
       clang::PresumedLoc P =
           Info.getSourceManager().getPresumedLoc(Info.getLocation());
       if (P.isValid())
-        Where = std::string(P.getFilename()) + ":" + std::to_string(P.getLine()) +
+        Where = absolutePath(P.getFilename(), Directory) + ":" +
+                std::to_string(P.getLine()) +
                 ":" + std::to_string(P.getColumn()) + ": ";
     }
     Errors.push_back(Where + (Level == clang::DiagnosticsEngine::Fatal
@@ -139,6 +168,9 @@ public:
   }
 
   std::vector<std::string> Errors;
+
+private:
+  std::string Directory;
 };
 
 } // namespace
@@ -174,9 +206,10 @@ JobOutcome runAnalysisJob(const AnalysisJob &Job, analysis::RuleSet Rules) {
                         FailureKind::Config};
     return Outcome;
   }
+  Config.Options.ProjectRoot = Job.ProjectRoot;
   llvm::IntrusiveRefCntPtr<clang::FileManager> Files(
       new clang::FileManager(clang::FileSystemOptions(), FS));
-  ErrorCollector Errors;
+  ErrorCollector Errors(Job.Directory);
   // The errors are kept as one line each (ErrorCollector).
   clang::tooling::ToolInvocation Invocation(
       clang::tooling::getInsertArgumentAdjuster("-fno-caret-diagnostics")(

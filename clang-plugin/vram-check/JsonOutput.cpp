@@ -25,6 +25,16 @@ void writeJson(const AnalysisReport &Report, llvm::raw_ostream &OS) {
           J.attribute("origin", F.fromTokenScan() ? "token-scan" : "analysis");
           if (F.fromTokenScan())
             J.attribute("scan_reason", F.ScanReason);
+          if (!F.Notes.empty())
+            J.attributeArray("notes", [&] {
+              for (size_t I = 0; I < F.Notes.size(); ++I)
+                J.object([&] {
+                  J.attribute("file", F.Notes[I].FilePath);
+                  J.attribute("line", F.NotePlaces[I].Line);
+                  J.attribute("column", F.NotePlaces[I].Column);
+                  J.attribute("message", F.Notes[I].Message);
+                });
+            });
         });
     });
     // The policy's names in preprocessor branches no side compiled.

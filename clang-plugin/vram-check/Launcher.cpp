@@ -126,6 +126,7 @@ std::vector<std::string> compileOutputs(llvm::ArrayRef<std::string> Compiler,
 /// options of this run.
 std::string cacheSettings(const LauncherOptions &Options) {
   return "checks=" + Options.Driver.Checks +
+         ";project-root=" + Options.Driver.ProjectRoot +
          ";warn=" + std::to_string(Options.Warn) +
          ";accept-token-scan=" + std::to_string(Options.AcceptTokenScan);
 }
@@ -220,9 +221,13 @@ int runLauncher(llvm::ArrayRef<std::string> Command,
     analyseSources(Tasks, Toolchain, Checks, Options.Driver, Report);
   // What came from standard input is named so.
   if (!StdinCopy.empty()) {
-    for (ReportedFinding &F : Report.Findings)
+    for (ReportedFinding &F : Report.Findings) {
       if (F.file() == StdinCopy)
         F.Message.FilePath = "<stdin>";
+      for (clang::tooling::DiagnosticMessage &N : F.Notes)
+        if (N.FilePath == StdinCopy)
+          N.FilePath = "<stdin>";
+    }
     for (AnalysisFailure &F : Report.Failures)
       if (F.File == StdinCopy)
         F.File = "<stdin>";

@@ -41,6 +41,7 @@ void printPolicy(llvm::raw_ostream &OS) {
         J.object([&] {
           J.attribute("function", L.Function);
           J.attribute("name_argument", L.NameArgument);
+          J.attribute("resolves_versions", L.ResolvesVersions);
           J.attribute("check", checkName(LookupRule));
         });
     });

@@ -15,6 +15,7 @@
 
 #include "llvm/ADT/SmallString.h"
 #include "llvm/ADT/StringExtras.h"
+#include "llvm/Support/FileSystem.h"
 #include "llvm/Support/JSON.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/SHA256.h"
@@ -39,16 +40,19 @@ struct ArtifactUri {
   bool UnderRoot;
 };
 
+/// \p File relative to \p Root when it lies under it, else an absolute
+/// file:// URI. Reports name files by absolute paths; a relative one is
+/// relative to the current directory (never to the root, which may be
+/// another directory).
 ArtifactUri artifactUri(llvm::StringRef File, llvm::StringRef Root) {
   llvm::SmallString<256> Path(File);
+  llvm::sys::fs::make_absolute(Path);
   llvm::sys::path::remove_dots(Path, /*remove_dot_dot=*/true);
   llvm::StringRef Rel(Path);
   if (!Root.empty() && Rel.consume_front(Root) &&
       (Rel.consume_front("/") || Root.ends_with("/")))
     return {uriEscape(Rel), true};
-  if (llvm::sys::path::is_absolute(Path))
-    return {"file://" + uriEscape(Path), false};
-  return {uriEscape(Path), true}; // relative paths are relative to the root
+  return {"file://" + uriEscape(Path), false};
 }
 
 std::string fingerprint(const ReportedFinding &F) {
@@ -149,6 +153,23 @@ void writeSarif(const AnalysisReport &Report, analysis::RuleSet Rules,
                   });
                 });
               });
+              if (!F.Notes.empty())
+                J.attributeArray("relatedLocations", [&] {
+                  for (size_t I = 0; I < F.Notes.size(); ++I)
+                    J.object([&] {
+                      J.attribute("id", static_cast<int64_t>(I));
+                      J.attributeObject("physicalLocation", [&] {
+                        WriteArtifact(F.Notes[I].FilePath);
+                        J.attributeObject("region", [&] {
+                          J.attribute("startLine", F.NotePlaces[I].Line);
+                          J.attribute("startColumn", F.NotePlaces[I].Column);
+                        });
+                      });
+                      J.attributeObject("message", [&] {
+                        J.attribute("text", F.Notes[I].Message);
+                      });
+                    });
+                });
               J.attributeObject("partialFingerprints", [&] {
                 J.attribute("vramCheckFingerprint/v1", fingerprint(F));
               });

@@ -6,17 +6,18 @@
 
 namespace vram_only {
 
-static void writeSnippet(const ReportedFinding &F, llvm::raw_ostream &OS,
+static void writeSnippet(unsigned Line, unsigned Column,
+                         llvm::StringRef SourceLine, llvm::raw_ostream &OS,
                          bool Colors) {
-  if (F.SourceLine.empty())
+  if (SourceLine.empty())
     return;
-  std::string Number = std::to_string(F.Line);
+  std::string Number = std::to_string(Line);
   OS.indent(5 - std::min<size_t>(Number.size(), 5)) << Number << " | "
-                                                    << F.SourceLine << '\n';
+                                                    << SourceLine << '\n';
   OS.indent(5) << " | ";
   // Keep tabs so that the caret lines up under the token.
-  for (unsigned I = 1; I < F.Column && I - 1 < F.SourceLine.size(); ++I)
-    OS << (F.SourceLine[I - 1] == '\t' ? '\t' : ' ');
+  for (unsigned I = 1; I < Column && I - 1 < SourceLine.size(); ++I)
+    OS << (SourceLine[I - 1] == '\t' ? '\t' : ' ');
   if (Colors)
     OS.changeColor(llvm::raw_ostream::GREEN, /*Bold=*/true);
   OS << '^';
@@ -42,7 +43,13 @@ void writeText(const AnalysisReport &Report, Severity Level,
     if (Colors)
       OS.resetColor();
     OS << '\n';
-    writeSnippet(F, OS, Colors);
+    writeSnippet(F.Line, F.Column, F.SourceLine, OS, Colors);
+    for (size_t I = 0; I < F.Notes.size(); ++I) {
+      const NotePlace &At = F.NotePlaces[I];
+      OS << F.Notes[I].FilePath << ':' << At.Line << ':' << At.Column
+         << ": note: " << F.Notes[I].Message << '\n';
+      writeSnippet(At.Line, At.Column, At.SourceLine, OS, Colors);
+    }
     if (F.fromTokenScan())
       OS << F.file() << ':' << F.Line << ':' << F.Column
          << ": note: found by a token scan, not by the analysis: "
@@ -53,7 +60,7 @@ void writeText(const AnalysisReport &Report, Severity Level,
        << (Report.Strict ? (Level == Severity::Error ? "error: " : "warning: ")
                          : "note: ")
        << describeInactiveName(N) << " [" << N.check() << "]\n";
-    writeSnippet(N, OS, Colors);
+    writeSnippet(N.Line, N.Column, N.SourceLine, OS, Colors);
   }
 }
 

@@ -113,8 +113,11 @@ struct CommandLine {
       cl::value_desc("file"), cl::cat(Category)};
   cl::opt<std::string> SourceRoot{
       "source-root",
-      cl::desc("Directory SARIF locations are relative to (default: the "
-               "current directory)"),
+      cl::desc("The project's directory (default: the current directory; "
+               "with --launcher: none): SARIF locations are relative to it, "
+               "and its files are reported even where the compiler takes "
+               "them for system headers (#pragma GCC system_header, "
+               "-isystem)"),
       cl::value_desc("dir"), cl::cat(Category)};
   cl::opt<std::string> ExportDir{
       "export-compile-commands",
@@ -241,6 +244,13 @@ CudaToolchain CommandLine::toolchain() const {
   return Toolchain;
 }
 
+std::string currentDirectory() {
+  llvm::SmallString<256> Cwd;
+  if (llvm::sys::fs::current_path(Cwd))
+    fail("cannot read the current directory");
+  return std::string(Cwd);
+}
+
 DriverOptions CommandLine::driverOptions() const {
   DriverOptions Driver;
   Driver.Jobs = JobCount;
@@ -248,14 +258,14 @@ DriverOptions CommandLine::driverOptions() const {
   Driver.SelfExecutable =
       llvm::sys::fs::getMainExecutable(Argv0, reinterpret_cast<void *>(&fail));
   Driver.Checks = Checks;
+  // The project's files are its own code even when marked system. Under
+  // --launcher the current directory is the build's, not the project's:
+  // only an explicit --source-root counts there.
+  if (!SourceRoot.empty())
+    Driver.ProjectRoot = absolutePath(SourceRoot, currentDirectory());
+  else if (!Launcher)
+    Driver.ProjectRoot = currentDirectory();
   return Driver;
-}
-
-std::string currentDirectory() {
-  llvm::SmallString<256> Cwd;
-  if (llvm::sys::fs::current_path(Cwd))
-    fail("cannot read the current directory");
-  return std::string(Cwd);
 }
 
 /// Writes with \p Write to the file \p Path, or to standard output when it
@@ -594,7 +604,8 @@ int main(int argc, const char **argv) {
   }
   analysis::RuleSet Checks = Options.selectedChecks();
   if (!Options.InternalRunJob.empty())
-    return runJobFile(Options.InternalRunJob, Options.InternalParent, Checks);
+    return runJobFile(Options.InternalRunJob, Options.InternalParent,
+                      Options.SourceRoot, Checks);
   if (Options.Launcher)
     return launch(Options, Checks);
   return analyse(Options, Checks);

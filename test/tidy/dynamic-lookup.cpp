@@ -25,7 +25,7 @@ public:
     // CHECK-MESSAGES: [[FILE]]:[[@LINE-1]]:29: warning: cudaGetDriverEntryPoint looks up cuMemAllocManaged by name, which hides its use from compile-time checks: cuMemAllocManaged allocates managed (unified) memory that can migrate to host RAM; use cuMemAlloc [vram-dynamic-lookup]
     cudaGetDriverEntryPoint("cuMemAlloc", &alloc_, cudaEnableDefault, &status);
     cuGetProcAddress_v2("cuMemHostRegister", &hostRegister_, 13000,
-    // CHECK-MESSAGES: [[FILE]]:[[@LINE-1]]:25: warning: cuGetProcAddress_v2 looks up cuMemHostRegister by name, which hides its use from compile-time checks: cuMemHostRegister page-locks (pins) host memory for device access; copy the data into cuMemAlloc memory [vram-dynamic-lookup]
+    // CHECK-MESSAGES: [[FILE]]:[[@LINE-1]]:25: warning: cuGetProcAddress_v2 looks up cuMemHostRegister by name (the driver resolves it to cuMemHostRegister_v2), which hides its use from compile-time checks: cuMemHostRegister page-locks (pins) host memory for device access; copy the data into cuMemAlloc memory [vram-dynamic-lookup]
                         CU_GET_PROC_ADDRESS_DEFAULT, nullptr);
     ::dlsym(libcuda_, "cuMemHostAlloc");
     // CHECK-MESSAGES: [[FILE]]:[[@LINE-1]]:23: warning: dlsym looks up cuMemHostAlloc by name, which hides its use from compile-time checks: cuMemHostAlloc allocates page-locked (pinned) host memory; keep the data in cuMemAlloc memory [vram-dynamic-lookup]

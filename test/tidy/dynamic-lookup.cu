@@ -48,7 +48,7 @@ void resolve(const Libraries &libs, const char *configuredName) {
   void *entry = nullptr;
   CUdriverProcAddressQueryResult driverStatus;
   cuGetProcAddress("cuMemAllocHost", &entry, CUDA_VERSION, CU_GET_PROC_ADDRESS_DEFAULT,
-  // CHECK-MESSAGES: [[FILE]]:[[@LINE-1]]:20: warning: cuGetProcAddress looks up cuMemAllocHost by name, which hides its use from compile-time checks: cuMemAllocHost allocates page-locked (pinned) host memory; keep the data in cuMemAlloc memory [vram-dynamic-lookup]
+  // CHECK-MESSAGES: [[FILE]]:[[@LINE-1]]:20: warning: cuGetProcAddress looks up cuMemAllocHost by name (the driver resolves it to cuMemAllocHost_v2), which hides its use from compile-time checks: cuMemAllocHost allocates page-locked (pinned) host memory; keep the data in cuMemAlloc memory [vram-dynamic-lookup]
                    &driverStatus);
   cudaDriverEntryPointQueryResult runtimeStatus;
   cudaGetDriverEntryPointByVersion("cuMemHostAlloc", &entry, 13000, cudaEnableDefault,

@@ -24,14 +24,17 @@ struct Reported {
   std::string Api;
   std::string Message;
   size_t FixIts;
+  std::string Notes = ""; ///< "line:column: message" of each note, "; "-joined
 
   bool operator==(const Reported &O) const {
-    return std::tie(TheRule, Line, Column, Api, Message, FixIts) ==
-           std::tie(O.TheRule, O.Line, O.Column, O.Api, O.Message, O.FixIts);
+    return std::tie(TheRule, Line, Column, Api, Message, FixIts, Notes) ==
+           std::tie(O.TheRule, O.Line, O.Column, O.Api, O.Message, O.FixIts,
+                    O.Notes);
   }
   friend std::ostream &operator<<(std::ostream &OS, const Reported &R) {
     return OS << checkName(R.TheRule).str() << " " << R.Line << ":" << R.Column
-              << " " << R.Api << " \"" << R.Message << "\" fixits=" << R.FixIts;
+              << " " << R.Api << " \"" << R.Message << "\" fixits=" << R.FixIts
+              << " notes=\"" << R.Notes << "\"";
   }
 };
 
@@ -46,8 +49,14 @@ public:
   }
   void report(const Finding &F) override {
     clang::PresumedLoc P = SM->getPresumedLoc(F.Location);
+    std::string Notes;
+    for (const FindingNote &N : F.Notes) {
+      clang::PresumedLoc NP = SM->getPresumedLoc(N.Location);
+      Notes += (Notes.empty() ? "" : "; ") + std::to_string(NP.getLine()) +
+               ":" + std::to_string(NP.getColumn()) + ": " + N.Message;
+    }
     Findings.push_back({F.TheRule, P.getLine(), P.getColumn(), F.Api, F.Message,
-                        F.FixIts.size()});
+                        F.FixIts.size(), Notes});
   }
 
   Analysis &A;
@@ -153,6 +162,39 @@ void worker(void **p) {
            "dlsym looks up cuMemAllocHost_v2 by name, which hides its use "
            "from compile-time checks: cuMemAllocHost allocates page-locked "
            "(pinned) host memory; keep the data in cuMemAlloc memory",
+           0},
+      }));
+}
+
+TEST(AnalysisTest, LookupsThroughConstantData) {
+  const unsigned L = 13; // line of "static void *a, *b;"
+  std::vector<Reported> Findings = analyse(MiniCuda.str() + R"cpp(
+static void *a, *b;
+static const struct { const char *name; void **fn; } table[] = {
+    {"cudaMallocManaged", &a}, {"cudaMalloc", &b}};
+void load(void *h, const char *fromFile, const char *const fallback = "cudaHostAlloc") {
+  for (const auto &e : table) *e.fn = dlsym(h, e.name);
+  constexpr const char *const names[] = {"cudaMalloc", "cudaHostAlloc"};
+  dlsym(h, names[1]);
+  const char *changing = "cudaHostAlloc";
+  dlsym(h, changing);
+  dlsym(h, fromFile);
+  dlsym(h, fallback);
+}
+)cpp",
+                                           RuleSet::only(Rule::DynamicLookup));
+  EXPECT_EQ(
+      Findings,
+      (std::vector<Reported>{
+          {Rule::DynamicLookup, L + 2, 6, "cudaMallocManaged",
+           "dlsym looks up cudaMallocManaged by name, which hides its use "
+           "from compile-time checks: cudaMallocManaged allocates managed "
+           "(unified) memory that can migrate to host RAM; use cudaMalloc",
+           0, std::to_string(L + 4) + ":48: dlsym looks up cudaMallocManaged here"},
+          {Rule::DynamicLookup, L + 6, 12, "cudaHostAlloc",
+           "dlsym looks up cudaHostAlloc by name, which hides its use from "
+           "compile-time checks: cudaHostAlloc allocates page-locked (pinned) "
+           "host memory; keep the data in cudaMalloc memory",
            0},
       }));
 }

@@ -241,9 +241,26 @@ TEST(MessagesTest, Wording) {
       "memory");
   EXPECT_EQ(extraFunctionMessage("stage", "pins host memory; use Arena"),
             "stage pins host memory; use Arena");
-  EXPECT_EQ(lookupMessage("dlsym", "x_v2", "x does y; use z"),
+  EXPECT_EQ(lookupMessage("dlsym", "x_v2", "", "x does y; use z"),
             "dlsym looks up x_v2 by name, which hides its use from "
             "compile-time checks: x does y; use z");
+  EXPECT_EQ(lookupMessage("cuGetProcAddress", "x", "x_v2", "x does y; use z"),
+            "cuGetProcAddress looks up x by name (the driver resolves it to "
+            "x_v2), which hides its use from compile-time checks: x does y; "
+            "use z");
+  EXPECT_EQ(lookupSiteNote("dlsym", "x"), "dlsym looks up x here");
+}
+
+TEST(PolicyTest, DriverVersionsOfUnversionedNames) {
+  EXPECT_EQ(driverVersionOf("cuMemAllocHost"), "cuMemAllocHost_v2");
+  EXPECT_EQ(driverVersionOf("cuMemPrefetchAsync"), "cuMemPrefetchAsync_v2");
+  // Only a per-thread-default-stream variant, or no rename at all.
+  EXPECT_EQ(driverVersionOf("cuMemPrefetchBatchAsync"), "");
+  EXPECT_EQ(driverVersionOf("cudaMallocHost"), "");
+  EXPECT_EQ(driverVersionOf("cuMemAllocHost_v2"), "");
+  for (const LookupEntry &L : lookupEntries())
+    EXPECT_EQ(L.ResolvesVersions, !L.Function.starts_with("dl"))
+        << L.Function.str();
 }
 
 } // namespace
