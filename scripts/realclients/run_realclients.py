@@ -300,9 +300,9 @@ def jax_checks(runner, checks):
     on_demand = {"XLA_PYTHON_CLIENT_PREALLOCATE": "false"}
     policy = os.path.join(HERE, "jax-staging-policy.json")
     # Without a policy: XLA and cuDNN pin small host staging buffers of their
-    # own (measured on an H100, 2026-12-05: 23 cuMemHostAlloc, 2,097,304 bytes
-    # in all, from xla_cuda_plugin.so and libcudnn_graph.so.9, and 2 mapped
-    # ones of 8 bytes), reported like any pinned memory.
+    # own (measured on an H100, 2026-12-05: 23 pinned cuMemHostAlloc from
+    # xla_cuda_plugin.so, 2,097,304 bytes in all, and 2 mapped ones of 4 bytes
+    # from libcudnn_graph.so.9), reported like any pinned memory.
     r = runner.run("jax-no-policy", client + ["compute"], vram=[], env=on_demand)
     rep = r["report"] or {}
     staging = non_vram_events(rep, "pinned") + non_vram_events(rep, "mapped")
