@@ -365,7 +365,9 @@ TEST(AttachGpuInterpose, ViolationsNameTheCallingProgram) {
   const RunResult r = run_under({}, ATTACH_MANAGED_STATIC);
   ASSERT_TRUE(r.report.is_object()) << explain(r);
   ASSERT_EQ(violations_of(r, "cuMemAllocManaged").size(), 1u) << explain(r);
-  const json& site = violations_of(r, "cuMemAllocManaged")[0]["call_site"];
+  // A copy: violations_of returns its list by value, so a reference into it
+  // would dangle once this statement ends.
+  const json site = violations_of(r, "cuMemAllocManaged")[0]["call_site"];
   EXPECT_NE(site["library"].get<std::string>().find("attach_managed_static"), std::string::npos) << explain(r);
   EXPECT_EQ(r.report["injection"]["backend"], "interpose");
 }
