@@ -2,6 +2,7 @@
 
 #include "AnalysisDriver.h"
 
+#include "AnalysisCache.h"
 #include "JobProcess.h"
 #include "JobRunner.h"
 #include "TokenScan.h"
@@ -52,6 +53,19 @@ private:
   bool Shown = false;
 };
 
+/// Runs \p Work(I) for I in [0, N): in parallel unless \p Jobs is 1.
+template <typename Fn> void forEachIndex(size_t N, unsigned Jobs, Fn Work) {
+  if (Jobs == 1 || N <= 1) {
+    for (size_t I = 0; I < N; ++I)
+      Work(I);
+    return;
+  }
+  llvm::DefaultThreadPool Pool(llvm::hardware_concurrency(Jobs));
+  for (size_t I = 0; I < N; ++I)
+    Pool.async([&Work, I] { Work(I); });
+  Pool.wait();
+}
+
 } // namespace
 
 void analyseSources(const std::vector<SourceTask> &Tasks,
@@ -62,19 +76,45 @@ void analyseSources(const std::vector<SourceTask> &Tasks,
     AnalysisJob Job;
     size_t Task;
   };
+  // A source analysed clean before, with the same text and settings, is
+  // not analysed again: its key costs a preprocessor run per side.
+  AnalysisCache Cache(Options.CacheDirectory);
+  std::vector<std::optional<std::string>> Keys(Tasks.size());
+  std::vector<char> CleanBefore(Tasks.size(), 0);
+  if (!Options.CacheDirectory.empty())
+    forEachIndex(Tasks.size(), Options.Jobs, [&](size_t T) {
+      Keys[T] = AnalysisCache::keyFor({Tasks[T]}, Toolchain,
+                                      Options.cacheSettings(),
+                                      Options.SelfExecutable);
+      CleanBefore[T] = Keys[T] && Cache.lookup(*Keys[T]).has_value();
+    });
+
   std::vector<PlannedJob> Jobs;
   std::vector<size_t> JobsLeft(Tasks.size(), 0);
-  for (size_t T = 0; T < Tasks.size(); ++T)
-    for (AnalysisJob &Job : planJobs(Tasks[T].Command, Tasks[T].Source,
-                                     Tasks[T].Directory, Toolchain)) {
+  // Sources with a finding, a note or a side not analysed are not stored.
+  std::vector<char> Clean(Tasks.size(), 1);
+  size_t SourcesDone = 0;
+  for (size_t T = 0; T < Tasks.size(); ++T) {
+    std::vector<AnalysisJob> Planned = planJobs(
+        Tasks[T].Command, Tasks[T].Source, Tasks[T].Directory, Toolchain);
+    if (CleanBefore[T]) {
+      Report.SidesPlanned += Planned.size();
+      Report.SidesAnalysed += Planned.size();
+      Report.SidesFromCache += Planned.size();
+      ++SourcesDone;
+      continue;
+    }
+    if (Planned.empty())
+      Clean[T] = 0;
+    for (AnalysisJob &Job : Planned) {
       Job.ProjectRoot = Options.ProjectRoot;
       Jobs.push_back({std::move(Job), T});
       ++JobsLeft[T];
     }
+  }
 
   std::mutex Lock;
   std::set<std::string> ErrorsShown; // host and device report the same ones
-  size_t SourcesDone = 0;
   std::set<ReportedFinding> Distinct; // the sides of a source repeat findings
   ProgressLine Progress(Options.Progress, Tasks.size());
   // Each source that did not parse: the failure the scan names (the first
@@ -86,6 +126,8 @@ void analyseSources(const std::vector<SourceTask> &Tasks,
         runAnalysisJobInChild(Job, Options.SelfExecutable, Options.Checks);
     std::lock_guard<std::mutex> Guard(Lock);
     Progress.clear();
+    if (!Outcome.Diagnostics.empty() || Outcome.Failure)
+      Clean[Planned.Task] = 0;
     size_t Findings = 0;
     for (ReportedFinding &F : Outcome.Diagnostics) {
       if (F.DiagLevel == ReportedFinding::Remark) {
@@ -127,16 +169,13 @@ void analyseSources(const std::vector<SourceTask> &Tasks,
     Progress.update(SourcesDone, Distinct.size());
   };
 
-  if (Options.Jobs == 1 || Jobs.size() <= 1) {
-    for (const PlannedJob &Job : Jobs)
-      Run(Job);
-  } else {
-    llvm::DefaultThreadPool Pool(llvm::hardware_concurrency(Options.Jobs));
-    for (const PlannedJob &Job : Jobs)
-      Pool.async([&Run, &Job] { Run(Job); });
-    Pool.wait();
-  }
+  forEachIndex(Jobs.size(), Options.Jobs, [&](size_t J) { Run(Jobs[J]); });
   Progress.clear();
+  for (size_t T = 0; T < Tasks.size(); ++T)
+    if (Keys[T] && !CleanBefore[T] && Clean[T])
+      if (std::optional<std::string> Error = Cache.store(*Keys[T], ""))
+        if (Options.Verbose)
+          llvm::errs() << "vram-check: not cached: " << *Error << '\n';
 
   // What the parse did not see, the token scan reads: once per source.
   std::set<std::string> Scanned;

@@ -26,13 +26,24 @@ struct DriverOptions {
   /// Show progress on stderr (sources done of the total, elapsed time,
   /// findings so far), one line rewritten in place: for a terminal only.
   bool Progress = false;
+  /// Where sources analysed clean are remembered (AnalysisCache.h); empty:
+  /// nowhere. A source found there is not analysed again; one analysed
+  /// clean (no finding, no note, every side parsed) is stored.
+  std::string CacheDirectory;
+
+  /// What of these settings decides a source's outcome, for the cache key:
+  /// the checks and the project root (the rest only schedules the runs).
+  std::string cacheSettings() const {
+    return "checks=" + Checks + ";project-root=" + ProjectRoot;
+  }
 };
 
 /// Runs every job of every task (host and device sides of CUDA sources) in
 /// parallel, prints clang's errors to stderr as they come, reads a source
 /// with the token scan when a side of it does not parse (TokenScan.h), and
 /// adds the merged, deduplicated findings, the failures and the counts to
-/// \p Report.
+/// \p Report. With a cache directory, sources analysed clean before with
+/// the same text and settings are counted as analysed without a run.
 void analyseSources(const std::vector<SourceTask> &Tasks,
                     const CudaToolchain &Toolchain,
                     analysis::RuleSet Checks, const DriverOptions &Options,

@@ -111,8 +111,10 @@ std::string AnalysisReport::summary() const {
   std::string Text;
   llvm::raw_string_ostream OS(Text);
   OS << "vram-check: " << Sources << " source(s); " << SidesAnalysed << " of "
-     << SidesPlanned << " side(s) analysed; " << Failures.size()
-     << " not analysed";
+     << SidesPlanned << " side(s) analysed";
+  if (SidesFromCache > 0)
+    OS << " (" << SidesFromCache << " clean in the cache)";
+  OS << "; " << Failures.size() << " not analysed";
   if (!Failures.empty()) {
     OS << " (";
     bool First = true;

@@ -116,7 +116,8 @@ struct AnalysisReport {
   bool Strict = false;
   unsigned Sources = 0;       ///< sources asked for (analysed or not)
   unsigned SidesPlanned = 0;  ///< clang runs: host, each device, or plain
-  unsigned SidesAnalysed = 0; ///< runs that parsed
+  unsigned SidesAnalysed = 0; ///< runs that parsed, or clean in the cache
+  unsigned SidesFromCache = 0; ///< of SidesAnalysed: found clean in the cache
   /// --accept-token-scan: a side the token scan read in place of the parse
   /// is a warning, not a failure of the run.
   bool AcceptTokenScan = false;

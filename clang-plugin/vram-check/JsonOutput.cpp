@@ -63,6 +63,8 @@ void writeJson(const AnalysisReport &Report, llvm::raw_ostream &OS) {
       J.attribute("sources", Report.Sources);
       J.attribute("sides", Report.SidesPlanned);
       J.attribute("sides_analysed", Report.SidesAnalysed);
+      if (Report.SidesFromCache > 0)
+        J.attribute("sides_clean_in_cache", Report.SidesFromCache);
       J.attribute("not_analysed", static_cast<int64_t>(Report.Failures.size()));
       J.attribute("findings", static_cast<int64_t>(Report.Findings.size()));
       J.attribute("inactive_branch_notes",

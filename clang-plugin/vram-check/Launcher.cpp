@@ -125,8 +125,7 @@ std::vector<std::string> compileOutputs(llvm::ArrayRef<std::string> Compiler,
 /// What decides the outcome besides the files read: the checks and the
 /// options of this run.
 std::string cacheSettings(const LauncherOptions &Options) {
-  return "checks=" + Options.Driver.Checks +
-         ";project-root=" + Options.Driver.ProjectRoot +
+  return Options.Driver.cacheSettings() +
          ";warn=" + std::to_string(Options.Warn) +
          ";accept-token-scan=" + std::to_string(Options.AcceptTokenScan);
 }

@@ -97,14 +97,15 @@ struct CommandLine {
       cl::cat(Category)};
   cl::opt<std::string> CacheDir{
       "cache-dir",
-      cl::desc("With --launcher: where translation units analysed clean are "
-               "remembered, so that a rebuild analyses only what changed "
-               "(default: $VRAM_CHECK_CACHE_DIR, else "
-               "$XDG_CACHE_HOME/vram-check, else ~/.cache/vram-check)"),
+      cl::desc("Where translation units analysed clean are remembered, so "
+               "that the next run analyses only what changed. With "
+               "--launcher the default is $VRAM_CHECK_CACHE_DIR, else "
+               "$XDG_CACHE_HOME/vram-check, else ~/.cache/vram-check; with "
+               "-p or files, no cache unless this names one"),
       cl::value_desc("dir"), cl::cat(Category)};
   cl::opt<bool> NoCache{"no-cache",
-                        cl::desc("With --launcher: analyse every translation "
-                                 "unit, remember nothing"),
+                        cl::desc("Analyse every translation unit, remember "
+                                 "nothing (the default without --launcher)"),
                         cl::cat(Category)};
   cl::opt<std::string> OutputPath{
       "o",
@@ -558,8 +559,13 @@ int analyse(const CommandLine &Options, analysis::RuleSet Checks) {
   std::vector<SourceTask> Tasks = findTasks(Options, Report);
   if (!Options.ExportDir.empty())
     return exportCommands(Options, Tasks, Report);
+  if (Options.NoCache && !Options.CacheDir.empty())
+    fail("--no-cache and --cache-dir contradict each other");
   DriverOptions Driver = Options.driverOptions();
   Driver.Progress = llvm::errs().is_displayed();
+  // A compile database is analysed whole unless a cache is named: a CI job
+  // that runs it once has nothing to remember.
+  Driver.CacheDirectory = Options.CacheDir;
   analyseSources(Tasks, Options.toolchain(), Checks, Driver, Report);
   bool Fixed = handleFixes(Options, Report, Tasks);
   writeReport(Options, Report, Checks);
