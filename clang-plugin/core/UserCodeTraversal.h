@@ -9,8 +9,9 @@
 // instantiations, lambdas and members with their functions, and nothing in
 // system or CUDA toolkit headers is visited. The clang-tidy checks register
 // the matchers with clang-tidy's own MatchFinder, whose one traversal all
-// checks share; what they find outside the user's code is dropped when it
-// is reported (core/ReportLocation.h).
+// checks share: they limit its scope the same way only when no other check
+// is enabled (tidy/UserCodeScope.h); what they find outside the user's code
+// is dropped when it is reported (core/ReportLocation.h).
 //
 //===----------------------------------------------------------------------===//
 #ifndef VRAM_ONLY_ANALYSIS_USER_CODE_TRAVERSAL_H
@@ -18,7 +19,14 @@
 
 #include "clang/ASTMatchers/ASTMatchFinder.h"
 
+#include <vector>
+
 namespace vram_only::analysis {
+
+/// The top-level declarations of \p Context's translation unit that lie in
+/// the user's code (with \p ProjectRoot: see ReportLocator).
+std::vector<clang::Decl *> userDeclarations(clang::ASTContext &Context,
+                                            llvm::StringRef ProjectRoot);
 
 /// Runs \p Finder over the top-level declarations of \p Context's translation
 /// unit that lie in the user's code (with \p ProjectRoot: see ReportLocator),

@@ -1,12 +1,14 @@
 //===- VramRuleCheck.cpp - A clang-tidy check over one rule of the core ---===//
 #include "tidy/VramRuleCheck.h"
 
+#include "tidy/UserCodeScope.h"
+
 namespace vram_only::tidy {
 
 VramRuleCheck::VramRuleCheck(llvm::StringRef Name,
                              clang::tidy::ClangTidyContext *Context,
                              analysis::Rule TheRule)
-    : ClangTidyCheck(Name, Context),
+    : ClangTidyCheck(Name, Context), TidyContext(*Context),
       ExtraFunctions(Options.get(analysis::ExtraFunctionsOption, "")),
       ExemptNames(Options.get(analysis::ExemptNamesOption, "")),
       Core(analysis::RuleSet::only(TheRule), readOptions(TheRule)) {}
@@ -28,11 +30,21 @@ void VramRuleCheck::registerPPCallbacks(const clang::SourceManager &,
 }
 
 void VramRuleCheck::registerMatchers(clang::ast_matchers::MatchFinder *Finder) {
+  // The first match of a traversal: where it may be kept to the user's code
+  // (tidy/UserCodeScope.h).
+  Finder->addMatcher(clang::ast_matchers::translationUnitDecl().bind(
+                         "vram-translation-unit"),
+                     this);
   Core.registerMatchers(*Finder, this);
 }
 
 void VramRuleCheck::check(
     const clang::ast_matchers::MatchFinder::MatchResult &Result) {
+  if (Result.Nodes.getNodeAs<clang::TranslationUnitDecl>(
+          "vram-translation-unit")) {
+    keepTraversalToUserCode(*Result.Context, TidyContext);
+    return;
+  }
   Core.interpret(Result, *this);
 }
 

@@ -37,6 +37,7 @@ private:
   void report(const analysis::Finding &F) override;
   analysis::AnalysisOptions readOptions(analysis::Rule TheRule);
 
+  clang::tidy::ClangTidyContext &TidyContext;
   // The options as written, stored back verbatim by storeOptions.
   std::string ExtraFunctions;
   std::string ExemptNames;
