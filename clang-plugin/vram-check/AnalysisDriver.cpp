@@ -98,6 +98,10 @@ void analyseSources(const std::vector<SourceTask> &Tasks,
     std::vector<AnalysisJob> Planned = planJobs(
         Tasks[T].Command, Tasks[T].Source, Tasks[T].Directory, Toolchain);
     if (CleanBefore[T]) {
+      if (Options.Verbose)
+        llvm::errs() << "vram-check: " << Tasks[T].Source.Path
+                     << ": analysed clean before (cache entry " << *Keys[T]
+                     << ")\n";
       Report.SidesPlanned += Planned.size();
       Report.SidesAnalysed += Planned.size();
       Report.SidesFromCache += Planned.size();
