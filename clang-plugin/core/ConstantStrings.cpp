@@ -9,9 +9,13 @@
 #include "clang/AST/ExprCXX.h"
 #include "clang/AST/ParentMapContext.h"
 #include "clang/AST/StmtCXX.h"
-#include "llvm/ADT/SmallPtrSet.h"
+#include "clang/ASTMatchers/ASTMatchFinder.h"
+#include "clang/Analysis/Analyses/ExprMutationAnalyzer.h"
 
 #include <optional>
+#include <set>
+#include <string>
+#include <utility>
 
 namespace vram_only::analysis {
 namespace {
@@ -77,33 +81,47 @@ const clang::Expr *strip(const clang::Expr *E) {
   return E;
 }
 
-/// Collects the values an expression can have: string literals, and the
-/// aggregate initialisers (InitListExpr of array or class type) of the
-/// tables it reads from.
+/// A value an expression can have: a string (Text, written at E: a literal
+/// or a `+` of std::strings), or a table (E is its aggregate initialiser, an
+/// InitListExpr of array or class type).
+struct Value {
+  const clang::Expr *E;
+  std::optional<std::string> Text;
+};
+using Values = llvm::SmallVectorImpl<Value>;
+
+/// Joining strings multiplies the choices: `a + b` over tables of names is
+/// every pair. Beyond this many, the join contributes nothing.
+constexpr unsigned MaxJoined = 64;
+
+/// Collects the values an expression can have.
 class Resolver {
 public:
   explicit Resolver(clang::ASTContext &Ctx) : Ctx(Ctx) {}
 
   void values(const clang::Expr *E,
-              llvm::SmallVectorImpl<const clang::Expr *> &Out, unsigned Depth);
+              Values &Out, unsigned Depth);
 
   bool Selected = false;
 
 private:
   void variable(const clang::VarDecl &V,
-                llvm::SmallVectorImpl<const clang::Expr *> &Out,
+                Values &Out,
                 unsigned Depth);
   void member(const clang::MemberExpr &M,
-              llvm::SmallVectorImpl<const clang::Expr *> &Out, unsigned Depth);
+              Values &Out, unsigned Depth);
   void subscript(const clang::Expr *Base, const clang::Expr *Index,
-                 llvm::SmallVectorImpl<const clang::Expr *> &Out,
+                 Values &Out,
                  unsigned Depth);
-  void stringOf(const clang::Expr *E,
-                llvm::SmallVectorImpl<const clang::Expr *> &Out,
-                unsigned Depth);
+  void stringOf(const clang::Expr *E, Values &Out, unsigned Depth);
+  void join(const clang::CXXOperatorCallExpr &Plus, Values &Out,
+            unsigned Depth);
+  bool neverChanged(const clang::VarDecl &V);
+  bool onlyReadThroughConstPointers(const clang::VarDecl &V,
+                                    const clang::Stmt &Body);
   /// The elements of an array initialiser (or of std::array's).
   void elements(const clang::Expr *Aggregate,
-                llvm::SmallVectorImpl<const clang::Expr *> &Out,
+                Values &Out,
                 unsigned Depth);
   const clang::InitListExpr *arrayOf(const clang::Expr *Aggregate);
   const clang::CXXForRangeStmt *rangeLoopOf(const clang::VarDecl &V);
@@ -112,7 +130,7 @@ private:
 };
 
 void Resolver::values(const clang::Expr *E,
-                      llvm::SmallVectorImpl<const clang::Expr *> &Out,
+                      Values &Out,
                       unsigned Depth) {
   if (!E || Depth > MaxDepth)
     return;
@@ -120,7 +138,8 @@ void Resolver::values(const clang::Expr *E,
   if (!E)
     return;
   if (const auto *Literal = llvm::dyn_cast<clang::StringLiteral>(E)) {
-    Out.push_back(Literal);
+    if (Literal->getCharByteWidth() == 1) // no name is wide
+      Out.push_back({Literal, Literal->getString().str()});
     return;
   }
   if (const auto *List = llvm::dyn_cast<clang::InitListExpr>(E)) {
@@ -132,7 +151,7 @@ void Resolver::values(const clang::Expr *E,
     }
     clang::QualType T = List->getType();
     if (T->isArrayType() || T->isRecordType())
-      Out.push_back(List);
+      Out.push_back({List, std::nullopt});
     else if (List->getNumInits() == 1) // const char *name{"..."}
       values(List->getInit(0), Out, Depth + 1);
     return;
@@ -161,6 +180,10 @@ void Resolver::values(const clang::Expr *E,
     if (Operator->getOperator() == clang::OO_Subscript &&
         Operator->getNumArgs() == 2)
       subscript(Operator->getArg(0), Operator->getArg(1), Out, Depth + 1);
+    // std::string("cuMem") + "AllocHost"
+    if (Operator->getOperator() == clang::OO_Plus &&
+        Operator->getNumArgs() == 2 && isStdString(Operator->getType()))
+      join(*Operator, Out, Depth + 1);
     return;
   }
   if (const auto *Call = llvm::dyn_cast<clang::CXXMemberCallExpr>(E)) {
@@ -198,7 +221,7 @@ void Resolver::values(const clang::Expr *E,
 }
 
 void Resolver::variable(const clang::VarDecl &V,
-                        llvm::SmallVectorImpl<const clang::Expr *> &Out,
+                        Values &Out,
                         unsigned Depth) {
   // A parameter's "initialiser" is its default argument, which a caller
   // may replace: not a value the lookup is known to get.
@@ -209,30 +232,32 @@ void Resolver::variable(const clang::VarDecl &V,
     const clang::CXXForRangeStmt *Loop = rangeLoopOf(V);
     if (!Loop)
       return;
-    llvm::SmallVector<const clang::Expr *, 4> Ranges;
+    llvm::SmallVector<Value, 4> Ranges;
     values(Loop->getRangeInit(), Ranges, Depth + 1);
-    for (const clang::Expr *Range : Ranges)
-      elements(Range, Out, Depth + 1);
+    for (const Value &Range : Ranges)
+      if (!Range.Text)
+        elements(Range.E, Out, Depth + 1);
     Selected = true;
     return;
   }
   // Only what cannot change after its initialisation.
-  if (!V.getType().isConstant(Ctx) && !V.isConstexpr())
+  if (!V.getType().isConstant(Ctx) && !V.isConstexpr() && !neverChanged(V))
     return;
   const clang::VarDecl *Definition = nullptr;
   values(V.getAnyInitializer(Definition), Out, Depth + 1);
 }
 
 void Resolver::member(const clang::MemberExpr &M,
-                      llvm::SmallVectorImpl<const clang::Expr *> &Out,
+                      Values &Out,
                       unsigned Depth) {
   const auto *Field = llvm::dyn_cast<clang::FieldDecl>(M.getMemberDecl());
   if (!Field)
     return;
-  llvm::SmallVector<const clang::Expr *, 4> Bases;
+  llvm::SmallVector<Value, 4> Bases;
   values(M.getBase(), Bases, Depth + 1);
-  for (const clang::Expr *Base : Bases) {
-    const auto *List = llvm::dyn_cast<clang::InitListExpr>(Base);
+  for (const Value &Base : Bases) {
+    const auto *List = Base.Text ? nullptr
+                                 : llvm::dyn_cast<clang::InitListExpr>(Base.E);
     if (List && M.isArrow() && List->getType()->isArrayType())
       List = List->getNumInits() > 0 // table->name: the first element's
                  ? llvm::dyn_cast<clang::InitListExpr>(strip(List->getInit(0)))
@@ -258,9 +283,9 @@ void Resolver::member(const clang::MemberExpr &M,
 }
 
 void Resolver::subscript(const clang::Expr *Base, const clang::Expr *Index,
-                         llvm::SmallVectorImpl<const clang::Expr *> &Out,
+                         Values &Out,
                          unsigned Depth) {
-  llvm::SmallVector<const clang::Expr *, 4> Bases;
+  llvm::SmallVector<Value, 4> Bases;
   values(Base, Bases, Depth + 1);
   std::optional<std::uint64_t> Constant;
   if (!Index->isValueDependent() && !Index->isTypeDependent()) {
@@ -268,8 +293,8 @@ void Resolver::subscript(const clang::Expr *Base, const clang::Expr *Index,
     if (Index->EvaluateAsInt(Result, Ctx) && !Result.Val.getInt().isNegative())
       Constant = Result.Val.getInt().getLimitedValue();
   }
-  for (const clang::Expr *Value : Bases) {
-    const clang::InitListExpr *Array = arrayOf(Value);
+  for (const Value &Base : Bases) {
+    const clang::InitListExpr *Array = Base.Text ? nullptr : arrayOf(Base.E);
     if (!Array)
       continue;
     if (Constant) {
@@ -283,13 +308,69 @@ void Resolver::subscript(const clang::Expr *Base, const clang::Expr *Index,
 }
 
 void Resolver::stringOf(const clang::Expr *E,
-                        llvm::SmallVectorImpl<const clang::Expr *> &Out,
+                        Values &Out,
                         unsigned Depth) {
-  llvm::SmallVector<const clang::Expr *, 4> Inner;
+  llvm::SmallVector<Value, 4> Inner;
   values(E, Inner, Depth);
-  for (const clang::Expr *Value : Inner)
-    if (llvm::isa<clang::StringLiteral>(Value))
-      Out.push_back(Value);
+  for (const Value &V : Inner)
+    if (V.Text)
+      Out.push_back(V);
+}
+
+void Resolver::join(const clang::CXXOperatorCallExpr &Plus, Values &Out,
+                    unsigned Depth) {
+  llvm::SmallVector<Value, 4> Left, Right;
+  stringOf(Plus.getArg(0), Left, Depth + 1);
+  stringOf(Plus.getArg(1), Right, Depth + 1);
+  if (Left.size() * Right.size() > MaxJoined)
+    return;
+  for (const Value &L : Left)
+    for (const Value &R : Right)
+      Out.push_back({&Plus, *L.Text + *R.Text});
+}
+
+bool Resolver::neverChanged(const clang::VarDecl &V) {
+  // A global may change anywhere, even in another translation unit; a
+  // local only in its function.
+  if (!V.isLocalVarDecl())
+    return false;
+  const auto *Function =
+      llvm::dyn_cast_or_null<clang::FunctionDecl>(V.getParentFunctionOrMethod());
+  const clang::Stmt *Body = Function ? Function->getBody() : nullptr;
+  if (!Body)
+    return false;
+  if (V.getType()->isArrayType())
+    return onlyReadThroughConstPointers(V, *Body);
+  return !clang::ExprMutationAnalyzer(*Body, Ctx).isMutated(&V);
+}
+
+bool Resolver::onlyReadThroughConstPointers(const clang::VarDecl &V,
+                                            const clang::Stmt &Body) {
+  // ExprMutationAnalyzer takes every decay of a non-const array for a
+  // change; `char name[] = "..."; dlsym(h, name);` converts it to a
+  // `const char *` at once, which cannot change it.
+  namespace m = clang::ast_matchers;
+  auto Uses = m::match(
+      m::findAll(m::declRefExpr(m::to(m::varDecl(m::equalsNode(&V))))
+                     .bind("use")),
+      Body, Ctx);
+  auto ParentCast = [&](const clang::Expr &E) -> const clang::ImplicitCastExpr * {
+    for (const clang::DynTypedNode &Parent : Ctx.getParents(E))
+      if (const auto *Cast = Parent.get<clang::ImplicitCastExpr>())
+        return Cast;
+    return nullptr;
+  };
+  for (const m::BoundNodes &Use : Uses) {
+    const auto *Decay = ParentCast(*Use.getNodeAs<clang::DeclRefExpr>("use"));
+    if (!Decay || Decay->getCastKind() != clang::CK_ArrayToPointerDecay)
+      return false;
+    const clang::ImplicitCastExpr *ToConst = ParentCast(*Decay);
+    if (!ToConst || ToConst->getCastKind() != clang::CK_NoOp ||
+        !ToConst->getType()->isPointerType() ||
+        !ToConst->getType()->getPointeeType().isConstQualified())
+      return false;
+  }
+  return true;
 }
 
 const clang::InitListExpr *Resolver::arrayOf(const clang::Expr *Aggregate) {
@@ -311,7 +392,7 @@ const clang::InitListExpr *Resolver::arrayOf(const clang::Expr *Aggregate) {
 }
 
 void Resolver::elements(const clang::Expr *Aggregate,
-                        llvm::SmallVectorImpl<const clang::Expr *> &Out,
+                        Values &Out,
                         unsigned Depth) {
   // Elements without an initialiser are zero: no string.
   if (const clang::InitListExpr *Array = arrayOf(Aggregate))
@@ -333,15 +414,14 @@ const clang::CXXForRangeStmt *Resolver::rangeLoopOf(const clang::VarDecl &V) {
 
 ConstantStrings constantStrings(const clang::Expr &E, clang::ASTContext &Ctx) {
   Resolver R(Ctx);
-  llvm::SmallVector<const clang::Expr *, 8> Values;
-  R.values(&E, Values, 0);
+  llvm::SmallVector<Value, 8> Found;
+  R.values(&E, Found, 0);
   ConstantStrings Result;
   Result.Selected = R.Selected;
-  llvm::SmallPtrSet<const clang::StringLiteral *, 8> Seen;
-  for (const clang::Expr *Value : Values)
-    if (const auto *Literal = llvm::dyn_cast<clang::StringLiteral>(Value))
-      if (Seen.insert(Literal).second)
-        Result.Literals.push_back(Literal);
+  std::set<std::pair<std::string, const clang::Expr *>> Seen;
+  for (const Value &V : Found)
+    if (V.Text && Seen.insert({*V.Text, V.E}).second)
+      Result.Strings.push_back({*V.Text, V.E});
   return Result;
 }
 

@@ -213,21 +213,20 @@ void MatchInterpreter::lookupCall(const clang::CallExpr &Call,
     return;
   const clang::Expr *Arg = Call.getArg(Lookup->NameArgument);
   ConstantStrings Names = constantStrings(*Arg, Ctx);
-  if (Names.Literals.empty())
+  if (Names.Strings.empty())
     return; // known only at run time: nothing to report
   clang::SourceLocation ArgLoc = Locator.userLocation(Arg->getBeginLoc());
   clang::CharSourceRange ArgRange = clang::Lexer::makeFileCharRange(
       clang::CharSourceRange::getTokenRange(Arg->getSourceRange()), SM,
       Ctx.getLangOpts());
   llvm::StringRef Function = spelledName(Lookup->Function, calleeNameLoc(Call));
-  for (const clang::StringLiteral *Literal : Names.Literals) {
-    if (Literal->getCharByteWidth() != 1)
-      continue;
-    llvm::StringRef Symbol = Literal->getString();
+  for (const ConstantString &Name : Names.Strings) {
+    llvm::StringRef Symbol = Name.Text;
     std::optional<ForbiddenFunction> Target = Index.lookedUp(Symbol);
     if (!Target)
       continue;
-    clang::SourceLocation Written = Locator.userLocation(Literal->getBeginLoc());
+    clang::SourceLocation Written =
+        Locator.userLocation(Name.Written->getBeginLoc());
     clang::SourceLocation Loc = ArgLoc;
     std::vector<FindingNote> Notes;
     if (Written.isValid() && contains(ArgRange, Written)) {

@@ -1,7 +1,8 @@
 // vram-dynamic-lookup when the looked-up name comes from constant data: a
 // dynlink loader's table of structs walked by a loop, a constant array of
 // names indexed by a loop variable, std::string and std::string_view made
-// from a literal. Where the lookup selects among a table's entries, each
+// from a literal or joined with `+`, locals their function never changes.
+// Where the lookup selects among a table's entries, each
 // forbidden name is reported where the table writes it, with a note at the
 // lookup; a name the lookup's own argument holds is reported there. The
 // three front ends print the same lines (clang-tidy with warnings, exit 0;
@@ -24,10 +25,11 @@
 // (sort-diagnostics.py: each finding with its notes, in source order; the
 // plugin reports in the order it matches.)
 //
-// SUMMARY: vram-check: 1 source(s); 1 of 1 side(s) analysed; 0 not analysed; 9 finding(s)
+// SUMMARY: vram-check: 1 source(s); 1 of 1 side(s) analysed; 0 not analysed; 14 finding(s)
 
 #include <cuda.h>
 #include <dlfcn.h>
+#include <cstring>
 #include <string>
 #include <string_view>
 
@@ -96,6 +98,50 @@ void loadStrings(void *libcudart, void *libcuda) {
     // CHECK-NEXT: [[FILE]]:[[@LINE-1]]:40: [[SEV]]: dlsym looks up cuMemAllocHost by name, which hides its use from compile-time checks: cuMemAllocHost allocates page-locked (pinned) host memory; keep the data in cuMemAlloc memory [vram-dynamic-lookup]
     // CHECK-NEXT: [[FILE]]:[[@LINE+1]]:20: note: dlsym looks up cuMemAllocHost here
     dlsym(libcuda, name);
+}
+
+// Locals their function never changes after the initialisation, and
+// std::strings joined with `+`: reported at the lookup's argument.
+void loadLocals(void *libcudart, void *libcuda) {
+  const char *hostAlloc = "cuMemHostAlloc";
+  dlsym(libcuda, hostAlloc);
+  // CHECK-NEXT: [[FILE]]:[[@LINE-1]]:18: [[SEV]]: dlsym looks up cuMemHostAlloc by name, which hides its use from compile-time checks: cuMemHostAlloc allocates page-locked (pinned) host memory; keep the data in cuMemAlloc memory [vram-dynamic-lookup]
+  char allocHostName[32] = "cuMemAllocHost";
+  dlsym(libcuda, allocHostName);
+  // CHECK-NEXT: [[FILE]]:[[@LINE-1]]:18: [[SEV]]: dlsym looks up cuMemAllocHost by name, which hides its use from compile-time checks: cuMemAllocHost allocates page-locked (pinned) host memory; keep the data in cuMemAlloc memory [vram-dynamic-lookup]
+  static const char *registerName = "cudaHostRegister";
+  dlsym(libcudart, registerName);
+  // CHECK-NEXT: [[FILE]]:[[@LINE-1]]:20: [[SEV]]: dlsym looks up cudaHostRegister by name, which hides its use from compile-time checks: cudaHostRegister page-locks (pins) host memory for device access; copy the data into cudaMalloc memory [vram-dynamic-lookup]
+  dlsym(libcudart, (std::string("cudaMalloc") + "Host").c_str());
+  // CHECK-NEXT: [[FILE]]:[[@LINE-1]]:21: [[SEV]]: dlsym looks up cudaMallocHost by name, which hides its use from compile-time checks: cudaMallocHost allocates page-locked (pinned) host memory; keep the data in cudaMalloc memory [vram-dynamic-lookup]
+  std::string prefix = "cudaMalloc";
+  std::string managed = prefix + "Managed";
+  dlsym(libcudart, managed.c_str());
+  // CHECK-NEXT: [[FILE]]:[[@LINE-1]]:20: [[SEV]]: dlsym looks up cudaMallocManaged by name, which hides its use from compile-time checks: cudaMallocManaged allocates managed (unified) memory that can migrate to host RAM; use cudaMalloc [vram-dynamic-lookup]
+}
+
+// Not reported: locals the function changes (assigned, copied into,
+// appended to, changed through a reference or a lambda's capture), where
+// the name at the lookup is not the initialiser's.
+void loadChanged(void *lib, bool pinned) {
+  const char *assigned = "cuMemHostAlloc";
+  assigned = "cuMemAlloc_v2";
+  dlsym(lib, assigned);
+  char copied[32] = "cuMemAllocHost";
+  std::strcpy(copied, "cuMemAlloc_v2");
+  dlsym(lib, copied);
+  std::string appended = "cudaMalloc";
+  if (pinned)
+    appended += "Host";
+  dlsym(lib, appended.c_str());
+  const char *captured = "cudaMallocManaged";
+  auto choose = [&] { captured = "cudaMalloc"; };
+  choose();
+  dlsym(lib, captured);
+  const char *referenced = "cudaHostAlloc";
+  const char *&alias = referenced;
+  alias = "cudaMalloc";
+  dlsym(lib, referenced);
 }
 
 // Not reported: tables of VRAM allocations only, a policy name in a comment

@@ -177,7 +177,10 @@ void load(void *h, const char *fromFile, const char *const fallback = "cudaHostA
   constexpr const char *const names[] = {"cudaMalloc", "cudaHostAlloc"};
   dlsym(h, names[1]);
   const char *changing = "cudaHostAlloc";
+  changing = fromFile;
   dlsym(h, changing);
+  const char *unchanged = "cudaMallocHost";
+  dlsym(h, unchanged);
   dlsym(h, fromFile);
   dlsym(h, fallback);
 }
@@ -194,6 +197,11 @@ void load(void *h, const char *fromFile, const char *const fallback = "cudaHostA
           {Rule::DynamicLookup, L + 6, 12, "cudaHostAlloc",
            "dlsym looks up cudaHostAlloc by name, which hides its use from "
            "compile-time checks: cudaHostAlloc allocates page-locked (pinned) "
+           "host memory; keep the data in cudaMalloc memory",
+           0},
+          {Rule::DynamicLookup, L + 11, 12, "cudaMallocHost",
+           "dlsym looks up cudaMallocHost by name, which hides its use from "
+           "compile-time checks: cudaMallocHost allocates page-locked (pinned) "
            "host memory; keep the data in cudaMalloc memory",
            0},
       }));
