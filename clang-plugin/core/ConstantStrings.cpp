@@ -99,19 +99,14 @@ class Resolver {
 public:
   explicit Resolver(clang::ASTContext &Ctx) : Ctx(Ctx) {}
 
-  void values(const clang::Expr *E,
-              Values &Out, unsigned Depth);
+  void values(const clang::Expr *E, Values &Out, unsigned Depth);
 
   bool Selected = false;
 
 private:
-  void variable(const clang::VarDecl &V,
-                Values &Out,
-                unsigned Depth);
-  void member(const clang::MemberExpr &M,
-              Values &Out, unsigned Depth);
-  void subscript(const clang::Expr *Base, const clang::Expr *Index,
-                 Values &Out,
+  void variable(const clang::VarDecl &V, Values &Out, unsigned Depth);
+  void member(const clang::MemberExpr &M, Values &Out, unsigned Depth);
+  void subscript(const clang::Expr *Base, const clang::Expr *Index, Values &Out,
                  unsigned Depth);
   void stringOf(const clang::Expr *E, Values &Out, unsigned Depth);
   void join(const clang::CXXOperatorCallExpr &Plus, Values &Out,
@@ -120,18 +115,14 @@ private:
   bool onlyReadThroughConstPointers(const clang::VarDecl &V,
                                     const clang::Stmt &Body);
   /// The elements of an array initialiser (or of std::array's).
-  void elements(const clang::Expr *Aggregate,
-                Values &Out,
-                unsigned Depth);
+  void elements(const clang::Expr *Aggregate, Values &Out, unsigned Depth);
   const clang::InitListExpr *arrayOf(const clang::Expr *Aggregate);
   const clang::CXXForRangeStmt *rangeLoopOf(const clang::VarDecl &V);
 
   clang::ASTContext &Ctx;
 };
 
-void Resolver::values(const clang::Expr *E,
-                      Values &Out,
-                      unsigned Depth) {
+void Resolver::values(const clang::Expr *E, Values &Out, unsigned Depth) {
   if (!E || Depth > MaxDepth)
     return;
   E = strip(E);
@@ -220,9 +211,7 @@ void Resolver::values(const clang::Expr *E,
   }
 }
 
-void Resolver::variable(const clang::VarDecl &V,
-                        Values &Out,
-                        unsigned Depth) {
+void Resolver::variable(const clang::VarDecl &V, Values &Out, unsigned Depth) {
   // A parameter's "initialiser" is its default argument, which a caller
   // may replace: not a value the lookup is known to get.
   if (llvm::isa<clang::ParmVarDecl>(V))
@@ -247,17 +236,15 @@ void Resolver::variable(const clang::VarDecl &V,
   values(V.getAnyInitializer(Definition), Out, Depth + 1);
 }
 
-void Resolver::member(const clang::MemberExpr &M,
-                      Values &Out,
-                      unsigned Depth) {
+void Resolver::member(const clang::MemberExpr &M, Values &Out, unsigned Depth) {
   const auto *Field = llvm::dyn_cast<clang::FieldDecl>(M.getMemberDecl());
   if (!Field)
     return;
   llvm::SmallVector<Value, 4> Bases;
   values(M.getBase(), Bases, Depth + 1);
   for (const Value &Base : Bases) {
-    const auto *List = Base.Text ? nullptr
-                                 : llvm::dyn_cast<clang::InitListExpr>(Base.E);
+    const auto *List =
+        Base.Text ? nullptr : llvm::dyn_cast<clang::InitListExpr>(Base.E);
     if (List && M.isArrow() && List->getType()->isArrayType())
       List = List->getNumInits() > 0 // table->name: the first element's
                  ? llvm::dyn_cast<clang::InitListExpr>(strip(List->getInit(0)))
@@ -283,8 +270,7 @@ void Resolver::member(const clang::MemberExpr &M,
 }
 
 void Resolver::subscript(const clang::Expr *Base, const clang::Expr *Index,
-                         Values &Out,
-                         unsigned Depth) {
+                         Values &Out, unsigned Depth) {
   llvm::SmallVector<Value, 4> Bases;
   values(Base, Bases, Depth + 1);
   std::optional<std::uint64_t> Constant;
@@ -307,9 +293,7 @@ void Resolver::subscript(const clang::Expr *Base, const clang::Expr *Index,
   }
 }
 
-void Resolver::stringOf(const clang::Expr *E,
-                        Values &Out,
-                        unsigned Depth) {
+void Resolver::stringOf(const clang::Expr *E, Values &Out, unsigned Depth) {
   llvm::SmallVector<Value, 4> Inner;
   values(E, Inner, Depth);
   for (const Value &V : Inner)
@@ -334,8 +318,8 @@ bool Resolver::neverChanged(const clang::VarDecl &V) {
   // local only in its function.
   if (!V.isLocalVarDecl())
     return false;
-  const auto *Function =
-      llvm::dyn_cast_or_null<clang::FunctionDecl>(V.getParentFunctionOrMethod());
+  const auto *Function = llvm::dyn_cast_or_null<clang::FunctionDecl>(
+      V.getParentFunctionOrMethod());
   const clang::Stmt *Body = Function ? Function->getBody() : nullptr;
   if (!Body)
     return false;
@@ -351,10 +335,11 @@ bool Resolver::onlyReadThroughConstPointers(const clang::VarDecl &V,
   // `const char *` at once, which cannot change it.
   namespace m = clang::ast_matchers;
   auto Uses = m::match(
-      m::findAll(m::declRefExpr(m::to(m::varDecl(m::equalsNode(&V))))
-                     .bind("use")),
+      m::findAll(
+          m::declRefExpr(m::to(m::varDecl(m::equalsNode(&V)))).bind("use")),
       Body, Ctx);
-  auto ParentCast = [&](const clang::Expr &E) -> const clang::ImplicitCastExpr * {
+  auto ParentCast =
+      [&](const clang::Expr &E) -> const clang::ImplicitCastExpr * {
     for (const clang::DynTypedNode &Parent : Ctx.getParents(E))
       if (const auto *Cast = Parent.get<clang::ImplicitCastExpr>())
         return Cast;
@@ -391,8 +376,7 @@ const clang::InitListExpr *Resolver::arrayOf(const clang::Expr *Aggregate) {
   return nullptr;
 }
 
-void Resolver::elements(const clang::Expr *Aggregate,
-                        Values &Out,
+void Resolver::elements(const clang::Expr *Aggregate, Values &Out,
                         unsigned Depth) {
   // Elements without an initialiser are zero: no string.
   if (const clang::InitListExpr *Array = arrayOf(Aggregate))

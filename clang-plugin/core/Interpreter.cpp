@@ -201,8 +201,9 @@ void MatchInterpreter::flagCall(const clang::CallExpr &Call,
 
 /// The name argument is resolved through the constant data the compiler can
 /// see (core/ConstantStrings.h). A name the argument spells itself (a
-/// literal, stringized, std::string("...")) is reported there; one held by a
-/// constant variable at the argument too (one lookup, one name). Where the
+/// literal, stringized, std::string("...") or a `+` of such strings) is
+/// reported there; one held by a constant variable or a local its function
+/// never changes at the argument too (one lookup, one name). Where the
 /// argument selects among a table's entries at run time, each forbidden
 /// name is reported where the table writes it, with a note at the lookup: a
 /// table holds many names and each needs its own place (and NOLINT).
