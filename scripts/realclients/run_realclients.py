@@ -461,6 +461,33 @@ def llama_bench_rates(text):
     return (pp[0] if pp else None), (tg[0] if tg else None)
 
 
+def program_benchmarks(runner, pairs, results):
+    """The small CUDA programs, three ways: start-up, launches, driver calls,
+    CUDA graphs, cudaMalloc+cudaFree; their figures go into `results`."""
+    tiny = os.path.join(runner.args.gpu_tests, "attach_device_static")
+    runs = interleave(runner, "bench-startup", [tiny], pairs, lambda r: r["seconds"] * 1000)
+    results["cuda_program_startup_ms"] = compare3("start-up of a small CUDA program (wall time)", runs,
+                                                  higher_is_better=False, unit=" ms")
+
+    launches = os.path.join(runner.args.gpu_tests, "attach_launch_loop")
+    # attach_launch_loop's figures: its JSON field, our key, the BENCH label.
+    figures = (("ns_per_launch", "kernel_launch_ns", "empty kernel launch"),
+               ("ns_per_driver_call", "driver_call_ns", "cuCtxGetDevice"),
+               ("ns_per_graph_launch", "graph_launch_ns", "CUDA graph launch (64 kernels)"),
+               ("ns_per_graph_round", "graph_round_ns", "capture + cudaGraphExecUpdate + launch (64 kernels)"))
+    runs = interleave(runner, "bench-launch", [launches, "200000"], pairs, lambda r: last_json_line(r["out"]))
+    for field, key, label in figures:
+        results[key] = compare3(label, {v: [run[field] for run in runs[v]] for v in VARIANTS}, higher_is_better=False,
+                                unit=" ns")
+
+    loop = os.path.join(runner.args.gpu_tests, "attach_alloc_loop")
+    runs = interleave(runner, "bench-alloc", [loop, "20000"], pairs,
+                      lambda r: (last_json_line(r["out"]) or {}).get("ns_per_pair"))
+    # The "difference" of each way is its added cost per pair.
+    results["cudaMalloc_cudaFree_pair_ns"] = compare3("cudaMalloc+cudaFree (4 KiB) per pair", runs,
+                                                      higher_is_better=False, unit=" ns")
+
+
 def benchmarks(runner, checks, model, model_1b, pairs):
     results = {"machine": os.uname().nodename, "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())}
     try:
@@ -513,28 +540,8 @@ def benchmarks(runner, checks, model, model_1b, pairs):
         results["torch_startup_ms"] = compare3("PyTorch start-up (import + first CUDA tensor)", runs,
                                                higher_is_better=False, unit=" ms")
 
-    tiny = os.path.join(runner.args.gpu_tests, "attach_device_static")
-    runs = interleave(runner, "bench-startup", [tiny], pairs, lambda r: r["seconds"] * 1000)
-    results["cuda_program_startup_ms"] = compare3("start-up of a small CUDA program (wall time)", runs,
-                                                  higher_is_better=False, unit=" ms")
-
-    launches = os.path.join(runner.args.gpu_tests, "attach_launch_loop")
-    # attach_launch_loop's figures: its JSON field, our key, the BENCH label.
-    figures = (("ns_per_launch", "kernel_launch_ns", "empty kernel launch"),
-               ("ns_per_driver_call", "driver_call_ns", "cuCtxGetDevice"),
-               ("ns_per_graph_launch", "graph_launch_ns", "CUDA graph launch (64 kernels)"),
-               ("ns_per_graph_round", "graph_round_ns", "capture + cudaGraphExecUpdate + launch (64 kernels)"))
-    runs = interleave(runner, "bench-launch", [launches, "200000"], pairs, lambda r: last_json_line(r["out"]))
-    for field, key, label in figures:
-        results[key] = compare3(label, {v: [run[field] for run in runs[v]] for v in VARIANTS}, higher_is_better=False,
-                                unit=" ns")
-
-    loop = os.path.join(runner.args.gpu_tests, "attach_alloc_loop")
-    runs = interleave(runner, "bench-alloc", [loop, "20000"], pairs,
-                      lambda r: (last_json_line(r["out"]) or {}).get("ns_per_pair"))
-    # The "difference" of each way is its added cost per pair.
-    results["cudaMalloc_cudaFree_pair_ns"] = compare3("cudaMalloc+cudaFree (4 KiB) per pair", runs,
-                                                      higher_is_better=False, unit=" ns")
+    if "programs" in runner.args.only:
+        program_benchmarks(runner, pairs, results)
     with open(os.path.join(runner.args.out, "bench.json"), "w") as f:
         json.dump(results, f, indent=2)
 
@@ -547,6 +554,8 @@ def mp_checks(runner, checks, model):
 
 # Every client's checks, by the name --only uses.
 CLIENTS = {"torch": torch_checks, "llama": llama_checks, "jax": jax_checks, "cupy": cupy_checks, "mp": mp_checks}
+# What --only can name: the clients and the small CUDA programs' benchmarks.
+ONLY_NAMES = list(CLIENTS) + ["programs"]
 # The clients that take the tiny GGUF model (mp: llama-server, one process).
 MODEL_CLIENTS = ("llama", "mp")
 
@@ -558,14 +567,18 @@ def main():
     parser.add_argument("--llama-bin", default="", help="llama.cpp's bin dir (llama-simple, llama-bench)")
     parser.add_argument("--out", required=True)
     parser.add_argument("--models", default=".cache/models", help="where the 1.1B benchmark GGUF is written (kept)")
-    parser.add_argument("--only", default=",".join(CLIENTS),
-                        help="comma list of clients (" + ", ".join(CLIENTS) + "; mp: multiprocess_clients.py); "
-                             "'programs' for none (the small CUDA programs' benchmarks)")
+    parser.add_argument("--only", default=",".join(ONLY_NAMES),
+                        help="comma list of what to run: clients (" + ", ".join(CLIENTS) + "; mp: "
+                             "multiprocess_clients.py) and 'programs' (the small CUDA programs' benchmarks); "
+                             "default: all")
     parser.add_argument("--bench", action="store_true", help="also measure the overhead")
     parser.add_argument("--no-checks", action="store_true", help="skip the checks (with --bench: measure only)")
     parser.add_argument("--pairs", type=int, default=5, help="rotated rounds (plain, interpose, cupti) per benchmark")
     args = parser.parse_args()
     args.only = args.only.split(",")
+    unknown = [name for name in args.only if name not in ONLY_NAMES]
+    if unknown:
+        parser.error(f"--only: unknown name {unknown[0]!r} (known: {', '.join(ONLY_NAMES)})")
     os.makedirs(args.out, exist_ok=True)
     runner = Runner(args)
     checks = Checks(args.out)
