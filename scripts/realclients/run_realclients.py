@@ -574,11 +574,17 @@ def main():
     parser.add_argument("--bench", action="store_true", help="also measure the overhead")
     parser.add_argument("--no-checks", action="store_true", help="skip the checks (with --bench: measure only)")
     parser.add_argument("--pairs", type=int, default=5, help="rotated rounds (plain, interpose, cupti) per benchmark")
+    parser.add_argument("--check-arguments", action="store_true",
+                        help="check the arguments and exit (scripts/gpu-realclients does, before it builds)")
     args = parser.parse_args()
     args.only = args.only.split(",")
     unknown = [name for name in args.only if name not in ONLY_NAMES]
     if unknown:
         parser.error(f"--only: unknown name {unknown[0]!r} (known: {', '.join(ONLY_NAMES)})")
+    if args.pairs < 1:
+        parser.error(f"--pairs: must be at least 1, not {args.pairs}")
+    if args.check_arguments:
+        return 0
     os.makedirs(args.out, exist_ok=True)
     runner = Runner(args)
     checks = Checks(args.out)
